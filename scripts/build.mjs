@@ -1,0 +1,24 @@
+// Bundles every entry point with esbuild. The extension keeps `vscode` external (the host
+// provides it); the CLI and the heap worker are plain Node bundles.
+import { build } from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
+const entries = [
+  { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/worker/heapWorker.ts'], outfile: 'dist/heapWorker.js' },
+  { entryPoints: ['src/node/analyzeFile.ts'], outfile: 'dist/heapApi.js' },
+];
+
+const started = Date.now();
+await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
+if (!watch) console.log(`built ${entries.length} bundles in ${Date.now() - started} ms`);

@@ -1,0 +1,390 @@
+/**
+ * Class names and per-class aggregates, by the rules DevTools' Summary view uses, so our
+ * counts and sizes can be compared with it class by class:
+ * - objects and native nodes are named by their constructor (`<div id=…>` becomes `<div>`),
+ *   closures are "Function", code "(compiled code)", hidden "(system)", the rest "(type)";
+ * - plain `Object`s whose property set is common get an interface name like `{id, name}`;
+ * - objects whose constructor has a source location are told apart by that location;
+ * - nodes with a self size of 0 are not counted.
+ */
+import type { HeapSnapshot } from './snapshot';
+
+export interface ClassTable {
+  /** Class of each node (an index into `classes`). */
+  readonly classOf: Uint32Array;
+  readonly classes: readonly ClassInfo[];
+}
+
+export interface ClassInfo {
+  /** Display name, e.g. "Processor", "{id, name}", "(system)". */
+  readonly name: string;
+  /** DevTools' class key: "scriptId,line,column,name" for located objects, ",name" otherwise. */
+  readonly key: string;
+  /** Source location of the constructor (0-based), for objects that have one. */
+  readonly location?: { scriptId: number; line: number; column: number };
+}
+
+export interface ClassAggregate {
+  readonly classId: number;
+  count: number;
+  selfSize: number;
+  /** Retained size of the class: of its instances not dominated by another instance. */
+  retainedSize: number;
+  /** Smallest distance of an instance from the roots. */
+  distance: number;
+}
+
+const MAX_INTERFACE_NAME_LENGTH = 120;
+const MIN_OBJECTS_PER_INTERFACE = 2;
+const MIN_PROPORTION_PER_INTERFACE = 1000;
+
+export function buildClassTable(s: HeapSnapshot): ClassTable {
+  const classNameIndex = nameClasses(s);
+  applyInterfaces(s, classNameIndex);
+  return assignClassIds(s, classNameIndex);
+}
+
+/** First pass: a class-name string index per node (DevTools' calculateObjectNames). */
+function nameClasses(s: HeapSnapshot): Uint32Array {
+  const { nodeCount, nodeType, nodeName, types, strings, nodeTypeNames } = s;
+  const out = new Uint32Array(nodeCount);
+  const added = new Map<string, number>();
+  const indexFor = (text: string): number => {
+    let i = added.get(text);
+    if (i === undefined) {
+      i = strings.add(text);
+      added.set(text, i);
+    }
+    return i;
+  };
+  const byType = nodeTypeNames.map((name, t) => {
+    if (t === types.hidden) return indexFor('(system)');
+    if (t === types.code) return indexFor('(compiled code)');
+    if (t === types.closure) return indexFor('Function');
+    if (t === types.regexp) return indexFor('RegExp');
+    if (t === types.object || t === types.native) return -1;
+    return indexFor(`(${name})`);
+  });
+  // Object and native names: most map to themselves; tag-like names are shortened.
+  const byName = new Map<number, number>();
+  const nameClass = (nameIndex: number): number => {
+    let c = byName.get(nameIndex);
+    if (c === undefined) {
+      const name = strings.get(nameIndex);
+      c = nameIndex;
+      if (name.startsWith('<')) {
+        const space = name.indexOf(' ');
+        c = indexFor(space === -1 ? name : name.substring(0, space) + '>');
+      } else if (name.startsWith('Detached <')) {
+        const space = name.indexOf(' ', 10);
+        c = indexFor(space === -1 ? name : name.substring(0, space) + '>');
+      }
+      byName.set(nameIndex, c);
+    }
+    return c;
+  };
+  for (let n = 0; n < nodeCount; n++) {
+    const fixed = byType[nodeType[n]];
+    out[n] = fixed >= 0 ? fixed : nameClass(nodeName[n]);
+  }
+  return out;
+}
+
+/** DevTools' property-name formatting for interface names. */
+export function formatPropertyName(name: string): string {
+  if (/[,'"{}]/.test(name)) {
+    const json = JSON.stringify({ [name]: 0 });
+    return json.substring(1, json.length - 3);
+  }
+  return name;
+}
+
+interface Shape {
+  /** Property-edge name indexes in edge order. */
+  readonly properties: number[];
+  count: number;
+  firstNode: number;
+  classIndex: number;
+}
+
+/**
+ * Second pass: interface names for plain objects (DevTools' inferInterfaceDefinitions and
+ * applyInterfaceDefinitions). Objects are grouped by their exact sequence of property names
+ * in a trie, so names are built once per shape, not once per object.
+ */
+function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
+  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeName, types, edgeKinds, strings } = s;
+  const objectName = findString(s, 'Object');
+  if (objectName < 0) return;
+  const property = edgeKinds.property;
+
+  const children: Map<number, number>[] = [new Map()];
+  const shapeOfTrieNode: number[] = [-1];
+  const shapes: Shape[] = [];
+  const shapeOfNode = new Int32Array(nodeCount).fill(-1);
+  let plainObjects = 0;
+  for (let n = 0; n < nodeCount; n++) {
+    if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
+    plainObjects++;
+    let t = 0;
+    const end = firstEdge[n + 1];
+    for (let e = firstEdge[n]; e < end; e++) {
+      if (edgeType[e] !== property) continue;
+      const next = children[t];
+      let child = next.get(edgeName[e]);
+      if (child === undefined) {
+        child = children.length;
+        children.push(new Map());
+        shapeOfTrieNode.push(-1);
+        next.set(edgeName[e], child);
+      }
+      t = child;
+    }
+    let shape = shapeOfTrieNode[t];
+    if (shape < 0) {
+      const properties: number[] = [];
+      for (let e = firstEdge[n]; e < end; e++) if (edgeType[e] === property) properties.push(edgeName[e]);
+      shape = shapes.length;
+      shapes.push({ properties, count: 0, firstNode: n, classIndex: -1 });
+      shapeOfTrieNode[t] = shape;
+    }
+    shapes[shape].count++;
+    shapeOfNode[n] = shape;
+  }
+  if (plainObjects === 0) return;
+
+  // Candidates: interface names over shapes, in order of first appearance.
+  interface Candidate {
+    name: string;
+    properties: string[];
+    count: number;
+    firstNode: number;
+  }
+  const candidates = new Map<string, Candidate>();
+  for (const shape of shapes) {
+    let name = '{';
+    const properties: string[] = [];
+    for (const p of shape.properties) {
+      const text = strings.get(p);
+      if (text === '__proto__') continue;
+      const formatted = formatPropertyName(text);
+      if (name.length > 1 && name.length + formatted.length > MAX_INTERFACE_NAME_LENGTH) break;
+      if (name.length !== 1) name += ', ';
+      name += formatted;
+      properties.push(text);
+    }
+    if (properties.length === 0) continue;
+    name += '}';
+    const c = candidates.get(name);
+    if (c) {
+      c.count += shape.count;
+      c.firstNode = Math.min(c.firstNode, shape.firstNode);
+    } else {
+      candidates.set(name, { name, properties, count: shape.count, firstNode: shape.firstNode });
+    }
+  }
+  const ordered = [...candidates.values()].sort((a, b) => b.count - a.count || a.firstNode - b.firstNode);
+  const minCount = Math.max(MIN_OBJECTS_PER_INTERFACE, plainObjects / MIN_PROPORTION_PER_INTERFACE);
+  const definitions = ordered.filter((c) => c.count >= minCount);
+  if (definitions.length === 0) return;
+
+  // The property tree: a path of sorted property names leads to a definition.
+  interface TreeNode {
+    next: Map<string, TreeNode>;
+    match: Match | null;
+    greatestNext: string | null;
+  }
+  interface Match {
+    name: string;
+    propertyCount: number;
+    index: number;
+  }
+  const tree: TreeNode = { next: new Map(), match: null, greatestNext: null };
+  definitions.forEach((definition, index) => {
+    const sorted = [...definition.properties].sort();
+    let node = tree;
+    for (const p of sorted) {
+      let next = node.next.get(p);
+      if (!next) {
+        next = { next: new Map(), match: null, greatestNext: null };
+        node.next.set(p, next);
+        if (node.greatestNext === null || node.greatestNext < p) node.greatestNext = p;
+      }
+      node = next;
+    }
+    if (!node.match) node.match = { name: definition.name, propertyCount: sorted.length, index };
+  });
+  const better = (a: Match, b: Match | null): Match => {
+    if (!b || a.propertyCount > b.propertyCount) return a;
+    if (b.propertyCount > a.propertyCount) return b;
+    return a.index <= b.index ? a : b;
+  };
+  const none: Match = { name: 'Object', propertyCount: 0, index: Infinity };
+  const interfaceIndex = new Map<string, number>();
+  for (const shape of shapes) {
+    const sorted = shape.properties.map((p) => strings.get(p)).sort();
+    const states = new Set<TreeNode>([tree]);
+    let match = better(none, tree.match);
+    for (const p of sorted) {
+      for (const state of Array.from(states)) {
+        if (state.greatestNext === null || p >= state.greatestNext) states.delete(state);
+        const next = state.next.get(p);
+        if (next) {
+          states.add(next);
+          match = better(match, next.match);
+        }
+      }
+    }
+    if (match === none) continue;
+    let index = interfaceIndex.get(match.name);
+    if (index === undefined) {
+      index = strings.add(match.name);
+      interfaceIndex.set(match.name, index);
+    }
+    shape.classIndex = index;
+  }
+  for (let n = 0; n < nodeCount; n++) {
+    const shape = shapeOfNode[n];
+    if (shape >= 0 && shapes[shape].classIndex >= 0) classNameIndex[n] = shapes[shape].classIndex;
+  }
+}
+
+/** Third pass: class ids per (class name, constructor location for objects). */
+function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array): ClassTable {
+  const { nodeCount, nodeType, types, locations, strings } = s;
+  const locationRow = new Int32Array(nodeCount).fill(-1);
+  for (let r = 0; r < locations.length; r += 4) locationRow[locations[r]] = r;
+
+  const classOf = new Uint32Array(nodeCount);
+  const classes: ClassInfo[] = [];
+  const byKey = new Map<string, number>();
+  const unlocated = new Int32Array(strings.totalCount).fill(-1);
+  const located = new Map<number, Map<number, number>>();
+  const idFor = (name: string, key: string, location?: ClassInfo['location']): number => {
+    let id = byKey.get(key);
+    if (id === undefined) {
+      id = classes.length;
+      classes.push(location ? { name, key, location } : { name, key });
+      byKey.set(key, id);
+    }
+    return id;
+  };
+  for (let n = 0; n < nodeCount; n++) {
+    const nameIndex = classNameIndex[n];
+    const row = nodeType[n] === types.object ? locationRow[n] : -1;
+    if (row < 0) {
+      let id = unlocated[nameIndex];
+      if (id < 0) {
+        const name = strings.get(nameIndex);
+        id = idFor(name, ',' + name);
+        unlocated[nameIndex] = id;
+      }
+      classOf[n] = id;
+      continue;
+    }
+    const scriptId = locations[row + 1];
+    const line = locations[row + 2];
+    const column = locations[row + 3];
+    // One number per location while it fits exactly; else the string key decides alone.
+    const packed = scriptId < 0x2000 && line < 0x100000 && column < 0x100000 ? (scriptId * 0x100000 + line) * 0x100000 + column : -1;
+    let perName = packed >= 0 ? located.get(packed) : undefined;
+    let id = perName?.get(nameIndex);
+    if (id === undefined) {
+      const name = strings.get(nameIndex);
+      id = idFor(name, `${scriptId},${line},${column},${name}`, { scriptId, line, column });
+      if (packed >= 0) {
+        if (!perName) {
+          perName = new Map();
+          located.set(packed, perName);
+        }
+        perName.set(nameIndex, id);
+      }
+    }
+    classOf[n] = id;
+  }
+  return { classOf, classes };
+}
+
+/**
+ * Count, self size, distance and retained size per class. Class retained size walks the
+ * dominator tree and counts an instance only when no instance of the same class dominates it.
+ */
+export function aggregateClasses(
+  s: HeapSnapshot,
+  table: ClassTable,
+  distances: Int32Array,
+  retainedSize: Float64Array,
+  dominatedFirst: Uint32Array,
+  dominatedNodes: Uint32Array,
+): ClassAggregate[] {
+  const { nodeCount, selfSize } = s;
+  const { classOf, classes } = table;
+  const byClass: (ClassAggregate | undefined)[] = new Array(classes.length);
+  for (let n = 0; n < nodeCount; n++) {
+    const size = selfSize[n];
+    if (!size) continue;
+    const c = classOf[n];
+    const agg = byClass[c];
+    if (agg) {
+      agg.count++;
+      agg.selfSize += size;
+      if (distances[n] < agg.distance) agg.distance = distances[n];
+    } else {
+      byClass[c] = { classId: c, count: 1, selfSize: size, retainedSize: 0, distance: distances[n] };
+    }
+  }
+  // Depth-first over the dominator tree; `open` marks classes with an instance on the path.
+  const open = new Uint8Array(classes.length);
+  const stack = new Uint32Array(nodeCount);
+  const openedAt: number[] = [];
+  const openedClass: number[] = [];
+  let top = 0;
+  stack[top++] = s.rootOrdinal;
+  while (top > 0) {
+    const n = stack[--top];
+    const c = classOf[n];
+    const from = dominatedFirst[n];
+    const to = dominatedFirst[n + 1];
+    if (!open[c] && selfSize[n]) {
+      (byClass[c] as ClassAggregate).retainedSize += retainedSize[n];
+      if (from !== to) {
+        open[c] = 1;
+        openedAt.push(top);
+        openedClass.push(c);
+      }
+    }
+    for (let k = from; k < to; k++) stack[top++] = dominatedNodes[k];
+    while (openedAt.length > 0 && openedAt[openedAt.length - 1] === top) {
+      openedAt.pop();
+      open[openedClass.pop() as number] = 0;
+    }
+  }
+  return byClass.filter((a): a is ClassAggregate => a !== undefined);
+}
+
+/** Children of each node in the dominator tree, CSR form. */
+export function buildDominatedNodes(dominator: Uint32Array, root: number): { first: Uint32Array; nodes: Uint32Array } {
+  const count = dominator.length;
+  const first = new Uint32Array(count + 1);
+  for (let n = 0; n < count; n++) if (n !== root) first[dominator[n]]++;
+  let sum = 0;
+  for (let n = 0; n < count; n++) {
+    const c = first[n];
+    first[n] = sum;
+    sum += c;
+  }
+  first[count] = sum;
+  const nodes = new Uint32Array(sum);
+  const cursor = first.slice(0, count);
+  for (let n = 0; n < count; n++) if (n !== root) nodes[cursor[dominator[n]]++] = n;
+  return { first, nodes };
+}
+
+/** Index of a string in the table, or -1. Scans once; used for a handful of fixed names. */
+export function findString(s: HeapSnapshot, text: string): number {
+  const { strings } = s;
+  for (let i = 0; i < strings.count; i++) {
+    if (strings.storedLength(i) === text.length && strings.get(i) === text) return i;
+  }
+  return -1;
+}

@@ -1,0 +1,840 @@
+/**
+ * Streaming .heapsnapshot parser. Feed it chunks (Buffers from a file, or strings as CDP's
+ * HeapProfiler.addHeapSnapshotChunk delivers them) and it fills preallocated typed arrays as
+ * the bytes go by: numbers are accumulated digit by digit, strings are copied raw into the
+ * string table. It never holds the file, a section, or the string table as one JS string.
+ *
+ * Every problem is a HeapSnapshotError naming what was wrong and the byte offset.
+ */
+import { HeapSnapshotError } from './errors';
+import { GrowableUint32 } from './growable';
+import { resolveEdgeTypes, resolveNodeTypes, type HeapSnapshot } from './snapshot';
+import { StringTable } from './stringTable';
+
+const enum State {
+  BeforeRoot,
+  ExpectKey,
+  InKey,
+  AfterKey,
+  BeforeValue,
+  Header,
+  Numbers,
+  StringsExpect,
+  StringsAfterItem,
+  StringIn,
+  StringEscape,
+  Skip,
+  AfterValue,
+  Done,
+}
+
+const enum Section {
+  Nodes,
+  Edges,
+  Locations,
+}
+
+/** Which node field a column of `nodes` feeds. */
+const enum NodeSlot {
+  Ignore,
+  Type,
+  Name,
+  Id,
+  SelfSize,
+  EdgeCount,
+  Detachedness,
+}
+
+const enum EdgeSlot {
+  Ignore,
+  Type,
+  Name,
+  ToNode,
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+
+const MAX_HEADER_BYTES = 1 << 20;
+const MAX_KEY_BYTES = 256;
+/** 15 digits stay exact in a double. */
+const MAX_DIGITS = 15;
+const MAX_NODE_COUNT = 0x7fffffff;
+const MAX_EDGE_COUNT = 0xfffffffe;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function describeByte(c: number): string {
+  if (c >= 0x20 && c < 0x7f) return `'${String.fromCharCode(c)}'`;
+  return `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
+
+export interface ParserOptions {
+  /** Total input size when known (a file): lets a header that promises more than fits fail at once. */
+  expectedBytes?: number;
+  /** Called after each chunk with the bytes read so far. */
+  onProgress?: (bytesRead: number) => void;
+}
+
+export class SnapshotParser {
+  private state = State.BeforeRoot;
+  /** Absolute offset of the first byte of the chunk being read. */
+  private base = 0;
+  private keysSeen = 0;
+  private key = '';
+  private keyBytes: number[] = [];
+  private readonly seen = new Set<string>();
+
+  // Header capture
+  private header: Uint8Array[] = [];
+  private headerSize = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  // Generic skip of values we do not use (trace_tree, samples, …)
+  private skipScalar = false;
+
+  // Number arrays
+  private section = Section.Nodes;
+  private acc = 0;
+  private digits = 0;
+  /** 0 = expecting a number, 1 = inside one, 2 = after one (expecting ',' or ']'). */
+  private numberState = 0;
+  private sectionEmpty = true;
+  private column = 0;
+  private row = 0;
+
+  // Result arrays
+  private nodeCount = 0;
+  private edgeCount = 0;
+  private nodeFieldCount = 0;
+  private edgeFieldCount = 0;
+  private nodeSlots = new Uint8Array(0);
+  private edgeSlots = new Uint8Array(0);
+  private nodeTypeNames: string[] = [];
+  private edgeTypeNames: string[] = [];
+  private nodeType = new Uint8Array(0);
+  private nodeName = new Uint32Array(0);
+  private nodeId = new Uint32Array(0);
+  private selfSize = new Float64Array(0);
+  private firstEdge = new Uint32Array(1);
+  private detachedness: Uint8Array | null = null;
+  private edgeType = new Uint8Array(0);
+  private edgeName = new Uint32Array(0);
+  private edgeTarget = new Uint32Array(0);
+  private locationFieldCount = 0;
+  private locationSlots = new Int8Array(0);
+  private locations = new GrowableUint32(4096);
+  private locationRow = new Uint32Array(4);
+  private edgeSum = 0;
+  private maxNodeName = 0;
+  private maxNodeNameOffset = -1;
+  private rootIndex = 0;
+  private extraNativeBytes = 0;
+
+  private readonly strings = new StringTable();
+  private uHexLeft = 0;
+
+  constructor(private readonly options: ParserOptions = {}) {}
+
+  /** Feed the next chunk. Throws HeapSnapshotError on the first problem. */
+  write(chunk: Uint8Array | string): void {
+    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
+    const end = bytes.length;
+    let i = 0;
+    while (i < end) {
+      switch (this.state) {
+        case State.Numbers:
+          i = this.readNumbers(bytes, i, end);
+          break;
+        case State.StringIn:
+        case State.StringEscape:
+          i = this.readStringBody(bytes, i, end);
+          break;
+        case State.Header:
+          i = this.readHeader(bytes, i, end);
+          break;
+        case State.Skip:
+          i = this.readSkip(bytes, i, end);
+          break;
+        default:
+          i = this.readStructure(bytes, i, end);
+      }
+    }
+    this.base += end;
+    this.options.onProgress?.(this.base);
+  }
+
+  /** Finish: validates completeness and returns the snapshot. */
+  end(): HeapSnapshot {
+    if (this.base === 0) {
+      throw new HeapSnapshotError('Empty input: no heap snapshot data was received', 0);
+    }
+    if (this.state !== State.Done) {
+      throw new HeapSnapshotError(
+        `Unexpected end of input ${this.where()}: the snapshot is truncated or incomplete`,
+        this.base,
+      );
+    }
+    for (const required of ['nodes', 'edges', 'strings']) {
+      if (!this.seen.has(required)) {
+        throw new HeapSnapshotError(`Not a complete heap snapshot: the "${required}" section is missing`, this.base);
+      }
+    }
+    return {
+      nodeCount: this.nodeCount,
+      edgeCount: this.edgeCount,
+      nodeTypeNames: this.nodeTypeNames,
+      edgeTypeNames: this.edgeTypeNames,
+      types: resolveNodeTypes(this.nodeTypeNames),
+      edgeKinds: resolveEdgeTypes(this.edgeTypeNames),
+      nodeType: this.nodeType,
+      nodeName: this.nodeName,
+      nodeId: this.nodeId,
+      selfSize: this.selfSize,
+      firstEdge: this.firstEdge,
+      detachedness: this.detachedness,
+      edgeType: this.edgeType,
+      edgeName: this.edgeName,
+      edgeTarget: this.edgeTarget,
+      locations: this.locations.finish(),
+      strings: this.strings,
+      rootOrdinal: this.rootIndex,
+      extraNativeBytes: this.extraNativeBytes,
+      byteLength: this.base,
+    };
+  }
+
+  private fail(problem: string, index: number): never {
+    throw new HeapSnapshotError(problem, this.base + index);
+  }
+
+  private where(): string {
+    switch (this.state) {
+      case State.BeforeRoot:
+        return 'before the snapshot began';
+      case State.Header:
+        return 'inside the "snapshot" header';
+      case State.Numbers:
+        return `inside "${this.key}" (row ${this.row} of ${this.expectedRows()})`;
+      case State.StringsExpect:
+      case State.StringsAfterItem:
+      case State.StringIn:
+      case State.StringEscape:
+        return `inside "strings" (after ${this.strings.count} strings)`;
+      default:
+        return this.key ? `after "${this.key}"` : 'at the top level';
+    }
+  }
+
+  private expectedRows(): string {
+    if (this.section === Section.Nodes) return `${this.nodeCount} nodes`;
+    if (this.section === Section.Edges) return `${this.edgeCount} edges`;
+    return 'locations';
+  }
+
+  // ---- Top-level structure: {"key": value, ...} ----
+
+  private readStructure(b: Uint8Array, i: number, end: number): number {
+    while (i < end) {
+      const c = b[i];
+      switch (this.state) {
+        case State.BeforeRoot:
+          if (isSpace(c)) break;
+          if (c === 0xef && this.base + i === 0) {
+            // UTF-8 byte order mark: skip its three bytes.
+            if (b[i + 1] === 0xbb && b[i + 2] === 0xbf) {
+              i += 2;
+              break;
+            }
+          }
+          if (c !== OPEN_BRACE) {
+            this.fail(`Not a heap snapshot: expected '{' to open the JSON object, found ${describeByte(c)}`, i);
+          }
+          this.state = State.ExpectKey;
+          break;
+        case State.ExpectKey:
+          if (isSpace(c)) break;
+          if (c === QUOTE) {
+            this.keyBytes.length = 0;
+            this.state = State.InKey;
+            break;
+          }
+          if (c === CLOSE_BRACE) {
+            if (this.keysSeen === 0) this.fail('Not a heap snapshot: the JSON object is empty', i);
+            this.state = State.Done;
+            break;
+          }
+          this.fail(`Malformed snapshot: expected a key in quotes, found ${describeByte(c)}`, i);
+        // eslint-disable-next-line no-fallthrough
+        case State.InKey:
+          if (c === QUOTE) {
+            this.key = decoder.decode(Uint8Array.from(this.keyBytes));
+            this.state = State.AfterKey;
+            break;
+          }
+          if (this.keyBytes.length >= MAX_KEY_BYTES) this.fail('Malformed snapshot: a top-level key is too long', i);
+          this.keyBytes.push(c);
+          break;
+        case State.AfterKey:
+          if (isSpace(c)) break;
+          if (c !== COLON) this.fail(`Malformed snapshot: expected ':' after "${this.key}", found ${describeByte(c)}`, i);
+          this.state = State.BeforeValue;
+          break;
+        case State.BeforeValue:
+          if (isSpace(c)) break;
+          return this.beginValue(b, i);
+        case State.AfterValue:
+          if (isSpace(c)) break;
+          if (c === COMMA) {
+            this.state = State.ExpectKey;
+            break;
+          }
+          if (c === CLOSE_BRACE) {
+            this.state = State.Done;
+            break;
+          }
+          this.fail(`Malformed snapshot: expected ',' or '}' after "${this.key}", found ${describeByte(c)}`, i);
+        // eslint-disable-next-line no-fallthrough
+        case State.StringsExpect:
+          if (isSpace(c)) break;
+          if (c === QUOTE) {
+            this.strings.begin();
+            this.state = State.StringIn;
+            return i + 1;
+          }
+          if (c === CLOSE_BRACKET && this.sectionEmpty) {
+            this.finishStrings(i);
+            break;
+          }
+          this.fail(`Malformed "strings": expected a string, found ${describeByte(c)}`, i);
+        // eslint-disable-next-line no-fallthrough
+        case State.StringsAfterItem:
+          if (isSpace(c)) break;
+          if (c === COMMA) {
+            this.state = State.StringsExpect;
+            break;
+          }
+          if (c === CLOSE_BRACKET) {
+            this.finishStrings(i);
+            break;
+          }
+          this.fail(`Malformed "strings": expected ',' or ']', found ${describeByte(c)}`, i);
+        // eslint-disable-next-line no-fallthrough
+        case State.Done:
+          if (isSpace(c) || c === 0) break;
+          this.fail(`Unexpected data after the end of the snapshot: ${describeByte(c)}`, i);
+        // eslint-disable-next-line no-fallthrough
+        default:
+          return i;
+      }
+      i++;
+    }
+    return i;
+  }
+
+  private beginValue(b: Uint8Array, i: number): number {
+    const key = this.key;
+    const c = b[i];
+    if (this.keysSeen === 0 && key !== 'snapshot') {
+      this.fail(`Not a V8 heap snapshot: its first key is "${key.slice(0, 40)}", expected "snapshot"`, i);
+    }
+    if (this.seen.has(key)) this.fail(`Malformed snapshot: the "${key}" section appears twice`, i);
+    this.seen.add(key);
+    this.keysSeen++;
+    if (key === 'snapshot') {
+      if (c !== OPEN_BRACE) this.fail(`Malformed snapshot: "snapshot" must be an object, found ${describeByte(c)}`, i);
+      this.header = [];
+      this.headerSize = 0;
+      this.depth = 0;
+      this.inString = false;
+      this.escaped = false;
+      this.state = State.Header;
+      return i;
+    }
+    if (key === 'nodes' || key === 'edges' || key === 'locations') {
+      if (c !== OPEN_BRACKET) this.fail(`Malformed snapshot: "${key}" must be an array, found ${describeByte(c)}`, i);
+      if (key === 'edges' && !this.seen.has('nodes')) this.fail('Malformed snapshot: "edges" comes before "nodes"', i);
+      this.section = key === 'nodes' ? Section.Nodes : key === 'edges' ? Section.Edges : Section.Locations;
+      if (this.section === Section.Locations && this.locationFieldCount === 0) {
+        this.fail('Malformed snapshot: "locations" present but meta.location_fields is missing', i);
+      }
+      this.acc = 0;
+      this.digits = 0;
+      this.numberState = 0;
+      this.sectionEmpty = true;
+      this.column = 0;
+      this.row = 0;
+      this.state = State.Numbers;
+      return i + 1;
+    }
+    if (key === 'strings') {
+      if (c !== OPEN_BRACKET) this.fail(`Malformed snapshot: "strings" must be an array, found ${describeByte(c)}`, i);
+      this.sectionEmpty = true;
+      this.state = State.StringsExpect;
+      return i + 1;
+    }
+    // A value we do not need: skip it, whatever its shape.
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+    this.skipScalar = c !== OPEN_BRACE && c !== OPEN_BRACKET && c !== QUOTE;
+    this.state = State.Skip;
+    return i;
+  }
+
+  // ---- Values skipped or captured by bracket depth ----
+
+  /** Advances over one JSON value; returns the index just past it, or end when it continues. */
+  private scanValue(b: Uint8Array, i: number, end: number): { next: number; done: boolean } {
+    let depth = this.depth;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    for (; i < end; i++) {
+      const c = b[i];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === BACKSLASH) escaped = true;
+        else if (c === QUOTE) {
+          inString = false;
+          if (depth === 0) {
+            this.depth = depth;
+            this.inString = false;
+            return { next: i + 1, done: true };
+          }
+        }
+        continue;
+      }
+      if (c === QUOTE) inString = true;
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        depth--;
+        if (depth < 0) this.fail('Malformed snapshot: unbalanced brackets', i);
+        if (depth === 0) {
+          this.depth = 0;
+          this.inString = false;
+          this.escaped = false;
+          return { next: i + 1, done: true };
+        }
+      }
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    return { next: end, done: false };
+  }
+
+  private readSkip(b: Uint8Array, i: number, end: number): number {
+    if (this.skipScalar) {
+      // true/false/null/number: runs until the separator, which the structure reader consumes.
+      for (; i < end; i++) {
+        const c = b[i];
+        if (c === COMMA || c === CLOSE_BRACE || isSpace(c)) {
+          this.state = State.AfterValue;
+          return i;
+        }
+      }
+      return end;
+    }
+    const { next, done } = this.scanValue(b, i, end);
+    if (done) this.state = State.AfterValue;
+    return next;
+  }
+
+  private readHeader(b: Uint8Array, i: number, end: number): number {
+    const { next, done } = this.scanValue(b, i, end);
+    this.headerSize += next - i;
+    if (this.headerSize > MAX_HEADER_BYTES) {
+      this.fail('Malformed snapshot: the "snapshot" header is larger than 1 MiB', next - 1);
+    }
+    this.header.push(b.slice(i, next));
+    if (done) {
+      this.acceptHeader(decoder.decode(concat(this.header, this.headerSize)), next - 1);
+      this.header = [];
+      this.state = State.AfterValue;
+    }
+    return next;
+  }
+
+  private acceptHeader(text: string, at: number): void {
+    let header: unknown;
+    try {
+      header = JSON.parse(text);
+    } catch (e) {
+      this.fail(`Malformed "snapshot" header: ${(e as Error).message}`, at);
+    }
+    const h = header as Record<string, unknown>;
+    const meta = h.meta as Record<string, unknown> | undefined;
+    if (!meta || typeof meta !== 'object') this.fail('Not a V8 heap snapshot: "snapshot.meta" is missing', at);
+    const nodeFields = stringList(meta.node_fields);
+    const edgeFields = stringList(meta.edge_fields);
+    if (!nodeFields) this.fail('Bad snapshot meta: "node_fields" must be a list of names', at);
+    if (!edgeFields) this.fail('Bad snapshot meta: "edge_fields" must be a list of names', at);
+    for (const f of ['type', 'name', 'id', 'self_size', 'edge_count']) {
+      if (!nodeFields.includes(f)) this.fail(`Bad snapshot meta: node_fields lacks "${f}"`, at);
+    }
+    for (const f of ['type', 'name_or_index', 'to_node']) {
+      if (!edgeFields.includes(f)) this.fail(`Bad snapshot meta: edge_fields lacks "${f}"`, at);
+    }
+    const nodeTypes = Array.isArray(meta.node_types) ? stringList(meta.node_types[nodeFields.indexOf('type')]) : null;
+    const edgeTypes = Array.isArray(meta.edge_types) ? stringList(meta.edge_types[edgeFields.indexOf('type')]) : null;
+    if (!nodeTypes || nodeTypes.length === 0) this.fail('Bad snapshot meta: node_types lacks the list of type names', at);
+    if (!edgeTypes || edgeTypes.length === 0) this.fail('Bad snapshot meta: edge_types lacks the list of type names', at);
+    const nodeCount = h.node_count;
+    const edgeCount = h.edge_count;
+    if (!isCount(nodeCount) || nodeCount < 1 || nodeCount > MAX_NODE_COUNT) {
+      this.fail(`Bad snapshot header: node_count must be a whole number from 1 to ${MAX_NODE_COUNT}`, at);
+    }
+    if (!isCount(edgeCount) || edgeCount > MAX_EDGE_COUNT) {
+      this.fail(`Bad snapshot header: edge_count must be a whole number up to ${MAX_EDGE_COUNT}`, at);
+    }
+    // Every node needs at least two bytes per field in the file ("0,"), every edge the same.
+    const expected = this.options.expectedBytes;
+    if (expected !== undefined) {
+      const minimum = nodeCount * nodeFields.length * 2 + edgeCount * edgeFields.length * 2;
+      if (minimum > expected) {
+        this.fail(
+          `Bad snapshot header: it promises ${nodeCount} nodes and ${edgeCount} edges, which cannot fit in ${expected} bytes`,
+          at,
+        );
+      }
+    }
+    const rootIndex = h.root_index;
+    if (rootIndex !== undefined) {
+      if (!isCount(rootIndex) || rootIndex % nodeFields.length !== 0 || rootIndex / nodeFields.length >= nodeCount) {
+        this.fail('Bad snapshot header: root_index does not point at a node', at);
+      }
+      this.rootIndex = rootIndex / nodeFields.length;
+    }
+    if (typeof h.extra_native_bytes === 'number') this.extraNativeBytes = h.extra_native_bytes;
+
+    this.nodeTypeNames = nodeTypes;
+    this.edgeTypeNames = edgeTypes;
+    this.nodeFieldCount = nodeFields.length;
+    this.edgeFieldCount = edgeFields.length;
+    this.nodeSlots = new Uint8Array(nodeFields.map((f) => nodeSlotOf(f)));
+    this.edgeSlots = new Uint8Array(edgeFields.map((f) => edgeSlotOf(f)));
+    const locationFields = stringList(meta.location_fields);
+    if (locationFields && locationFields.length > 0) {
+      this.locationFieldCount = locationFields.length;
+      this.locationSlots = new Int8Array(
+        locationFields.map((f) => ['object_index', 'script_id', 'line', 'column'].indexOf(f)),
+      );
+      if (locationFields.indexOf('object_index') < 0) this.fail('Bad snapshot meta: location_fields lacks "object_index"', at);
+    }
+    this.nodeCount = nodeCount;
+    this.edgeCount = edgeCount;
+    try {
+      this.nodeType = new Uint8Array(nodeCount);
+      this.nodeName = new Uint32Array(nodeCount);
+      this.nodeId = new Uint32Array(nodeCount);
+      this.selfSize = new Float64Array(nodeCount);
+      this.firstEdge = new Uint32Array(nodeCount + 1);
+      if (nodeFields.includes('detachedness')) this.detachedness = new Uint8Array(nodeCount);
+      this.edgeType = new Uint8Array(edgeCount);
+      this.edgeName = new Uint32Array(edgeCount);
+      this.edgeTarget = new Uint32Array(edgeCount);
+    } catch {
+      this.fail(`Cannot allocate memory for ${nodeCount} nodes and ${edgeCount} edges`, at);
+    }
+  }
+
+  // ---- Number arrays: nodes, edges, locations ----
+
+  private readNumbers(b: Uint8Array, i: number, end: number): number {
+    let acc = this.acc;
+    let digits = this.digits;
+    let numberState = this.numberState;
+    while (i < end) {
+      const c = b[i];
+      if (c >= 0x30 && c <= 0x39) {
+        if (numberState === 2) this.fail(`Malformed "${this.key}": expected ',' between numbers`, i);
+        acc = acc * 10 + (c - 0x30);
+        numberState = 1;
+        if (++digits > MAX_DIGITS) this.fail(`Malformed "${this.key}": number too large`, i);
+      } else if (c === COMMA) {
+        if (numberState === 1) this.store(acc, i);
+        else if (numberState === 0) this.fail(`Malformed "${this.key}": expected a number, found ','`, i);
+        acc = 0;
+        digits = 0;
+        numberState = 0;
+      } else if (c === CLOSE_BRACKET) {
+        if (numberState === 1) this.store(acc, i);
+        else if (numberState === 0 && !this.sectionEmpty) {
+          this.fail(`Malformed "${this.key}": expected a number before ']'`, i);
+        }
+        this.acc = 0;
+        this.digits = 0;
+        this.numberState = 0;
+        this.finishNumbers(i);
+        return i + 1;
+      } else if (isSpace(c)) {
+        if (numberState === 1) {
+          this.store(acc, i);
+          acc = 0;
+          digits = 0;
+          numberState = 2;
+        }
+      } else {
+        this.fail(
+          `Malformed "${this.key}": expected a non-negative whole number, found ${describeByte(c)}`,
+          i,
+        );
+      }
+      i++;
+    }
+    this.acc = acc;
+    this.digits = digits;
+    this.numberState = numberState;
+    return i;
+  }
+
+  /** Stores one parsed number into the current section's row and column. */
+  private store(value: number, i: number): void {
+    this.sectionEmpty = false;
+    const column = this.column;
+    if (this.section === Section.Nodes) {
+      const row = this.row;
+      if (row >= this.nodeCount) this.fail(`"nodes" holds more than the ${this.nodeCount} nodes the header declares`, i);
+      switch (this.nodeSlots[column]) {
+        case NodeSlot.Type:
+          if (value >= this.nodeTypeNames.length) this.fail(`Node ${row} has unknown type ${value}`, i);
+          this.nodeType[row] = value;
+          break;
+        case NodeSlot.Name:
+          this.nodeName[row] = value;
+          if (value > this.maxNodeName) {
+            this.maxNodeName = value;
+            this.maxNodeNameOffset = this.base + i;
+          }
+          break;
+        case NodeSlot.Id:
+          if (value > 0xffffffff) this.fail(`Node ${row} has an id beyond 32 bits`, i);
+          this.nodeId[row] = value;
+          break;
+        case NodeSlot.SelfSize:
+          this.selfSize[row] = value;
+          break;
+        case NodeSlot.EdgeCount:
+          this.edgeSum += value;
+          if (this.edgeSum > this.edgeCount) {
+            this.fail(`Node ${row}'s edges run past the ${this.edgeCount} edges the header declares`, i);
+          }
+          this.firstEdge[row] = value;
+          break;
+        case NodeSlot.Detachedness:
+          if (this.detachedness) this.detachedness[row] = value;
+          break;
+      }
+      if (++this.column === this.nodeFieldCount) {
+        this.column = 0;
+        this.row = row + 1;
+      }
+    } else if (this.section === Section.Edges) {
+      const row = this.row;
+      if (row >= this.edgeCount) this.fail(`"edges" holds more than the ${this.edgeCount} edges the header declares`, i);
+      switch (this.edgeSlots[column]) {
+        case EdgeSlot.Type:
+          if (value >= this.edgeTypeNames.length) this.fail(`Edge ${row} has unknown type ${value}`, i);
+          this.edgeType[row] = value;
+          break;
+        case EdgeSlot.Name:
+          this.edgeName[row] = value;
+          break;
+        case EdgeSlot.ToNode: {
+          const target = value / this.nodeFieldCount;
+          if (target >= this.nodeCount || value % this.nodeFieldCount !== 0) {
+            this.fail(
+              `Edge ${row} points outside the node array (to_node ${value}, ${this.nodeCount} nodes × ${this.nodeFieldCount} fields)`,
+              i,
+            );
+          }
+          this.edgeTarget[row] = target;
+          break;
+        }
+      }
+      if (++this.column === this.edgeFieldCount) {
+        this.column = 0;
+        this.row = row + 1;
+      }
+    } else {
+      const slot = this.locationSlots[column];
+      if (slot >= 0) this.locationRow[slot] = value;
+      if (++this.column === this.locationFieldCount) {
+        this.column = 0;
+        this.row++;
+        const objectIndex = this.locationRow[0];
+        if (objectIndex % this.nodeFieldCount !== 0 || objectIndex / this.nodeFieldCount >= this.nodeCount) {
+          this.fail(`Location ${this.row - 1} points outside the node array`, i);
+        }
+        this.locations.push(objectIndex / this.nodeFieldCount);
+        this.locations.push(this.locationRow[1]);
+        this.locations.push(this.locationRow[2]);
+        this.locations.push(this.locationRow[3]);
+      }
+    }
+  }
+
+  private finishNumbers(i: number): void {
+    if (this.column !== 0) this.fail(`"${this.key}" ends in the middle of a row`, i);
+    if (this.section === Section.Nodes) {
+      if (this.row !== this.nodeCount) {
+        this.fail(`"nodes" holds ${this.row} nodes but the header declares ${this.nodeCount}`, i);
+      }
+      if (this.edgeSum !== this.edgeCount) {
+        this.fail(`The nodes' edge counts add up to ${this.edgeSum} but the header declares ${this.edgeCount} edges`, i);
+      }
+      // Turn per-node edge counts into first-edge offsets (exclusive prefix sum).
+      const firstEdge = this.firstEdge;
+      let sum = 0;
+      for (let n = 0; n < this.nodeCount; n++) {
+        const count = firstEdge[n];
+        firstEdge[n] = sum;
+        sum += count;
+      }
+      firstEdge[this.nodeCount] = sum;
+    } else if (this.section === Section.Edges) {
+      if (this.row !== this.edgeCount) {
+        this.fail(`"edges" holds ${this.row} edges but the header declares ${this.edgeCount}`, i);
+      }
+    }
+    this.state = State.AfterValue;
+  }
+
+  // ---- Strings ----
+
+  private readStringBody(b: Uint8Array, i: number, end: number): number {
+    const table = this.strings;
+    let start = i;
+    while (i < end) {
+      if (this.state === State.StringEscape) {
+        const c = b[i];
+        if (this.uHexLeft > 0) {
+          const hex = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+          if (!hex) this.fail(`Malformed string ${table.count}: bad \\u escape`, i);
+          if (--this.uHexLeft === 0) this.state = State.StringIn;
+        } else if (c === 0x75 /* u */) {
+          this.uHexLeft = 4;
+        } else if (
+          c === QUOTE || c === BACKSLASH || c === 0x2f || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74
+        ) {
+          this.state = State.StringIn;
+        } else {
+          this.fail(`Malformed string ${table.count}: invalid escape \\${String.fromCharCode(c)}`, i);
+        }
+        i++;
+        continue;
+      }
+      // Fast scan to the next quote or backslash.
+      let j = i;
+      while (j < end) {
+        const c = b[j];
+        if (c === QUOTE || c === BACKSLASH) break;
+        if (c < 0x20) this.fail(`Malformed string ${table.count}: unescaped control character`, j);
+        j++;
+      }
+      if (j === end) {
+        table.append(b, start, end);
+        return end;
+      }
+      if (b[j] === BACKSLASH) {
+        table.markEscaped();
+        this.state = State.StringEscape;
+        i = j + 1;
+        continue;
+      }
+      table.append(b, start, j);
+      table.end();
+      this.sectionEmpty = false;
+      this.state = State.StringsAfterItem;
+      return j + 1;
+    }
+    table.append(b, start, end);
+    return end;
+  }
+
+  private finishStrings(i: number): void {
+    const table = this.strings;
+    table.seal();
+    const count = table.count;
+    if (this.nodeCount > 0 && this.maxNodeName >= count) {
+      throw new HeapSnapshotError(
+        `A node names string ${this.maxNodeName} but "strings" holds only ${count}`,
+        this.maxNodeNameOffset,
+      );
+    }
+    // Edge names are string indexes except for element and hidden edges.
+    const kinds = resolveEdgeTypes(this.edgeTypeNames);
+    const edgeType = this.edgeType;
+    const edgeName = this.edgeName;
+    for (let e = 0; e < this.edgeCount; e++) {
+      const t = edgeType[e];
+      if (t !== kinds.element && t !== kinds.hidden && edgeName[e] >= count) {
+        this.fail(`Edge ${e} names string ${edgeName[e]} but "strings" holds only ${count}`, i);
+      }
+    }
+    this.state = State.AfterValue;
+  }
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function stringList(v: unknown): string[] | null {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+function nodeSlotOf(field: string): NodeSlot {
+  switch (field) {
+    case 'type':
+      return NodeSlot.Type;
+    case 'name':
+      return NodeSlot.Name;
+    case 'id':
+      return NodeSlot.Id;
+    case 'self_size':
+      return NodeSlot.SelfSize;
+    case 'edge_count':
+      return NodeSlot.EdgeCount;
+    case 'detachedness':
+      return NodeSlot.Detachedness;
+    default:
+      return NodeSlot.Ignore;
+  }
+}
+
+function edgeSlotOf(field: string): EdgeSlot {
+  switch (field) {
+    case 'type':
+      return EdgeSlot.Type;
+    case 'name_or_index':
+      return EdgeSlot.Name;
+    case 'to_node':
+      return EdgeSlot.ToNode;
+    default:
+      return EdgeSlot.Ignore;
+  }
+}

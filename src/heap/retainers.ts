@@ -1,0 +1,39 @@
+import type { HeapSnapshot } from './snapshot';
+
+/**
+ * Incoming edges per node in CSR form (a counting sort over all edges): the retainers of node
+ * n are retainerEdge/retainerNode[firstRetainer[n] .. firstRetainer[n+1]-1], in the order of
+ * their source nodes and, within a source, of its edges.
+ */
+export interface Retainers {
+  readonly firstRetainer: Uint32Array;
+  readonly retainerEdge: Uint32Array;
+  readonly retainerNode: Uint32Array;
+}
+
+export function buildRetainers(s: HeapSnapshot): Retainers {
+  const { nodeCount, edgeCount, firstEdge, edgeTarget } = s;
+  const firstRetainer = new Uint32Array(nodeCount + 1);
+  const retainerEdge = new Uint32Array(edgeCount);
+  const retainerNode = new Uint32Array(edgeCount);
+  for (let e = 0; e < edgeCount; e++) firstRetainer[edgeTarget[e]]++;
+  let sum = 0;
+  for (let n = 0; n < nodeCount; n++) {
+    const count = firstRetainer[n];
+    firstRetainer[n] = sum;
+    sum += count;
+  }
+  firstRetainer[nodeCount] = sum;
+  // firstRetainer[n] is used as a cursor while filling, then shifted back.
+  for (let n = 0; n < nodeCount; n++) {
+    const end = firstEdge[n + 1];
+    for (let e = firstEdge[n]; e < end; e++) {
+      const slot = firstRetainer[edgeTarget[e]]++;
+      retainerEdge[slot] = e;
+      retainerNode[slot] = n;
+    }
+  }
+  for (let n = nodeCount; n > 0; n--) firstRetainer[n] = firstRetainer[n - 1];
+  firstRetainer[0] = 0;
+  return { firstRetainer, retainerEdge, retainerNode };
+}

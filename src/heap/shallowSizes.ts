@@ -1,0 +1,64 @@
+import type { HeapSnapshot } from './snapshot';
+
+const UNVISITED = 0xffffffff;
+const SHARED = 0xfffffffe;
+
+/**
+ * DevTools' attribution of internal storage: a hidden or array node (or external string data)
+ * reached from exactly one "real" object counts in that object's self size and its own becomes
+ * 0. Applies only when the root has user roots (snapshots taken with internals exposed are
+ * shown as they are). Changes `selfSize` in place; returns whether it applied.
+ */
+export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): boolean {
+  if (!hasUserRoots) return false;
+  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeTarget, selfSize, types, edgeKinds, strings } = s;
+  const owners = new Uint32Array(nodeCount);
+  const work: number[] = [];
+  const externalStringData = findNativeName(s, 'system / ExternalStringData');
+  for (let n = 0; n < nodeCount; n++) {
+    const t = nodeType[n];
+    if (t === types.hidden || t === types.array || (t === types.native && nodeName[n] === externalStringData)) {
+      owners[n] = UNVISITED;
+    } else {
+      owners[n] = n;
+      work.push(n);
+    }
+  }
+  const weak = edgeKinds.weak;
+  while (work.length > 0) {
+    const n = work.pop() as number;
+    const owner = owners[n];
+    const end = firstEdge[n + 1];
+    for (let e = firstEdge[n]; e < end; e++) {
+      if (edgeType[e] === weak) continue;
+      const target = edgeTarget[e];
+      const current = owners[target];
+      if (current === UNVISITED) {
+        owners[target] = owner;
+        work.push(target);
+      } else if (current !== target && current !== owner && current !== SHARED) {
+        owners[target] = SHARED;
+        work.push(target);
+      }
+    }
+  }
+  for (let n = 0; n < nodeCount; n++) {
+    const owner = owners[n];
+    if (owner === UNVISITED || owner === SHARED || owner === n) continue;
+    if (nodeType[owner] === types.synthetic || owner === s.rootOrdinal) continue;
+    selfSize[owner] += selfSize[n];
+    selfSize[n] = 0;
+  }
+  void strings;
+  return true;
+}
+
+/** The string index of a native node name, or -1 (names are deduplicated in the table). */
+function findNativeName(s: HeapSnapshot, name: string): number {
+  const { nodeCount, nodeType, nodeName, types, strings } = s;
+  if (types.native < 0) return -1;
+  for (let n = 0; n < nodeCount; n++) {
+    if (nodeType[n] === types.native && strings.get(nodeName[n]) === name) return nodeName[n];
+  }
+  return -1;
+}

@@ -1,0 +1,151 @@
+/**
+ * The snapshot's string table, kept as the raw JSON bytes of each string (escapes intact) in
+ * large blocks, decoded only when a string is asked for. This never builds one JS string for
+ * the whole section, so sections far larger than V8's maximum string length load, and the
+ * memory cost is about the section's byte size.
+ */
+
+const BLOCK_SIZE = 16 * 1024 * 1024;
+
+const utf8 = new TextDecoder('utf-8');
+
+export class StringTable {
+  private readonly blocks: Uint8Array[] = [];
+  /** Per string: block number, start in the block, byte length; high bit of length = has escapes. */
+  private blockOf = new Uint32Array(1024);
+  private startOf = new Uint32Array(1024);
+  private lengthOf = new Uint32Array(1024);
+  private decoded: (string | undefined)[] = [];
+  private extra: string[] = [];
+  count = 0;
+
+  // Writer state for the string being appended.
+  private block: Uint8Array = new Uint8Array(0);
+  private blockNumber = -1;
+  private used = 0;
+  private currentStart = 0;
+  private currentEscaped = false;
+
+  /** Start a new string. */
+  begin(): void {
+    this.currentStart = this.used;
+    this.currentEscaped = false;
+  }
+
+  /** Append raw bytes of the current string. */
+  append(bytes: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    if (this.used + n > this.block.length) this.newBlock(n);
+    this.block.set(bytes.subarray(from, to), this.used);
+    this.used += n;
+  }
+
+  markEscaped(): void {
+    this.currentEscaped = true;
+  }
+
+  /** Finish the current string and return its index. */
+  end(): number {
+    const i = this.count;
+    if (i === this.startOf.length) this.growIndex();
+    this.blockOf[i] = this.blockNumber < 0 ? 0 : this.blockNumber;
+    this.startOf[i] = this.currentStart;
+    const length = this.used - this.currentStart;
+    this.lengthOf[i] = length;
+    if (this.currentEscaped) this.markEscapedAt(i);
+    this.count = i + 1;
+    return i;
+  }
+
+  /** Trim the index arrays once the section is complete. */
+  seal(): void {
+    this.blockOf = this.blockOf.slice(0, this.count);
+    this.startOf = this.startOf.slice(0, this.count);
+    this.lengthOf = this.lengthOf.slice(0, this.count);
+    if (this.blockNumber >= 0) this.blocks[this.blockNumber] = this.block.slice(0, this.used);
+    this.block = new Uint8Array(0);
+    this.escapedBits = this.escapedBits.slice(0, (this.count >>> 3) + 1);
+  }
+
+  /** The string at index i (snapshot strings first, then strings added by analysis). */
+  get(i: number): string {
+    if (i >= this.count) {
+      const added = this.extra[i - this.count];
+      if (added === undefined) throw new RangeError(`string index ${i} is out of range`);
+      return added;
+    }
+    let s = this.decoded[i];
+    if (s === undefined) {
+      if (this.lengthOf[i] === 0) return '';
+      const block = this.blocks[this.blockOf[i]];
+      const start = this.startOf[i];
+      const raw = utf8.decode(block.subarray(start, start + this.lengthOf[i]));
+      s = this.isEscaped(i) ? (JSON.parse('"' + raw + '"') as string) : raw;
+      this.decoded[i] = s;
+    }
+    return s;
+  }
+
+  /** Byte length of string i as stored (cheap; used to skip long strings without decoding). */
+  storedLength(i: number): number {
+    return this.lengthOf[i];
+  }
+
+  /** Adds an analysis-made string (a class name like "(system)") and returns its index. */
+  add(s: string): number {
+    this.extra.push(s);
+    return this.count + this.extra.length - 1;
+  }
+
+  get totalCount(): number {
+    return this.count + this.extra.length;
+  }
+
+  /** Bytes held by the table (for memory reports). */
+  get byteSize(): number {
+    let total = 0;
+    for (const b of this.blocks) total += b.byteLength;
+    return total + this.count * 12;
+  }
+
+  private escapedBits = new Uint8Array(128);
+  private markEscapedAt(i: number): void {
+    const byte = i >>> 3;
+    if (byte >= this.escapedBits.length) {
+      const next = new Uint8Array(Math.max(byte + 1, this.escapedBits.length * 2));
+      next.set(this.escapedBits);
+      this.escapedBits = next;
+    }
+    this.escapedBits[byte] |= 1 << (i & 7);
+  }
+  private isEscaped(i: number): boolean {
+    const byte = i >>> 3;
+    return byte < this.escapedBits.length && (this.escapedBits[byte] & (1 << (i & 7))) !== 0;
+  }
+
+  private newBlock(needed: number): void {
+    // Move the part of the current string already written so each string stays in one block.
+    const partial = this.used - this.currentStart;
+    const size = Math.max(BLOCK_SIZE, (partial + needed) * 2);
+    const next = new Uint8Array(size);
+    if (partial > 0) next.set(this.block.subarray(this.currentStart, this.used), 0);
+    if (this.blockNumber >= 0) this.blocks[this.blockNumber] = this.block.subarray(0, this.currentStart);
+    this.blocks.push(next);
+    this.blockNumber = this.blocks.length - 1;
+    this.block = next;
+    this.currentStart = 0;
+    this.used = partial;
+  }
+
+  private growIndex(): void {
+    const grow = (a: Uint32Array) => {
+      const next = new Uint32Array(a.length * 2);
+      next.set(a);
+      return next;
+    };
+    this.blockOf = grow(this.blockOf);
+    this.startOf = grow(this.startOf);
+    this.lengthOf = grow(this.lengthOf);
+  }
+}
