@@ -13,6 +13,9 @@ runTool(
     const analysis = await api.analyzeFile(file);
     const nodeCount = analysis.snapshot.nodeCount;
     if (!(nodeCount > 0)) throw new Error('Leak Lens produced an empty snapshot');
-    return { nodeCount };
+    const info = { nodeCount };
+    // Extra detail when the API reports it (not used for the comparison).
+    if (typeof analysis.parseMs === 'number') info.parseMs = Math.round(analysis.parseMs);
+    return info;
   },
 );

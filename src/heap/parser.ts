@@ -34,24 +34,6 @@ const enum Section {
   Locations,
 }
 
-/** Which node field a column of `nodes` feeds. */
-const enum NodeSlot {
-  Ignore,
-  Type,
-  Name,
-  Id,
-  SelfSize,
-  EdgeCount,
-  Detachedness,
-}
-
-const enum EdgeSlot {
-  Ignore,
-  Type,
-  Name,
-  ToNode,
-}
-
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -109,11 +91,16 @@ export class SnapshotParser {
   // Number arrays
   private section = Section.Nodes;
   private acc = 0;
+  /** Parsed values not yet spread into rows (an unfinished row from the previous chunk). */
+  private scratch = new Float64Array(1 << 16);
+  private carried = 0;
+  private scanStart = 0;
+  private scanBytes: Uint8Array = new Uint8Array(0);
+  private startedInNumber = false;
   private digits = 0;
   /** 0 = expecting a number, 1 = inside one, 2 = after one (expecting ',' or ']'). */
   private numberState = 0;
   private sectionEmpty = true;
-  private column = 0;
   private row = 0;
 
   // Result arrays
@@ -121,8 +108,15 @@ export class SnapshotParser {
   private edgeCount = 0;
   private nodeFieldCount = 0;
   private edgeFieldCount = 0;
-  private nodeSlots = new Uint8Array(0);
-  private edgeSlots = new Uint8Array(0);
+  private nodeTypeColumn = -1;
+  private nodeNameColumn = -1;
+  private nodeIdColumn = -1;
+  private nodeSizeColumn = -1;
+  private nodeEdgeCountColumn = -1;
+  private nodeDetachednessColumn = -1;
+  private edgeTypeColumn = -1;
+  private edgeNameColumn = -1;
+  private edgeToColumn = -1;
   private nodeTypeNames: string[] = [];
   private edgeTypeNames: string[] = [];
   private nodeType = new Uint8Array(0);
@@ -137,10 +131,9 @@ export class SnapshotParser {
   private locationFieldCount = 0;
   private locationSlots = new Int8Array(0);
   private locations = new GrowableUint32(4096);
-  private locationRow = new Uint32Array(4);
   private edgeSum = 0;
   private maxNodeName = 0;
-  private maxNodeNameOffset = -1;
+  private maxNodeNameRow = 0;
   private rootIndex = 0;
   private extraNativeBytes = 0;
 
@@ -375,7 +368,7 @@ export class SnapshotParser {
       this.digits = 0;
       this.numberState = 0;
       this.sectionEmpty = true;
-      this.column = 0;
+      this.carried = 0;
       this.row = 0;
       this.state = State.Numbers;
       return i + 1;
@@ -524,8 +517,15 @@ export class SnapshotParser {
     this.edgeTypeNames = edgeTypes;
     this.nodeFieldCount = nodeFields.length;
     this.edgeFieldCount = edgeFields.length;
-    this.nodeSlots = new Uint8Array(nodeFields.map((f) => nodeSlotOf(f)));
-    this.edgeSlots = new Uint8Array(edgeFields.map((f) => edgeSlotOf(f)));
+    this.nodeTypeColumn = nodeFields.indexOf('type');
+    this.nodeNameColumn = nodeFields.indexOf('name');
+    this.nodeIdColumn = nodeFields.indexOf('id');
+    this.nodeSizeColumn = nodeFields.indexOf('self_size');
+    this.nodeEdgeCountColumn = nodeFields.indexOf('edge_count');
+    this.nodeDetachednessColumn = nodeFields.indexOf('detachedness');
+    this.edgeTypeColumn = edgeFields.indexOf('type');
+    this.edgeNameColumn = edgeFields.indexOf('name_or_index');
+    this.edgeToColumn = edgeFields.indexOf('to_node');
     const locationFields = stringList(meta.location_fields);
     if (locationFields && locationFields.length > 0) {
       this.locationFieldCount = locationFields.length;
@@ -553,142 +553,209 @@ export class SnapshotParser {
 
   // ---- Number arrays: nodes, edges, locations ----
 
+  /**
+   * Two stages per chunk: a tight byte loop that only turns digits into values (kept in a
+   * scratch array), then a strided pass that spreads whole rows into the field arrays and
+   * checks them. Values of an unfinished row carry over to the next chunk.
+   */
   private readNumbers(b: Uint8Array, i: number, end: number): number {
+    const needed = this.carried + ((end - i) >>> 1) + 2;
+    if (this.scratch.length < needed) {
+      const next = new Float64Array(Math.max(needed, this.scratch.length * 2));
+      next.set(this.scratch.subarray(0, this.carried));
+      this.scratch = next;
+    }
+    const values = this.scratch;
+    let count = this.carried;
     let acc = this.acc;
     let digits = this.digits;
     let numberState = this.numberState;
-    while (i < end) {
+    const scanStart = i;
+    this.startedInNumber = numberState === 1;
+    let closed = false;
+    for (; i < end; i++) {
       const c = b[i];
-      if (c >= 0x30 && c <= 0x39) {
-        if (numberState === 2) this.fail(`Malformed "${this.key}": expected ',' between numbers`, i);
-        acc = acc * 10 + (c - 0x30);
-        numberState = 1;
-        if (++digits > MAX_DIGITS) this.fail(`Malformed "${this.key}": number too large`, i);
-      } else if (c === COMMA) {
-        if (numberState === 1) this.store(acc, i);
-        else if (numberState === 0) this.fail(`Malformed "${this.key}": expected a number, found ','`, i);
+      const d = c - 0x30;
+      if (d >>> 0 < 10) {
+        if (numberState !== 1) {
+          if (numberState === 2) this.fail(`Malformed "${this.key}": expected ',' between numbers`, i);
+          numberState = 1;
+        }
+        acc = acc * 10 + d;
+        digits++;
+        continue;
+      }
+      if (numberState === 1) {
+        if (digits > MAX_DIGITS) this.fail(`Malformed "${this.key}": number too large`, i);
+        values[count++] = acc;
         acc = 0;
         digits = 0;
+        numberState = 2;
+        this.sectionEmpty = false;
+      }
+      if (c === COMMA) {
+        if (numberState === 0) this.fail(`Malformed "${this.key}": expected a number, found ','`, i);
         numberState = 0;
       } else if (c === CLOSE_BRACKET) {
-        if (numberState === 1) this.store(acc, i);
-        else if (numberState === 0 && !this.sectionEmpty) {
+        if (numberState === 0 && !this.sectionEmpty) {
           this.fail(`Malformed "${this.key}": expected a number before ']'`, i);
         }
-        this.acc = 0;
-        this.digits = 0;
-        this.numberState = 0;
-        this.finishNumbers(i);
-        return i + 1;
-      } else if (isSpace(c)) {
-        if (numberState === 1) {
-          this.store(acc, i);
-          acc = 0;
-          digits = 0;
-          numberState = 2;
-        }
-      } else {
-        this.fail(
-          `Malformed "${this.key}": expected a non-negative whole number, found ${describeByte(c)}`,
-          i,
-        );
+        closed = true;
+        break;
+      } else if (!isSpace(c)) {
+        this.fail(`Malformed "${this.key}": expected a non-negative whole number, found ${describeByte(c)}`, i);
       }
-      i++;
     }
     this.acc = acc;
     this.digits = digits;
     this.numberState = numberState;
-    return i;
+    this.scanStart = scanStart;
+    this.scanBytes = b;
+    const used = this.spreadRows(values, count);
+    this.carried = count - used;
+    values.copyWithin(0, used, count);
+    if (!closed) return i;
+    this.acc = 0;
+    this.digits = 0;
+    this.numberState = 0;
+    this.finishNumbers(i);
+    return i + 1;
   }
 
-  /** Stores one parsed number into the current section's row and column. */
-  private store(value: number, i: number): void {
-    this.sectionEmpty = false;
-    const column = this.column;
-    if (this.section === Section.Nodes) {
-      const row = this.row;
-      if (row >= this.nodeCount) this.fail(`"nodes" holds more than the ${this.nodeCount} nodes the header declares`, i);
-      switch (this.nodeSlots[column]) {
-        case NodeSlot.Type:
-          if (value >= this.nodeTypeNames.length) this.fail(`Node ${row} has unknown type ${value}`, i);
-          this.nodeType[row] = value;
-          break;
-        case NodeSlot.Name:
-          this.nodeName[row] = value;
-          if (value > this.maxNodeName) {
-            this.maxNodeName = value;
-            this.maxNodeNameOffset = this.base + i;
-          }
-          break;
-        case NodeSlot.Id:
-          if (value > 0xffffffff) this.fail(`Node ${row} has an id beyond 32 bits`, i);
-          this.nodeId[row] = value;
-          break;
-        case NodeSlot.SelfSize:
-          this.selfSize[row] = value;
-          break;
-        case NodeSlot.EdgeCount:
-          this.edgeSum += value;
-          if (this.edgeSum > this.edgeCount) {
-            this.fail(`Node ${row}'s edges run past the ${this.edgeCount} edges the header declares`, i);
-          }
-          this.firstEdge[row] = value;
-          break;
-        case NodeSlot.Detachedness:
-          if (this.detachedness) this.detachedness[row] = value;
-          break;
-      }
-      if (++this.column === this.nodeFieldCount) {
-        this.column = 0;
-        this.row = row + 1;
-      }
-    } else if (this.section === Section.Edges) {
-      const row = this.row;
-      if (row >= this.edgeCount) this.fail(`"edges" holds more than the ${this.edgeCount} edges the header declares`, i);
-      switch (this.edgeSlots[column]) {
-        case EdgeSlot.Type:
-          if (value >= this.edgeTypeNames.length) this.fail(`Edge ${row} has unknown type ${value}`, i);
-          this.edgeType[row] = value;
-          break;
-        case EdgeSlot.Name:
-          this.edgeName[row] = value;
-          break;
-        case EdgeSlot.ToNode: {
-          const target = value / this.nodeFieldCount;
-          if (target >= this.nodeCount || value % this.nodeFieldCount !== 0) {
-            this.fail(
-              `Edge ${row} points outside the node array (to_node ${value}, ${this.nodeCount} nodes × ${this.nodeFieldCount} fields)`,
-              i,
-            );
-          }
-          this.edgeTarget[row] = target;
-          break;
-        }
-      }
-      if (++this.column === this.edgeFieldCount) {
-        this.column = 0;
-        this.row = row + 1;
-      }
-    } else {
-      const slot = this.locationSlots[column];
-      if (slot >= 0) this.locationRow[slot] = value;
-      if (++this.column === this.locationFieldCount) {
-        this.column = 0;
-        this.row++;
-        const objectIndex = this.locationRow[0];
-        if (objectIndex % this.nodeFieldCount !== 0 || objectIndex / this.nodeFieldCount >= this.nodeCount) {
-          this.fail(`Location ${this.row - 1} points outside the node array`, i);
-        }
-        this.locations.push(objectIndex / this.nodeFieldCount);
-        this.locations.push(this.locationRow[1]);
-        this.locations.push(this.locationRow[2]);
-        this.locations.push(this.locationRow[3]);
-      }
+  /** Stores whole rows from values[0..count); returns how many values it used. */
+  private spreadRows(values: Float64Array, count: number): number {
+    if (this.section === Section.Nodes) return this.spreadNodes(values, count);
+    if (this.section === Section.Edges) return this.spreadEdges(values, count);
+    return this.spreadLocations(values, count);
+  }
+
+  private spreadNodes(values: Float64Array, count: number): number {
+    const width = this.nodeFieldCount;
+    const rows = Math.floor(count / width);
+    let row = this.row;
+    if (row + rows > this.nodeCount) {
+      this.failAtValue(`"nodes" holds more than the ${this.nodeCount} nodes the header declares`, (this.nodeCount - row) * width);
     }
+    const { nodeType, nodeName, nodeId, selfSize, firstEdge, detachedness } = this;
+    const typeAt = this.nodeTypeColumn;
+    const nameAt = this.nodeNameColumn;
+    const idAt = this.nodeIdColumn;
+    const sizeAt = this.nodeSizeColumn;
+    const edgesAt = this.nodeEdgeCountColumn;
+    const detachedAt = this.nodeDetachednessColumn;
+    const typeCount = this.nodeTypeNames.length;
+    let maxName = this.maxNodeName;
+    let edgeSum = this.edgeSum;
+    for (let v = 0; v < rows * width; v += width, row++) {
+      const type = values[v + typeAt];
+      if (type >= typeCount) this.failAtValue(`Node ${row} has unknown type ${type}`, v + typeAt);
+      nodeType[row] = type;
+      const name = values[v + nameAt];
+      nodeName[row] = name;
+      if (name > maxName) {
+        maxName = name;
+        this.maxNodeNameRow = row;
+      }
+      const id = values[v + idAt];
+      if (id > 0xffffffff) this.failAtValue(`Node ${row} has an id beyond 32 bits`, v + idAt);
+      nodeId[row] = id;
+      selfSize[row] = values[v + sizeAt];
+      const edges = values[v + edgesAt];
+      edgeSum += edges;
+      if (edgeSum > this.edgeCount) {
+        this.failAtValue(`Node ${row}'s edges run past the ${this.edgeCount} edges the header declares`, v + edgesAt);
+      }
+      firstEdge[row] = edges;
+      if (detachedness) detachedness[row] = values[v + detachedAt];
+    }
+    this.row = row;
+    this.maxNodeName = maxName;
+    this.edgeSum = edgeSum;
+    return rows * width;
+  }
+
+  private spreadEdges(values: Float64Array, count: number): number {
+    const width = this.edgeFieldCount;
+    const rows = Math.floor(count / width);
+    let row = this.row;
+    if (row + rows > this.edgeCount) {
+      this.failAtValue(`"edges" holds more than the ${this.edgeCount} edges the header declares`, (this.edgeCount - row) * width);
+    }
+    const { edgeType, edgeName, edgeTarget } = this;
+    const typeAt = this.edgeTypeColumn;
+    const nameAt = this.edgeNameColumn;
+    const toAt = this.edgeToColumn;
+    const typeCount = this.edgeTypeNames.length;
+    const nodeWidth = this.nodeFieldCount;
+    const limit = this.nodeCount * nodeWidth;
+    for (let v = 0; v < rows * width; v += width, row++) {
+      const type = values[v + typeAt];
+      if (type >= typeCount) this.failAtValue(`Edge ${row} has unknown type ${type}`, v + typeAt);
+      edgeType[row] = type;
+      edgeName[row] = values[v + nameAt];
+      const to = values[v + toAt];
+      if (to >= limit || to % nodeWidth !== 0) {
+        this.failAtValue(
+          `Edge ${row} points outside the node array (to_node ${to}, ${this.nodeCount} nodes × ${nodeWidth} fields)`,
+          v + toAt,
+        );
+      }
+      edgeTarget[row] = to / nodeWidth;
+    }
+    this.row = row;
+    return rows * width;
+  }
+
+  private spreadLocations(values: Float64Array, count: number): number {
+    const width = this.locationFieldCount;
+    const rows = Math.floor(count / width);
+    const slots = this.locationSlots;
+    const row = new Float64Array(4);
+    for (let v = 0; v < rows * width; v += width) {
+      for (let f = 0; f < width; f++) if (slots[f] >= 0) row[slots[f]] = values[v + f];
+      const objectIndex = row[0];
+      if (objectIndex % this.nodeFieldCount !== 0 || objectIndex / this.nodeFieldCount >= this.nodeCount) {
+        this.failAtValue(`Location ${this.row} points outside the node array`, v);
+      }
+      this.row++;
+      this.locations.push(objectIndex / this.nodeFieldCount);
+      this.locations.push(row[1]);
+      this.locations.push(row[2]);
+      this.locations.push(row[3]);
+    }
+    return rows * width;
+  }
+
+  /**
+   * Byte offset of the value at scratch position k: re-scans the current chunk (only on the
+   * error path or for the rare largest-name record). Carried values lie before the chunk.
+   */
+  private offsetOfValue(k: number): number {
+    let index = k - this.carried;
+    if (index < 0) return this.base + this.scanStart;
+    if (this.startedInNumber) {
+      if (index === 0) return this.base + this.scanStart;
+      index--;
+    }
+    const b = this.scanBytes;
+    let inNumber = this.startedInNumber;
+    for (let i = this.scanStart; i < b.length; i++) {
+      const isDigit = b[i] >= 0x30 && b[i] <= 0x39;
+      if (isDigit && !inNumber) {
+        if (index === 0) return this.base + i;
+        index--;
+      }
+      inNumber = isDigit;
+    }
+    return this.base + b.length;
+  }
+
+  private failAtValue(problem: string, k: number): never {
+    throw new HeapSnapshotError(problem, this.offsetOfValue(k));
   }
 
   private finishNumbers(i: number): void {
-    if (this.column !== 0) this.fail(`"${this.key}" ends in the middle of a row`, i);
+    if (this.carried !== 0) this.fail(`"${this.key}" ends in the middle of a row`, i);
     if (this.section === Section.Nodes) {
       if (this.row !== this.nodeCount) {
         this.fail(`"nodes" holds ${this.row} nodes but the header declares ${this.nodeCount}`, i);
@@ -770,10 +837,7 @@ export class SnapshotParser {
     table.seal();
     const count = table.count;
     if (this.nodeCount > 0 && this.maxNodeName >= count) {
-      throw new HeapSnapshotError(
-        `A node names string ${this.maxNodeName} but "strings" holds only ${count}`,
-        this.maxNodeNameOffset,
-      );
+      this.fail(`Node ${this.maxNodeNameRow} names string ${this.maxNodeName} but "strings" holds only ${count}`, i);
     }
     // Edge names are string indexes except for element and hidden edges.
     const kinds = resolveEdgeTypes(this.edgeTypeNames);
@@ -805,36 +869,4 @@ function stringList(v: unknown): string[] | null {
 
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
-}
-
-function nodeSlotOf(field: string): NodeSlot {
-  switch (field) {
-    case 'type':
-      return NodeSlot.Type;
-    case 'name':
-      return NodeSlot.Name;
-    case 'id':
-      return NodeSlot.Id;
-    case 'self_size':
-      return NodeSlot.SelfSize;
-    case 'edge_count':
-      return NodeSlot.EdgeCount;
-    case 'detachedness':
-      return NodeSlot.Detachedness;
-    default:
-      return NodeSlot.Ignore;
-  }
-}
-
-function edgeSlotOf(field: string): EdgeSlot {
-  switch (field) {
-    case 'type':
-      return EdgeSlot.Type;
-    case 'name_or_index':
-      return EdgeSlot.Name;
-    case 'to_node':
-      return EdgeSlot.ToNode;
-    default:
-      return EdgeSlot.Ignore;
-  }
 }

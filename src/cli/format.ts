@@ -1,0 +1,34 @@
+/** Text formatting for the CLI's human-readable output. */
+
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  if (abs < 1024) return `${bytes} B`;
+  if (abs < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (abs < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatMs(ms: number): string {
+  return `${formatCount(Math.round(ms))} ms`;
+}
+
+/** Lays out rows as aligned columns; numbers right-aligned, the last column left-aligned. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (c === cells.length - 1 ? cell : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].map((l) => '  ' + l).join('\n');
+}
+
+/** Heap strings are untrusted: keep control characters out of the terminal. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,0 +1,133 @@
+/** Promise-based client for heapWorker: feed chunks with back-pressure, then query. */
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { HeapSnapshotError } from '../heap/errors';
+import type { HeapSummary } from '../heap/summary';
+import type { FromWorker, LoadInfo, NodeDetails, ToWorker } from './protocol';
+
+/** Chunks posted but not yet parsed; bounds the memory a fast reader can queue up. */
+const MAX_IN_FLIGHT = 4;
+
+export interface WorkerProgress {
+  (phase: string, bytes: number): void;
+}
+
+export class HeapWorker {
+  private readonly worker: Worker;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
+  private readonly acks: Promise<unknown>[] = [];
+  private error: HeapSnapshotError | null = null;
+  private exited: Error | null = null;
+
+  constructor(
+    private readonly onProgress?: WorkerProgress,
+    /** Total input size when known: lets an impossible header fail at once. */
+    private readonly expectedBytes?: number,
+    scriptPath = path.join(__dirname, 'heapWorker.js'),
+  ) {
+    this.worker = new Worker(scriptPath);
+    this.worker.on('message', (m: FromWorker) => this.receive(m));
+    this.worker.on('error', (e) => this.abort(e));
+    this.worker.on('exit', (code) => this.abort(new Error(`The heap worker stopped (exit code ${code})`)));
+  }
+
+  /** The load error, once the worker has reported one (reading can stop early). */
+  get loadError(): HeapSnapshotError | null {
+    return this.error;
+  }
+
+  /** Sends one chunk; resolves once few enough chunks are waiting in the worker. */
+  async write(data: Uint8Array | string): Promise<void> {
+    if (this.error) throw this.error;
+    const ack = this.request({ type: 'chunk', seq: 0, data, expectedBytes: this.expectedBytes });
+    ack.catch(() => undefined); // Awaited later; keep an early failure from counting as unhandled.
+    this.acks.push(ack);
+    if (this.acks.length >= MAX_IN_FLIGHT) await this.acks.shift();
+  }
+
+  async end(): Promise<LoadInfo> {
+    await Promise.all(this.acks.splice(0));
+    if (this.error) throw this.error;
+    const m = await this.request({ type: 'end', seq: 0 });
+    if (m.type !== 'loaded') throw new Error(`Unexpected reply ${m.type}`);
+    return m.info;
+  }
+
+  async summary(top: number): Promise<HeapSummary> {
+    const m = await this.request({ type: 'summary', seq: 0, top });
+    if (m.type !== 'summary') throw new Error(`Unexpected reply ${m.type}`);
+    return m.summary;
+  }
+
+  async node(id: number, retainers = 50): Promise<NodeDetails | null> {
+    const m = await this.request({ type: 'node', seq: 0, id, retainers });
+    if (m.type !== 'node') throw new Error(`Unexpected reply ${m.type}`);
+    return m.node;
+  }
+
+  async dispose(): Promise<void> {
+    this.exited ??= new Error('The heap worker was disposed');
+    await this.worker.terminate();
+  }
+
+  private request(message: ToWorker): Promise<FromWorker> {
+    if (this.exited) return Promise.reject(this.exited);
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      this.worker.postMessage({ ...message, seq });
+    });
+  }
+
+  private receive(m: FromWorker): void {
+    if (m.type === 'progress') {
+      this.onProgress?.(m.phase, m.bytes);
+      return;
+    }
+    if (m.type === 'error') {
+      const error = new HeapSnapshotError(m.message.replace(/ \(at byte \d+\)$/, ''), m.offset);
+      this.error = error;
+      // Fail every waiter: the chunk that broke, later chunks and the end request.
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+      return;
+    }
+    const p = this.pending.get(m.seq);
+    if (!p) return;
+    this.pending.delete(m.seq);
+    p.resolve(m);
+  }
+
+  private abort(e: Error): void {
+    if (this.exited) return;
+    this.exited = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
+
+/** Streams a file into a new worker; the worker stays alive for queries. */
+export async function loadFileInWorker(
+  file: string,
+  onProgress?: (phase: string, bytes: number, total: number) => void,
+): Promise<{ worker: HeapWorker; info: LoadInfo }> {
+  const { size } = await fs.stat(file);
+  const worker = new HeapWorker(onProgress ? (phase, bytes) => onProgress(phase, bytes, size) : undefined, size);
+  try {
+    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+    try {
+      for await (const chunk of stream) {
+        await worker.write(chunk as Buffer);
+      }
+    } finally {
+      stream.destroy();
+    }
+    const info = await worker.end();
+    return { worker, info };
+  } catch (e) {
+    await worker.dispose();
+    throw e;
+  }
+}
