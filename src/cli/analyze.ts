@@ -138,14 +138,26 @@ function renderNode(d: NodeDetails): string {
 
 function progressPrinter(err: NodeJS.WritableStream): (phase: string, bytes: number, total: number) => void {
   const tty = (err as NodeJS.WriteStream).isTTY === true;
-  let lastShown = '';
+  let lastQuarter = -1;
+  let lastPhase = '';
   return (phase, bytes, total) => {
-    const text = phase === 'parse' ? `parsing ${Math.floor((bytes / total) * 100)}%` : phase;
-    if (text === lastShown) return;
-    // Without a terminal, print parse progress in quarters to keep logs short.
-    if (!tty && phase === 'parse' && Math.floor((bytes / total) * 4) === Math.floor(((bytes - 1) / total) * 4) && lastShown.startsWith('parsing')) return;
-    lastShown = text;
-    if (tty) err.write(`\r\x1b[K${text === 'done' ? '' : text}`);
-    else if (text !== 'done') err.write(`${text}\n`);
+    if (phase === 'parse') {
+      const percent = Math.floor((bytes / total) * 100);
+      if (tty) {
+        err.write(`\r\x1b[Kparsing ${percent}%`);
+      } else if (Math.floor(percent / 25) > lastQuarter) {
+        // Without a terminal, quarters keep logs short.
+        lastQuarter = Math.floor(percent / 25);
+        err.write(`parsing ${percent}%\n`);
+      }
+      return;
+    }
+    if (phase === lastPhase) return;
+    lastPhase = phase;
+    if (phase === 'done') {
+      if (tty) err.write('\r\x1b[K');
+    } else {
+      err.write(tty ? `\r\x1b[K${phase}…` : `${phase}…\n`);
+    }
   };
 }
