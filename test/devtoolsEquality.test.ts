@@ -4,12 +4,13 @@
  * self size and retained size — on snapshots of three different real Node programs.
  */
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { analyzeFile } from '../src/node/analyzeFile';
 import { devtoolsReference, fixturePrograms, snapshotOf } from './support/fixtures';
 
 for (const program of fixturePrograms()) {
-  test(`matches DevTools node by node and class by class: ${program}`, async () => {
+  test(`matches DevTools node by node and class by class: ${path.basename(program)}`, async () => {
     const file = await snapshotOf(program);
     const [ours, ref] = await Promise.all([analyzeFile(file), devtoolsReference(file)]);
     const s = ours.snapshot;

@@ -14,7 +14,8 @@ const PLAIN = 1;
 const EPHEMERON_NAME = 2;
 
 export class EphemeronNames {
-  private readonly state: Uint8Array;
+  /** Per string index: 0 not yet looked at, 1 plain, 2 an ephemeron edge name. Hot loops read it directly. */
+  readonly state: Uint8Array;
   private readonly tableIds = new Map<number, number>();
   private readonly pairs = new Map<number, string>();
 
@@ -24,6 +25,12 @@ export class EphemeronNames {
 
   /** Whether the string at nameIndex is a WeakMap ephemeron edge name. */
   isEphemeron(nameIndex: number): boolean {
+    const st = this.state[nameIndex];
+    return (st === UNKNOWN ? this.classify(nameIndex) : st) === EPHEMERON_NAME;
+  }
+
+  /** Looks at a name once and records the verdict in `state`. */
+  classify(nameIndex: number): number {
     let st = this.state[nameIndex];
     if (st === UNKNOWN) {
       const strings = this.snapshot.strings;
@@ -39,7 +46,7 @@ export class EphemeronNames {
       }
       this.state[nameIndex] = st;
     }
-    return st === EPHEMERON_NAME;
+    return st;
   }
 
   /** The WeakMap table's node id named in an ephemeron edge name. */
@@ -103,6 +110,7 @@ export function essentialEdges(s: HeapSnapshot, pageOwned: Uint8Array, ephemeron
   const weak = edgeKinds.weak;
   const shortcut = edgeKinds.shortcut;
   const internal = edgeKinds.internal;
+  const state = ephemerons.state;
   for (let n = 0; n < nodeCount; n++) {
     const end = firstEdge[n + 1];
     const fromRoot = n === rootOrdinal;
@@ -110,8 +118,10 @@ export function essentialEdges(s: HeapSnapshot, pageOwned: Uint8Array, ephemeron
     for (let e = firstEdge[n]; e < end; e++) {
       const t = edgeType[e];
       if (t === weak) continue;
-      if (t === internal && ephemerons.isEphemeron(edgeName[e]) && ephemerons.tableId(edgeName[e]) === nodeId[n]) {
-        continue;
+      if (t === internal) {
+        const name = edgeName[e];
+        const st = state[name] || ephemerons.classify(name);
+        if (st === EPHEMERON_NAME && ephemerons.tableId(name) === nodeId[n]) continue;
       }
       const target = edgeTarget[e];
       if (target === n) continue;

@@ -573,28 +573,49 @@ export class SnapshotParser {
     const scanStart = i;
     this.startedInNumber = numberState === 1;
     let closed = false;
-    for (; i < end; i++) {
-      const c = b[i];
-      const d = c - 0x30;
-      if (d >>> 0 < 10) {
-        if (numberState !== 1) {
-          if (numberState === 2) this.fail(`Malformed "${this.key}": expected ',' between numbers`, i);
-          numberState = 1;
-        }
+    // A number cut by the previous chunk's end continues here.
+    if (numberState === 1) {
+      let d = 0;
+      while (i < end && (d = b[i] - 0x30) >>> 0 < 10) {
         acc = acc * 10 + d;
         digits++;
-        continue;
+        i++;
       }
-      if (numberState === 1) {
+      if (i < end) {
         if (digits > MAX_DIGITS) this.fail(`Malformed "${this.key}": number too large`, i);
         values[count++] = acc;
         acc = 0;
         digits = 0;
         numberState = 2;
+      }
+    }
+    // One number at a time: an inner loop over its digits, then the separator.
+    while (i < end) {
+      const c = b[i];
+      let d = c - 0x30;
+      if (d >>> 0 < 10) {
+        if (numberState === 2) this.fail(`Malformed "${this.key}": expected ',' between numbers`, i);
+        const first = i;
+        let v = d;
+        i++;
+        while (i < end && (d = b[i] - 0x30) >>> 0 < 10) {
+          v = v * 10 + d;
+          i++;
+        }
+        if (i === end) {
+          acc = v;
+          digits = i - first;
+          numberState = 1;
+          break;
+        }
+        if (i - first > MAX_DIGITS) this.fail(`Malformed "${this.key}": number too large`, first);
+        values[count++] = v;
+        numberState = 2;
         this.sectionEmpty = false;
+        continue;
       }
       if (c === COMMA) {
-        if (numberState === 0) this.fail(`Malformed "${this.key}": expected a number, found ','`, i);
+        if (numberState !== 2) this.fail(`Malformed "${this.key}": expected a number, found ','`, i);
         numberState = 0;
       } else if (c === CLOSE_BRACKET) {
         if (numberState === 0 && !this.sectionEmpty) {
@@ -605,6 +626,7 @@ export class SnapshotParser {
       } else if (!isSpace(c)) {
         this.fail(`Malformed "${this.key}": expected a non-negative whole number, found ${describeByte(c)}`, i);
       }
+      i++;
     }
     this.acc = acc;
     this.digits = digits;
@@ -694,13 +716,15 @@ export class SnapshotParser {
       edgeType[row] = type;
       edgeName[row] = values[v + nameAt];
       const to = values[v + toAt];
-      if (to >= limit || to % nodeWidth !== 0) {
+      // A float division and floor are much cheaper than `%` on doubles.
+      const target = to / nodeWidth;
+      if (to >= limit || target !== Math.floor(target)) {
         this.failAtValue(
           `Edge ${row} points outside the node array (to_node ${to}, ${this.nodeCount} nodes × ${nodeWidth} fields)`,
           v + toAt,
         );
       }
-      edgeTarget[row] = to / nodeWidth;
+      edgeTarget[row] = target;
     }
     this.row = row;
     return rows * width;

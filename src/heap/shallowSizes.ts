@@ -11,9 +11,12 @@ const SHARED = 0xfffffffe;
  */
 export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): boolean {
   if (!hasUserRoots) return false;
-  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeTarget, selfSize, types, edgeKinds, strings } = s;
+  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeTarget, selfSize, types, edgeKinds } = s;
   const owners = new Uint32Array(nodeCount);
-  const work: number[] = [];
+  // Each node enters the work list once as its own owner, or at most twice as owned
+  // (unvisited → owned → shared), so 2 × nodeCount bounds it.
+  const work = new Uint32Array(2 * nodeCount);
+  let top = 0;
   const externalStringData = findNativeName(s, 'system / ExternalStringData');
   for (let n = 0; n < nodeCount; n++) {
     const t = nodeType[n];
@@ -21,12 +24,12 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
       owners[n] = UNVISITED;
     } else {
       owners[n] = n;
-      work.push(n);
+      work[top++] = n;
     }
   }
   const weak = edgeKinds.weak;
-  while (work.length > 0) {
-    const n = work.pop() as number;
+  while (top > 0) {
+    const n = work[--top];
     const owner = owners[n];
     const end = firstEdge[n + 1];
     for (let e = firstEdge[n]; e < end; e++) {
@@ -35,10 +38,10 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
       const current = owners[target];
       if (current === UNVISITED) {
         owners[target] = owner;
-        work.push(target);
+        work[top++] = target;
       } else if (current !== target && current !== owner && current !== SHARED) {
         owners[target] = SHARED;
-        work.push(target);
+        work[top++] = target;
       }
     }
   }
@@ -49,7 +52,6 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
     selfSize[owner] += selfSize[n];
     selfSize[n] = 0;
   }
-  void strings;
   return true;
 }
 

@@ -37,8 +37,16 @@ export class StringTable {
     const n = to - from;
     if (n <= 0) return;
     if (this.used + n > this.block.length) this.newBlock(n);
-    this.block.set(bytes.subarray(from, to), this.used);
-    this.used += n;
+    const block = this.block;
+    let at = this.used;
+    if (n < 64) {
+      // Most names are short: a plain loop beats making a subarray per string.
+      for (let i = from; i < to; i++) block[at++] = bytes[i];
+    } else {
+      block.set(bytes.subarray(from, to), at);
+      at += n;
+    }
+    this.used = at;
   }
 
   markEscaped(): void {
