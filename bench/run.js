@@ -42,10 +42,11 @@ const CHILD_HEAP_MB = 16384;
 
 const TOOLS = {
   'leak-lens': { runner: path.join(__dirname, 'tools', 'leakLens.js'), label: 'Leak Lens' },
+  'leak-lens-1t': { runner: path.join(__dirname, 'tools', 'leakLensOneThread.js'), label: 'Leak Lens (1 thread)' },
   devtools: { runner: path.join(__dirname, 'tools', 'devtools.js'), label: 'DevTools worker' },
   memlab: { runner: path.join(__dirname, 'tools', 'memlab.js'), label: 'memlab' },
 };
-const TOOL_ALIASES = { leaklens: 'leak-lens', ll: 'leak-lens', 'leak-lens': 'leak-lens', devtools: 'devtools', chrome: 'devtools', memlab: 'memlab' };
+const TOOL_ALIASES = { leaklens: 'leak-lens', ll: 'leak-lens', 'leak-lens': 'leak-lens', 'leak-lens-1t': 'leak-lens-1t', devtools: 'devtools', chrome: 'devtools', memlab: 'memlab' };
 const BASELINE = 'leak-lens';
 
 const TARGETS = { speedupVsDevtools: 6, rssRatioVsDevtools: 0.5 };

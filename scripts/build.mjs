@@ -16,6 +16,7 @@ const entries = [
   { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/worker/heapWorker.ts'], outfile: 'dist/heapWorker.js' },
+  { entryPoints: ['src/worker/dominatorThread.ts'], outfile: 'dist/dominatorThread.js' },
   { entryPoints: ['src/node/analyzeFile.ts'], outfile: 'dist/heapApi.js' },
 ];
 

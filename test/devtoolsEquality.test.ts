@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { analyzeFile } from '../src/node/analyzeFile';
-import { devtoolsReference, fixturePrograms, snapshotOf } from './support/fixtures';
+import { devtoolsReference, fixturePrograms, snapshotOf, type DevtoolsReference } from './support/fixtures';
 
 for (const program of fixturePrograms()) {
-  test(`matches DevTools node by node and class by class: ${path.basename(program)}`, async () => {
+  for (const parallel of [true, false]) {
+  test(`matches DevTools node by node and class by class: ${path.basename(program)}, ${parallel ? 'two threads' : 'one thread'}`, async () => {
     const file = await snapshotOf(program);
-    const [ours, ref] = await Promise.all([analyzeFile(file), devtoolsReference(file)]);
+    const [ours, ref] = await Promise.all([analyzeFile(file, { parallel }), referenceOf(file)]);
     const s = ours.snapshot;
     assert.equal(s.nodeCount, ref.nodeCount);
     assert.equal(s.edgeCount, ref.edgeCount);
@@ -43,6 +44,14 @@ for (const program of fixturePrograms()) {
       );
     }
   });
+  }
+}
+
+const references = new Map<string, Promise<DevtoolsReference>>();
+function referenceOf(file: string): Promise<DevtoolsReference> {
+  let r = references.get(file);
+  if (!r) references.set(file, (r = devtoolsReference(file)));
+  return r;
 }
 
 test('the registry story is visible: every Processor the program made is alive', async () => {

@@ -1,10 +1,13 @@
 /**
- * Runs every index over a parsed snapshot, in DevTools' order (storage attribution before
- * retained sizes), and records how long each phase took.
+ * Runs every index over a parsed snapshot, in DevTools' order (DOM state and storage
+ * attribution before dominators and retained sizes), and records how long each phase took.
+ *
+ * The steps are exported so a caller with a second thread can run retainers + dominators
+ * there while this thread computes distances and class names (src/worker/parallel.ts).
  */
 import { aggregateClasses, buildClassTable, buildDominatedNodes, type ClassAggregate, type ClassTable } from './classes';
 import { computeDistances, hasUserRoots } from './distances';
-import { computeDominators } from './dominators';
+import { computeDominators, type Dominators } from './dominators';
 import { propagateDomState } from './domState';
 import { EphemeronNames, essentialEdges, markPageOwned } from './edgeRules';
 import { buildRetainers, type Retainers } from './retainers';
@@ -34,44 +37,85 @@ export interface AnalysisTimings {
 
 export type PhaseListener = (phase: string) => void;
 
-export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener): HeapAnalysis {
-  const now = () => performance.now();
-  let t = now();
-  onPhase?.('retainers');
+export interface PreparedGraph {
+  readonly ephemerons: EphemeronNames;
+  readonly essential: Uint8Array;
+}
+
+/**
+ * Edge and size rules that must be settled before dominators: DOM state names, page-owned
+ * flags, storage attribution (changes self sizes) and the essential-edge bits.
+ */
+export function prepareGraph(snapshot: HeapSnapshot): PreparedGraph {
   propagateDomState(snapshot);
-  const retainers = buildRetainers(snapshot);
   const ephemerons = new EphemeronNames(snapshot);
-  onPhase?.('distances');
-  const userRoots = hasUserRoots(snapshot);
   const pageOwned = markPageOwned(snapshot);
-  attributeOwnedStorage(snapshot, userRoots);
-  const distances = computeDistances(snapshot, ephemerons);
-  const essential = essentialEdges(snapshot, pageOwned, ephemerons);
-  const indexMs = now() - t;
+  attributeOwnedStorage(snapshot, hasUserRoots(snapshot));
+  return { ephemerons, essential: essentialEdges(snapshot, pageOwned, ephemerons) };
+}
 
-  t = now();
-  onPhase?.('dominators');
-  const { dominator, retainedSize } = computeDominators(snapshot, retainers, essential);
-  const dominated = buildDominatedNodes(dominator, snapshot.rootOrdinal);
-  const dominatorsMs = now() - t;
-
-  t = now();
-  onPhase?.('classes');
-  const classTable = buildClassTable(snapshot);
-  const classAggregates = aggregateClasses(snapshot, classTable, distances, retainedSize, dominated.first, dominated.nodes);
-  const classesMs = now() - t;
-
+/** The indexes that need dominators: dominator-tree children and per-class aggregates. */
+export function completeAnalysis(
+  snapshot: HeapSnapshot,
+  parts: {
+    retainers: Retainers;
+    essential: Uint8Array;
+    distances: Int32Array;
+    dominators: Dominators;
+    classTable: ClassTable;
+  },
+  timings: AnalysisTimings,
+): HeapAnalysis {
+  const { retainers, essential, distances, dominators, classTable } = parts;
+  const t = performance.now();
+  const dominated = buildDominatedNodes(dominators.dominator, snapshot.rootOrdinal);
+  const classAggregates = aggregateClasses(
+    snapshot,
+    classTable,
+    distances,
+    dominators.retainedSize,
+    dominated.first,
+    dominated.nodes,
+  );
+  timings.classesMs += performance.now() - t;
   return {
     snapshot,
     retainers,
     essential,
     distances,
-    dominator,
-    retainedSize,
+    dominator: dominators.dominator,
+    retainedSize: dominators.retainedSize,
     dominatedFirst: dominated.first,
     dominatedNodes: dominated.nodes,
     classTable,
     classAggregates,
-    timings: { indexMs, dominatorsMs, classesMs },
+    timings,
   };
+}
+
+/** The whole analysis on this thread. */
+export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener): HeapAnalysis {
+  const now = () => performance.now();
+  let t = now();
+  onPhase?.('retainers');
+  const { ephemerons, essential } = prepareGraph(snapshot);
+  const retainers = buildRetainers(snapshot);
+  onPhase?.('distances');
+  const distances = computeDistances(snapshot, ephemerons);
+  const indexMs = now() - t;
+
+  t = now();
+  onPhase?.('dominators');
+  const dominators = computeDominators(snapshot, retainers, essential);
+  const dominatorsMs = now() - t;
+
+  t = now();
+  onPhase?.('classes');
+  const classTable = buildClassTable(snapshot);
+  const classesMs = now() - t;
+  return completeAnalysis(
+    snapshot,
+    { retainers, essential, distances, dominators, classTable },
+    { indexMs, dominatorsMs, classesMs },
+  );
 }

@@ -1,5 +1,6 @@
 import { isEssential } from './edgeRules';
-import type { Retainers } from './retainers';
+import { sharedFloat64, sharedUint32 } from './memory';
+import type { EdgeGraph, Retainers } from './retainers';
 import type { HeapSnapshot } from './snapshot';
 
 export interface Dominators {
@@ -16,7 +17,7 @@ export interface Dominators {
  * Retained size = self size + the retained sizes of the nodes it dominates.
  */
 export function computeDominators(
-  s: HeapSnapshot,
+  s: EdgeGraph & Pick<HeapSnapshot, 'selfSize'>,
   retainers: Retainers,
   essential: Uint8Array,
 ): Dominators {
@@ -85,7 +86,7 @@ export function computeDominators(
   const bucketHead = nextEdge; // DFS is over; reuse its array.
   bucketHead.fill(0);
   const bucketNext = new Uint32Array(size);
-  const dom = new Uint32Array(size);
+  const dom = sharedUint32(size);
   const stack = new Uint32Array(size);
 
   const compress = (v: number): void => {
@@ -139,12 +140,13 @@ export function computeDominators(
     if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
   }
 
-  const dominator = new Uint32Array(nodeCount);
-  const retainedSize = new Float64Array(nodeCount);
+  // Back to ordinals, in place: dom[o] is read (as dom[o + 1]) before it is overwritten.
+  const retainedSize = sharedFloat64(nodeCount);
   for (let o = 0; o < nodeCount; o++) {
-    dominator[o] = dom[o + 1] - 1;
+    dom[o] = dom[o + 1] - 1;
     retainedSize[o] = selfSize[o];
   }
+  const dominator = dom.subarray(0, nodeCount);
   for (let i = n; i > 1; i--) {
     const o = vertex[i] - 1;
     retainedSize[dominator[o]] += retainedSize[o];

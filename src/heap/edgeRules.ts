@@ -1,3 +1,4 @@
+import { sharedUint8 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 /**
@@ -106,7 +107,7 @@ export function isDocumentTreesRoot(s: HeapSnapshot, node: number): boolean {
  */
 export function essentialEdges(s: HeapSnapshot, pageOwned: Uint8Array, ephemerons: EphemeronNames): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeName, edgeTarget, edgeKinds, nodeId, rootOrdinal } = s;
-  const bits = new Uint8Array((s.edgeCount >>> 3) + 1);
+  const bits = sharedUint8((s.edgeCount >>> 3) + 1);
   const weak = edgeKinds.weak;
   const shortcut = edgeKinds.shortcut;
   const internal = edgeKinds.internal;

@@ -8,6 +8,7 @@
  */
 import { HeapSnapshotError } from './errors';
 import { GrowableUint32 } from './growable';
+import { sharedFloat64, sharedUint32 } from './memory';
 import { resolveEdgeTypes, resolveNodeTypes, type HeapSnapshot } from './snapshot';
 import { StringTable } from './stringTable';
 
@@ -122,12 +123,12 @@ export class SnapshotParser {
   private nodeType = new Uint8Array(0);
   private nodeName = new Uint32Array(0);
   private nodeId = new Uint32Array(0);
-  private selfSize = new Float64Array(0);
-  private firstEdge = new Uint32Array(1);
+  private selfSize: Float64Array = new Float64Array(0);
+  private firstEdge: Uint32Array = new Uint32Array(1);
   private detachedness: Uint8Array | null = null;
   private edgeType = new Uint8Array(0);
   private edgeName = new Uint32Array(0);
-  private edgeTarget = new Uint32Array(0);
+  private edgeTarget: Uint32Array = new Uint32Array(0);
   private locationFieldCount = 0;
   private locationSlots = new Int8Array(0);
   private locations = new GrowableUint32(4096);
@@ -540,12 +541,13 @@ export class SnapshotParser {
       this.nodeType = new Uint8Array(nodeCount);
       this.nodeName = new Uint32Array(nodeCount);
       this.nodeId = new Uint32Array(nodeCount);
-      this.selfSize = new Float64Array(nodeCount);
-      this.firstEdge = new Uint32Array(nodeCount + 1);
+      // Shared: the dominator thread reads the graph and self sizes in place.
+      this.selfSize = sharedFloat64(nodeCount);
+      this.firstEdge = sharedUint32(nodeCount + 1);
       if (nodeFields.includes('detachedness')) this.detachedness = new Uint8Array(nodeCount);
       this.edgeType = new Uint8Array(edgeCount);
       this.edgeName = new Uint32Array(edgeCount);
-      this.edgeTarget = new Uint32Array(edgeCount);
+      this.edgeTarget = sharedUint32(edgeCount);
     } catch {
       this.fail(`Cannot allocate memory for ${nodeCount} nodes and ${edgeCount} edges`, at);
     }

@@ -1,3 +1,4 @@
+import { sharedUint32 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 /**
@@ -11,11 +12,14 @@ export interface Retainers {
   readonly retainerNode: Uint32Array;
 }
 
-export function buildRetainers(s: HeapSnapshot): Retainers {
+/** The part of a snapshot the graph algorithms need; plain arrays, so another thread can hold it. */
+export type EdgeGraph = Pick<HeapSnapshot, 'nodeCount' | 'edgeCount' | 'firstEdge' | 'edgeTarget' | 'rootOrdinal'>;
+
+export function buildRetainers(s: EdgeGraph): Retainers {
   const { nodeCount, edgeCount, firstEdge, edgeTarget } = s;
-  const firstRetainer = new Uint32Array(nodeCount + 1);
-  const retainerEdge = new Uint32Array(edgeCount);
-  const retainerNode = new Uint32Array(edgeCount);
+  const firstRetainer = sharedUint32(nodeCount + 1);
+  const retainerEdge = sharedUint32(edgeCount);
+  const retainerNode = sharedUint32(edgeCount);
   for (let e = 0; e < edgeCount; e++) firstRetainer[edgeTarget[e]]++;
   let sum = 0;
   for (let n = 0; n < nodeCount; n++) {

@@ -3,6 +3,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { analyzeSnapshot, type HeapAnalysis } from '../heap/analysis';
 import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
+import { analyzeInParallel, DominatorThread } from '../worker/parallel';
 
 export interface FileProgress {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
@@ -31,11 +32,19 @@ export async function readSnapshotFile(path: string, options: FileProgress = {})
   return parser.end();
 }
 
-export async function analyzeFile(path: string, options: FileProgress = {}): Promise<FileAnalysis> {
+/** Parse and analyze a file; with `parallel` (the default) dominators run on a second thread. */
+export async function analyzeFile(path: string, options: FileProgress & { parallel?: boolean } = {}): Promise<FileAnalysis> {
   const start = performance.now();
-  options.onPhase?.('parse');
-  const snapshot = await readSnapshotFile(path, options);
-  const parseMs = performance.now() - start;
-  const analysis = analyzeSnapshot(snapshot, options.onPhase);
-  return { ...analysis, parseMs, totalMs: performance.now() - start };
+  const thread = options.parallel === false ? null : new DominatorThread();
+  try {
+    options.onPhase?.('parse');
+    const snapshot = await readSnapshotFile(path, options);
+    const parseMs = performance.now() - start;
+    const analysis = thread
+      ? await analyzeInParallel(snapshot, thread, options.onPhase)
+      : analyzeSnapshot(snapshot, options.onPhase);
+    return { ...analysis, parseMs, totalMs: performance.now() - start };
+  } finally {
+    await thread?.dispose();
+  }
 }

@@ -1,0 +1,36 @@
+/**
+ * Second analysis thread: builds the retainer index and the dominator tree on the graph the
+ * main thread shares with it (SharedArrayBuffers, no copies), while the main thread computes
+ * distances and class names.
+ */
+import { parentPort } from 'node:worker_threads';
+import { computeDominators } from '../heap/dominators';
+import { buildRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
+import type { DominatorReply, DominatorRequest } from './parallel';
+
+const port = parentPort;
+if (!port) throw new Error('dominatorThread must run in a worker thread');
+
+let graph: EdgeGraph | null = null;
+let retainers: Retainers | null = null;
+let started = 0;
+
+port.on('message', (m: DominatorRequest) => {
+  try {
+    if (m.type === 'graph') {
+      started = performance.now();
+      graph = m.graph;
+      retainers = buildRetainers(graph);
+      return;
+    }
+    if (!graph || !retainers) throw new Error('dominate before graph');
+    const dominators = computeDominators({ ...graph, selfSize: m.selfSize }, retainers, m.essential);
+    const reply: DominatorReply = { type: 'done', retainers, dominators, ms: performance.now() - started };
+    port.postMessage(reply);
+    graph = null;
+    retainers = null;
+  } catch (e) {
+    const reply: DominatorReply = { type: 'error', message: e instanceof Error ? e.stack ?? e.message : String(e) };
+    port.postMessage(reply);
+  }
+});
