@@ -3,16 +3,19 @@
  * queries. Keeps heavy work off the extension host's and the CLI's main thread.
  */
 import { parentPort } from 'node:worker_threads';
-import { analyzeSnapshot, type HeapAnalysis } from '../heap/analysis';
+import type { HeapAnalysis } from '../heap/analysis';
 import { HeapSnapshotError } from '../heap/errors';
 import { SnapshotParser } from '../heap/parser';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
+import { analyzeInParallel, DominatorThread } from './parallel';
 import type { FromWorker, ToWorker } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('heapWorker must run in a worker thread');
 
 let parser: SnapshotParser | null = null;
+/** Started with the first chunk so it is ready when parsing ends. */
+let thread: DominatorThread | null = null;
 let analysis: HeapAnalysis | null = null;
 let failed = false;
 let started = 0;
@@ -23,17 +26,20 @@ const send = (m: FromWorker) => port.postMessage(m);
 function fail(seq: number, e: unknown): void {
   failed = true;
   parser = null;
+  void thread?.dispose();
+  thread = null;
   const offset = e instanceof HeapSnapshotError ? e.offset : -1;
   send({ type: 'error', seq, message: e instanceof Error ? e.message : String(e), offset });
 }
 
-port.on('message', (m: ToWorker) => {
+port.on('message', async (m: ToWorker) => {
   try {
     switch (m.type) {
       case 'chunk': {
         if (failed) return send({ type: 'ack', seq: m.seq });
         if (!parser) {
           started = performance.now();
+          thread = new DominatorThread();
           parser = new SnapshotParser({
             expectedBytes: m.expectedBytes,
             onProgress: (bytes) => {
@@ -54,7 +60,11 @@ port.on('message', (m: ToWorker) => {
         const snapshot = (parser ?? new SnapshotParser()).end();
         parser = null;
         const parseMs = performance.now() - started;
-        analysis = analyzeSnapshot(snapshot, (phase) => send({ type: 'progress', phase, bytes: snapshot.byteLength }));
+        const second = thread ?? new DominatorThread();
+        thread = null;
+        analysis = await analyzeInParallel(snapshot, second, (phase) =>
+          send({ type: 'progress', phase, bytes: snapshot.byteLength }),
+        );
         return send({
           type: 'loaded',
           seq: m.seq,
