@@ -130,6 +130,7 @@ function renderNode(d: NodeDetails): string {
           `${r.edgeType} ${printable(r.edgeName)}`,
           `${printable(r.retainer.name)} @${r.retainer.id} (${r.retainer.type}, distance ${r.retainer.distance ?? '-'})`,
         ]),
+        0,
       ),
     );
   }

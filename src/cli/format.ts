@@ -16,12 +16,15 @@ export function formatMs(ms: number): string {
   return `${formatCount(Math.round(ms))} ms`;
 }
 
-/** Lays out rows as aligned columns; numbers right-aligned, the last column left-aligned. */
-export function table(header: string[], rows: string[][]): string {
+/**
+ * Lays out rows as aligned columns: the first `numeric` columns right-aligned (default: all
+ * but the last), the rest left-aligned.
+ */
+export function table(header: string[], rows: string[][], numeric = header.length - 1): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) =>
     cells
-      .map((cell, c) => (c === cells.length - 1 ? cell : cell.padStart(widths[c])))
+      .map((cell, c) => (c < numeric ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].map((l) => '  ' + l).join('\n');

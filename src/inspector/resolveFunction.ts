@@ -1,0 +1,195 @@
+/**
+ * Pure helpers (no CDP) to find functions in a parsed heap snapshot by their source location.
+ *
+ * V8 records a location row (node ordinal, script id, line, column; all 0-based) for every
+ * closure in the snapshot. The position is the start of the function's *parameter list*: for
+ * `function loadApp(a) {` it is the `(`, for `(a) => a` the `(`, for `foo() {}` the `(`. An
+ * editor usually points at the name or the `function` keyword instead, so columns are treated
+ * as a hint for ordering, never as an exact filter.
+ *
+ * Several closures can share one location: every evaluation of a function expression creates a
+ * new closure with the same code (the same SharedFunctionInfo). All of them are reported.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HeapSnapshot } from '../heap/snapshot';
+
+export interface ClosureMatch {
+  /** The snapshot node id: pass it to `InspectorSession.objectForNodeId`. */
+  nodeId: number;
+  /** Node ordinal in this snapshot (index into the typed arrays). */
+  ordinal: number;
+  /** The function's name ("" for anonymous functions). */
+  name: string;
+  scriptId: number;
+  /** 0-based. */
+  line: number;
+  /** 0-based; the start of the parameter list. */
+  column: number;
+}
+
+/**
+ * Closures at `line` (0-based) of any of `scriptIds`, as full matches. Without `column` they
+ * are ordered by column (smallest first). With `column`, closures starting at or after it come
+ * first (nearest first), then those before it (nearest first). Ties keep node order.
+ */
+export function findClosureMatches(
+  snapshot: HeapSnapshot,
+  scriptIds: readonly number[],
+  line: number,
+  column?: number,
+): ClosureMatch[] {
+  const closure = snapshot.types.closure;
+  if (closure < 0 || scriptIds.length === 0) return [];
+  const wanted = new Set(scriptIds);
+  const loc = snapshot.locations;
+  const out: ClosureMatch[] = [];
+  for (let r = 0; r + 3 < loc.length; r += 4) {
+    if (loc[r + 2] !== line || !wanted.has(loc[r + 1])) continue;
+    const ordinal = loc[r];
+    if (ordinal >= snapshot.nodeCount || snapshot.nodeType[ordinal] !== closure) continue;
+    out.push({
+      nodeId: snapshot.nodeId[ordinal],
+      ordinal,
+      name: snapshot.strings.get(snapshot.nodeName[ordinal]),
+      scriptId: loc[r + 1],
+      line,
+      column: loc[r + 3],
+    });
+  }
+  const rank = (c: number): number => {
+    if (column === undefined) return c;
+    // After (or at) the hint: 0, 1, 2, …; before it: after every "after" candidate.
+    return c >= column ? c - column : 2 ** 32 + (column - c);
+  };
+  // Array.prototype.sort is stable, so equal ranks keep snapshot (node) order.
+  out.sort((a, b) => rank(a.column) - rank(b.column));
+  return out;
+}
+
+/**
+ * Node ids of the `closure` nodes whose location is on `line` (0-based) of one of `scriptIds`;
+ * see findClosureMatches for the order (best candidate first). Empty when nothing matches.
+ */
+export function findClosuresAt(
+  snapshot: HeapSnapshot,
+  scriptIds: readonly number[],
+  line: number,
+  column?: number,
+): number[] {
+  return findClosureMatches(snapshot, scriptIds, line, column).map((m) => m.nodeId);
+}
+
+/** Names (`strings.get(nodeName)`) of the given node ids, in order; undefined for unknown ids. */
+export function nodeNames(snapshot: HeapSnapshot, nodeIds: readonly number[]): (string | undefined)[] {
+  const ordinals = ordinalsOf(snapshot, nodeIds);
+  return nodeIds.map((id) => {
+    const o = ordinals.get(id);
+    return o === undefined ? undefined : snapshot.strings.get(snapshot.nodeName[o]);
+  });
+}
+
+/** One pass over the node ids; cheaper than one lookup per id when there are several. */
+function ordinalsOf(snapshot: HeapSnapshot, nodeIds: readonly number[]): Map<number, number> {
+  const wanted = new Set(nodeIds);
+  const found = new Map<number, number>();
+  const ids = snapshot.nodeId;
+  for (let n = 0; n < snapshot.nodeCount && found.size < wanted.size; n++) {
+    if (wanted.has(ids[n]) && !found.has(ids[n])) found.set(ids[n], n);
+  }
+  return found;
+}
+
+/**
+ * Script ids whose script is `fileUrlOrPath`, read from the snapshot alone: closure → `shared`
+ * (SharedFunctionInfo) → `script_or_debug_info` (or `script` in other V8 versions; through a
+ * DebugInfo when the function has breakpoints) → the Script, whose name is the script's URL
+ * (an absolute path for CommonJS, a file:// URL for ES modules). The script id comes from the
+ * closure's location row.
+ *
+ * Needs no Debugger domain, so it works where `Debugger.scriptParsed` is not replayed (a
+ * js-debug CDP proxy, whose session already has Debugger enabled). Scripts with no live
+ * closure are invisible here, but a function we want to call is a live closure by definition.
+ */
+export function scriptIdsInSnapshot(snapshot: HeapSnapshot, fileUrlOrPath: string): number[] {
+  const want = normalizeScriptLocation(fileUrlOrPath);
+  if (!want) return [];
+  const names = scriptNamesInSnapshot(snapshot);
+  const out: number[] = [];
+  for (const [id, name] of names) if (normalizeScriptLocation(name) === want) out.push(id);
+  return out.sort((a, b) => a - b);
+}
+
+/** Script id → script name (URL or path) for every script with a located closure. */
+export function scriptNamesInSnapshot(snapshot: HeapSnapshot): Map<number, string> {
+  const out = new Map<number, string>();
+  const misses = new Map<number, number>();
+  const loc = snapshot.locations;
+  for (let r = 0; r + 3 < loc.length; r += 4) {
+    const scriptId = loc[r + 1];
+    if (out.has(scriptId)) continue;
+    const ordinal = loc[r];
+    if (ordinal >= snapshot.nodeCount || snapshot.nodeType[ordinal] !== snapshot.types.closure) continue;
+    // Each try scans a few edge lists; give up on a script after a handful of misses.
+    const missed = misses.get(scriptId) ?? 0;
+    if (missed >= 8) continue;
+    const name = scriptNameOfClosure(snapshot, ordinal);
+    if (name !== undefined) out.set(scriptId, name);
+    else misses.set(scriptId, missed + 1);
+  }
+  return out;
+}
+
+function scriptNameOfClosure(s: HeapSnapshot, closure: number): string | undefined {
+  const shared = edgeTo(s, closure, 'shared');
+  if (shared < 0) return undefined;
+  let script = edgeTo(s, shared, 'script_or_debug_info');
+  if (script < 0) script = edgeTo(s, shared, 'script');
+  if (script < 0) return undefined;
+  // A DebugInfo sits in between when the function has break points; it links to the script.
+  if (edgeTo(s, script, 'source') < 0) {
+    const inner = edgeTo(s, script, 'script');
+    if (inner < 0) return undefined;
+    script = inner;
+  }
+  const nameNode = edgeTo(s, script, 'name');
+  if (nameNode < 0 || nameNode >= s.nodeCount || s.nodeType[nameNode] !== s.types.string) {
+    // Some V8 versions name the Script node itself after its URL.
+    const own = s.strings.get(s.nodeName[script]);
+    return own.length > 0 && !own.startsWith('system /') ? own : undefined;
+  }
+  return s.strings.get(s.nodeName[nameNode]);
+}
+
+/** Ordinal of the target of the first named (string-keyed) edge `name` from `from`, or -1. */
+function edgeTo(s: HeapSnapshot, from: number, name: string): number {
+  const k = s.edgeKinds;
+  for (let e = s.firstEdge[from]; e < s.firstEdge[from + 1]; e++) {
+    const t = s.edgeType[e];
+    if (t === k.element || t === k.hidden) continue;
+    if (s.strings.get(s.edgeName[e]) === name) return s.edgeTarget[e];
+  }
+  return -1;
+}
+
+/**
+ * A comparable form of a script URL or file path: file:// URLs and absolute paths become a
+ * normalized absolute path (lower-cased on Windows); other URLs (node:internal/…, http://…)
+ * are kept as they are; an empty string stays empty. Relative paths are resolved against the
+ * current directory of *this* process, so pass absolute paths.
+ */
+export function normalizeScriptLocation(urlOrPath: string): string {
+  let p = urlOrPath.trim();
+  if (p === '') return '';
+  if (/^file:/i.test(p)) {
+    try {
+      p = fileURLToPath(p);
+    } catch {
+      return p;
+    }
+  } else if (/^[a-z][a-z0-9+.-]+:/i.test(p) && !/^[a-z]:[\\/]/i.test(p)) {
+    return p; // Another scheme (node:, http:, webpack:, …); a Windows drive letter is a path.
+  }
+  p = path.resolve(p);
+  return process.platform === 'win32' ? p.toLowerCase() : p;
+}
