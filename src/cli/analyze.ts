@@ -41,11 +41,12 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream,
       err.write(`No object with id ${nodeId} in this snapshot.\n`);
       return 2;
     }
+    const phases = info.timings ?? { indexMs: 0, dominatorsMs: 0, classesMs: 0 };
     const timings = {
       parseMs: round(info.parseMs),
-      indexMs: round(info.timings.indexMs),
-      dominatorsMs: round(info.timings.dominatorsMs),
-      classesMs: round(info.timings.classesMs),
+      indexMs: round(phases.indexMs),
+      dominatorsMs: round(phases.dominatorsMs),
+      classesMs: round(phases.classesMs),
       totalMs: round(totalMs),
     };
     if (json) {

@@ -3,15 +3,18 @@ import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { HeapSnapshotError } from '../heap/errors';
+import type { LeakFindings, LeakOptions } from '../heap/leaks';
 import type { HeapSummary } from '../heap/summary';
-import type { FromWorker, LoadInfo, NodeDetails, ToWorker } from './protocol';
+import type { FromWorker, LoadInfo, NodeDetails, SlotName, ToWorker } from './protocol';
 
 /** Chunks posted but not yet parsed; bounds the memory a fast reader can queue up. */
 const MAX_IN_FLIGHT = 4;
 
 export interface WorkerProgress {
-  (phase: string, bytes: number): void;
+  (phase: string, bytes: number, slot: SlotName): void;
 }
+
+type Request = ToWorker extends infer T ? (T extends { seq: number } ? Omit<T, 'seq'> : never) : never;
 
 export class HeapWorker {
   private readonly worker: Worker;
@@ -39,32 +42,44 @@ export class HeapWorker {
   }
 
   /** Sends one chunk; resolves once few enough chunks are waiting in the worker. */
-  async write(data: Uint8Array | string): Promise<void> {
+  async write(data: Uint8Array | string, slot: SlotName = 'main'): Promise<void> {
     if (this.error) throw this.error;
-    const ack = this.request({ type: 'chunk', seq: 0, data, expectedBytes: this.expectedBytes });
+    const ack = this.request({ type: 'chunk', slot, data, expectedBytes: this.expectedBytes });
     ack.catch(() => undefined); // Awaited later; keep an early failure from counting as unhandled.
     this.acks.push(ack);
     if (this.acks.length >= MAX_IN_FLIGHT) await this.acks.shift();
   }
 
-  async end(): Promise<LoadInfo> {
+  /** Finishes a snapshot; `analyze` builds every index (else it is only parsed, for id lookups). */
+  async end(slot: SlotName = 'main', analyze = true): Promise<LoadInfo> {
     await Promise.all(this.acks.splice(0));
     if (this.error) throw this.error;
-    const m = await this.request({ type: 'end', seq: 0 });
+    const m = await this.request({ type: 'end', slot, analyze });
     if (m.type !== 'loaded') throw new Error(`Unexpected reply ${m.type}`);
     return m.info;
   }
 
-  async summary(top: number): Promise<HeapSummary> {
-    const m = await this.request({ type: 'summary', seq: 0, top });
+  async summary(top: number, slot: SlotName = 'main'): Promise<HeapSummary> {
+    const m = await this.request({ type: 'summary', slot, top });
     if (m.type !== 'summary') throw new Error(`Unexpected reply ${m.type}`);
     return m.summary;
   }
 
-  async node(id: number, retainers = 50): Promise<NodeDetails | null> {
-    const m = await this.request({ type: 'node', seq: 0, id, retainers });
+  async node(id: number, retainers = 50, slot: SlotName = 'main'): Promise<NodeDetails | null> {
+    const m = await this.request({ type: 'node', slot, id, retainers });
     if (m.type !== 'node') throw new Error(`Unexpected reply ${m.type}`);
     return m.node;
+  }
+
+  /** The leak verdict across three loaded snapshots (target analyzed, the others parsed). */
+  async leaks(baseline: SlotName, target: SlotName, final: SlotName, options: LeakOptions): Promise<{ findings: LeakFindings; ms: number }> {
+    const m = await this.request({ type: 'leaks', baseline, target, final, options });
+    if (m.type !== 'leaks') throw new Error(`Unexpected reply ${m.type}`);
+    return { findings: m.findings, ms: m.ms };
+  }
+
+  async release(slot: SlotName): Promise<void> {
+    await this.request({ type: 'release', slot });
   }
 
   async dispose(): Promise<void> {
@@ -72,7 +87,7 @@ export class HeapWorker {
     await this.worker.terminate();
   }
 
-  private request(message: ToWorker): Promise<FromWorker> {
+  private request(message: Request): Promise<FromWorker> {
     if (this.exited) return Promise.reject(this.exited);
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
@@ -83,7 +98,7 @@ export class HeapWorker {
 
   private receive(m: FromWorker): void {
     if (m.type === 'progress') {
-      this.onProgress?.(m.phase, m.bytes);
+      this.onProgress?.(m.phase, m.bytes, m.slot);
       return;
     }
     if (m.type === 'error') {

@@ -1,93 +1,131 @@
 /**
- * Worker thread that owns one snapshot: parses the chunks it is sent, analyzes, then answers
- * queries. Keeps heavy work off the extension host's and the CLI's main thread.
+ * Worker thread that owns snapshots by name: parses the chunks it is sent (from a file or
+ * straight from CDP), analyzes, then answers queries — one snapshot's summary, one object's
+ * retainers, or the leak verdict across three. Keeps heavy work off the extension host's and
+ * the CLI's main thread.
  */
 import { parentPort } from 'node:worker_threads';
 import type { HeapAnalysis } from '../heap/analysis';
 import { HeapSnapshotError } from '../heap/errors';
+import { findLeaks } from '../heap/leaks';
 import { SnapshotParser } from '../heap/parser';
+import type { HeapSnapshot } from '../heap/snapshot';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
 import { analyzeInParallel, DominatorThread } from './parallel';
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker, SlotName, ToWorker } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('heapWorker must run in a worker thread');
 
-let parser: SnapshotParser | null = null;
-/** Started with the first chunk so it is ready when parsing ends. */
-let thread: DominatorThread | null = null;
-let analysis: HeapAnalysis | null = null;
-let failed = false;
-let started = 0;
-let lastProgress = 0;
+interface Slot {
+  parser: SnapshotParser | null;
+  /** Started with the first chunk so it is ready when parsing ends. */
+  thread: DominatorThread | null;
+  snapshot: HeapSnapshot | null;
+  analysis: HeapAnalysis | null;
+  failed: boolean;
+  started: number;
+  lastProgress: number;
+}
 
+const slots = new Map<SlotName, Slot>();
 const send = (m: FromWorker) => port.postMessage(m);
 
-function fail(seq: number, e: unknown): void {
-  failed = true;
-  parser = null;
-  void thread?.dispose();
-  thread = null;
-  const offset = e instanceof HeapSnapshotError ? e.offset : -1;
-  send({ type: 'error', seq, message: e instanceof Error ? e.message : String(e), offset });
+function slotFor(name: SlotName): Slot {
+  let slot = slots.get(name);
+  if (!slot) {
+    slot = { parser: null, thread: null, snapshot: null, analysis: null, failed: false, started: 0, lastProgress: 0 };
+    slots.set(name, slot);
+  }
+  return slot;
+}
+
+function loaded(name: SlotName): HeapSnapshot {
+  const s = slots.get(name)?.snapshot;
+  if (!s) throw new Error(`No snapshot "${name}" is loaded`);
+  return s;
+}
+
+function analyzed(name: SlotName): HeapAnalysis {
+  const a = slots.get(name)?.analysis;
+  if (!a) throw new Error(`Snapshot "${name}" is not analyzed`);
+  return a;
+}
+
+function release(name: SlotName): void {
+  const slot = slots.get(name);
+  if (!slot) return;
+  void slot.thread?.dispose();
+  slots.delete(name);
 }
 
 port.on('message', async (m: ToWorker) => {
+  const slotName = 'slot' in m ? m.slot : '';
   try {
     switch (m.type) {
       case 'chunk': {
-        if (failed) return send({ type: 'ack', seq: m.seq });
-        if (!parser) {
-          started = performance.now();
-          thread = new DominatorThread();
-          parser = new SnapshotParser({
+        const slot = slotFor(m.slot);
+        if (slot.failed) return send({ type: 'ack', seq: m.seq });
+        if (!slot.parser) {
+          slot.started = performance.now();
+          slot.snapshot = null;
+          slot.analysis = null;
+          slot.parser = new SnapshotParser({
             expectedBytes: m.expectedBytes,
             onProgress: (bytes) => {
-              // At most a few progress messages a second.
               const now = performance.now();
-              if (now - lastProgress > 200) {
-                lastProgress = now;
-                send({ type: 'progress', phase: 'parse', bytes });
+              if (now - slot.lastProgress > 200) {
+                slot.lastProgress = now;
+                send({ type: 'progress', slot: m.slot, phase: 'parse', bytes });
               }
             },
           });
         }
-        parser.write(m.data);
+        slot.parser.write(m.data);
         return send({ type: 'ack', seq: m.seq });
       }
       case 'end': {
-        if (failed) return;
-        const snapshot = (parser ?? new SnapshotParser()).end();
-        parser = null;
-        const parseMs = performance.now() - started;
-        const second = thread ?? new DominatorThread();
-        thread = null;
-        analysis = await analyzeInParallel(snapshot, second, (phase) =>
-          send({ type: 'progress', phase, bytes: snapshot.byteLength }),
+        const slot = slotFor(m.slot);
+        if (slot.failed) return;
+        const snapshot = (slot.parser ?? new SnapshotParser()).end();
+        slot.parser = null;
+        slot.snapshot = snapshot;
+        const parseMs = performance.now() - slot.started;
+        const info = { nodeCount: snapshot.nodeCount, edgeCount: snapshot.edgeCount, byteLength: snapshot.byteLength, parseMs };
+        if (!m.analyze) return send({ type: 'loaded', seq: m.seq, info });
+        const thread = slot.thread ?? new DominatorThread();
+        slot.thread = null;
+        slot.analysis = await analyzeInParallel(snapshot, thread, (phase) =>
+          send({ type: 'progress', slot: m.slot, phase, bytes: snapshot.byteLength }),
         );
-        return send({
-          type: 'loaded',
-          seq: m.seq,
-          info: {
-            nodeCount: snapshot.nodeCount,
-            edgeCount: snapshot.edgeCount,
-            byteLength: snapshot.byteLength,
-            parseMs,
-            timings: analysis.timings,
-          },
-        });
+        return send({ type: 'loaded', seq: m.seq, info: { ...info, timings: slot.analysis.timings } });
       }
       case 'summary':
-        if (!analysis) throw new Error('No snapshot is loaded');
-        return send({ type: 'summary', seq: m.seq, summary: summarize(analysis, m.top) });
+        return send({ type: 'summary', seq: m.seq, summary: summarize(analyzed(m.slot), m.top) });
       case 'node': {
-        if (!analysis) throw new Error('No snapshot is loaded');
-        const n = findNodeById(analysis.snapshot, m.id);
-        const node = n < 0 ? null : { object: describeNode(analysis, n), retainers: retainersOf(analysis, n, m.retainers) };
+        const a = analyzed(m.slot);
+        const n = findNodeById(a.snapshot, m.id);
+        const node = n < 0 ? null : { object: describeNode(a, n), retainers: retainersOf(a, n, m.retainers) };
         return send({ type: 'node', seq: m.seq, node });
       }
+      case 'leaks': {
+        const t = performance.now();
+        const findings = findLeaks(loaded(m.baseline), analyzed(m.target), loaded(m.final), m.options);
+        return send({ type: 'leaks', seq: m.seq, findings, ms: performance.now() - t });
+      }
+      case 'release':
+        release(m.slot);
+        return send({ type: 'ack', seq: m.seq });
     }
   } catch (e) {
-    fail(m.seq, e);
+    const slot = slots.get(slotName);
+    if (slot && (m.type === 'chunk' || m.type === 'end')) {
+      slot.failed = true;
+      slot.parser = null;
+      void slot.thread?.dispose();
+      slot.thread = null;
+    }
+    const offset = e instanceof HeapSnapshotError ? e.offset : -1;
+    send({ type: 'error', seq: m.seq, slot: slotName, message: e instanceof Error ? e.message : String(e), offset });
   }
 });

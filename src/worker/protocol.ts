@@ -1,27 +1,35 @@
-/** Messages between the heap worker and its clients (extension host, CLI). */
+/** Messages between the heap worker and its clients (extension host, CLI, profiler). */
 import type { AnalysisTimings } from '../heap/analysis';
+import type { LeakFindings, LeakOptions } from '../heap/leaks';
 import type { HeapSummary, ObjectSummary, RetainerSummary } from '../heap/summary';
 
+/** A worker holds several snapshots by name ("main", or "baseline"/"target"/"final"). */
+export type SlotName = string;
+
 export type ToWorker =
-  | { type: 'chunk'; seq: number; data: Uint8Array | string; expectedBytes?: number }
-  | { type: 'end'; seq: number }
-  | { type: 'summary'; seq: number; top: number }
-  | { type: 'node'; seq: number; id: number; retainers: number };
+  | { type: 'chunk'; seq: number; slot: SlotName; data: Uint8Array | string; expectedBytes?: number }
+  | { type: 'end'; seq: number; slot: SlotName; analyze: boolean }
+  | { type: 'summary'; seq: number; slot: SlotName; top: number }
+  | { type: 'node'; seq: number; slot: SlotName; id: number; retainers: number }
+  | { type: 'leaks'; seq: number; baseline: SlotName; target: SlotName; final: SlotName; options: LeakOptions }
+  | { type: 'release'; seq: number; slot: SlotName };
 
 export type FromWorker =
   | { type: 'ack'; seq: number }
   | { type: 'loaded'; seq: number; info: LoadInfo }
   | { type: 'summary'; seq: number; summary: HeapSummary }
   | { type: 'node'; seq: number; node: NodeDetails | null }
-  | { type: 'progress'; phase: string; bytes: number }
-  | { type: 'error'; seq: number; message: string; offset: number };
+  | { type: 'leaks'; seq: number; findings: LeakFindings; ms: number }
+  | { type: 'progress'; slot: SlotName; phase: string; bytes: number }
+  | { type: 'error'; seq: number; slot: SlotName; message: string; offset: number };
 
 export interface LoadInfo {
   nodeCount: number;
   edgeCount: number;
   byteLength: number;
   parseMs: number;
-  timings: AnalysisTimings;
+  /** Absent when the snapshot was only parsed (no indexes). */
+  timings?: AnalysisTimings;
 }
 
 export interface NodeDetails {
