@@ -39,8 +39,11 @@ function loadApp(appName = `bot-${served}`) {
 module.exports = { loadApp, Processor, ResourceLoader };
 
 if (require.main === module) {
-  // Run as a long-lived server: load a new app every 100 ms until stopped.
-  const timer = setInterval(() => loadApp(), 100);
+  // Run as a long-lived server that waits for work; with --serve it also loads an app every
+  // 100 ms, as a busy server would. Profile loadApp by attaching to it (node --inspect).
+  const serve = process.argv.includes('--serve');
+  // Idle, the timer only keeps the process alive (and wakes up about once every 12 days).
+  const timer = serve ? setInterval(() => loadApp(), 100) : setInterval(() => {}, 2 ** 30);
   process.on('SIGINT', () => clearInterval(timer));
-  console.log(`pid ${process.pid}: loading apps; attach with --inspect`);
+  console.log(`pid ${process.pid}: ready${serve ? ', loading apps' : ''}`);
 }

@@ -193,3 +193,26 @@ export function normalizeScriptLocation(urlOrPath: string): string {
   p = path.resolve(p);
   return process.platform === 'win32' ? p.toLowerCase() : p;
 }
+
+/**
+ * Located closures named `name`. Those in `preferScripts` come first; then others from
+ * user scripts. Closures of the same code (same location) are reported once each, so a
+ * caller can tell "one function" from "several functions with that name".
+ */
+export function findClosuresNamed(snapshot: HeapSnapshot, name: string, preferScripts: readonly number[] = []): ClosureMatch[] {
+  const closure = snapshot.types.closure;
+  const loc = snapshot.locations;
+  const prefer = new Set(preferScripts);
+  const seen = new Set<string>();
+  const out: ClosureMatch[] = [];
+  for (let r = 0; r + 3 < loc.length; r += 4) {
+    const ordinal = loc[r];
+    if (ordinal >= snapshot.nodeCount || snapshot.nodeType[ordinal] !== closure) continue;
+    if (snapshot.strings.get(snapshot.nodeName[ordinal]) !== name) continue;
+    const key = `${loc[r + 1]}:${loc[r + 2]}:${loc[r + 3]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ nodeId: snapshot.nodeId[ordinal], ordinal, name, scriptId: loc[r + 1], line: loc[r + 2], column: loc[r + 3] });
+  }
+  return out.sort((a, b) => Number(prefer.has(b.scriptId)) - Number(prefer.has(a.scriptId)));
+}

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { HeapSnapshotError } from '../heap/errors';
 import type { LeakFindings, LeakOptions } from '../heap/leaks';
 import type { HeapSummary } from '../heap/summary';
+import type { ClosureMatch } from '../inspector/resolveFunction';
 import type { FromWorker, LoadInfo, NodeDetails, SlotName, ToWorker } from './protocol';
 
 /** Chunks posted but not yet parsed; bounds the memory a fast reader can queue up. */
@@ -72,10 +73,29 @@ export class HeapWorker {
   }
 
   /** The leak verdict across three loaded snapshots (target analyzed, the others parsed). */
-  async leaks(baseline: SlotName, target: SlotName, final: SlotName, options: LeakOptions): Promise<{ findings: LeakFindings; ms: number }> {
+  async leaks(
+    baseline: SlotName,
+    target: SlotName,
+    final: SlotName,
+    options: LeakOptions,
+  ): Promise<{ findings: LeakFindings; scripts: Record<string, string>; ms: number }> {
     const m = await this.request({ type: 'leaks', baseline, target, final, options });
     if (m.type !== 'leaks') throw new Error(`Unexpected reply ${m.type}`);
-    return { findings: m.findings, ms: m.ms };
+    return { findings: m.findings, scripts: m.scripts, ms: m.ms };
+  }
+
+  /** Closures with this name; those in `file`'s scripts first when a file is given. */
+  async closuresNamed(slot: SlotName, name: string, file?: string): Promise<{ matches: ClosureMatch[]; scriptIds: number[] }> {
+    const m = await this.request({ type: 'closuresNamed', slot, name, file });
+    if (m.type !== 'closures') throw new Error(`Unexpected reply ${m.type}`);
+    return { matches: m.matches, scriptIds: m.scriptIds };
+  }
+
+  /** Closures whose code starts on a source line (0-based) of a file, in a loaded snapshot. */
+  async closuresAt(slot: SlotName, file: string, line: number, column?: number): Promise<{ matches: ClosureMatch[]; scriptIds: number[] }> {
+    const m = await this.request({ type: 'closures', slot, file, line, column });
+    if (m.type !== 'closures') throw new Error(`Unexpected reply ${m.type}`);
+    return { matches: m.matches, scriptIds: m.scriptIds };
   }
 
   async release(slot: SlotName): Promise<void> {

@@ -11,6 +11,7 @@ import { findLeaks } from '../heap/leaks';
 import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
+import { findClosureMatches, findClosuresNamed, scriptIdsInSnapshot, scriptNamesInSnapshot } from '../inspector/resolveFunction';
 import { analyzeInParallel, DominatorThread } from './parallel';
 import type { FromWorker, SlotName, ToWorker } from './protocol';
 
@@ -110,8 +111,21 @@ port.on('message', async (m: ToWorker) => {
       }
       case 'leaks': {
         const t = performance.now();
-        const findings = findLeaks(loaded(m.baseline), analyzed(m.target), loaded(m.final), m.options);
-        return send({ type: 'leaks', seq: m.seq, findings, ms: performance.now() - t });
+        const target = analyzed(m.target);
+        const findings = findLeaks(loaded(m.baseline), target, loaded(m.final), m.options);
+        const scripts: Record<string, string> = {};
+        for (const [id, name] of scriptNamesInSnapshot(target.snapshot)) scripts[String(id)] = name;
+        return send({ type: 'leaks', seq: m.seq, findings, scripts, ms: performance.now() - t });
+      }
+      case 'closures': {
+        const s = loaded(m.slot);
+        const scriptIds = scriptIdsInSnapshot(s, m.file);
+        return send({ type: 'closures', seq: m.seq, matches: findClosureMatches(s, scriptIds, m.line, m.column), scriptIds });
+      }
+      case 'closuresNamed': {
+        const s = loaded(m.slot);
+        const scriptIds = m.file ? scriptIdsInSnapshot(s, m.file) : [];
+        return send({ type: 'closures', seq: m.seq, matches: findClosuresNamed(s, m.name, scriptIds), scriptIds });
       }
       case 'release':
         release(m.slot);

@@ -2,6 +2,7 @@
 import type { AnalysisTimings } from '../heap/analysis';
 import type { LeakFindings, LeakOptions } from '../heap/leaks';
 import type { HeapSummary, ObjectSummary, RetainerSummary } from '../heap/summary';
+import type { ClosureMatch } from '../inspector/resolveFunction';
 
 /** A worker holds several snapshots by name ("main", or "baseline"/"target"/"final"). */
 export type SlotName = string;
@@ -12,14 +13,17 @@ export type ToWorker =
   | { type: 'summary'; seq: number; slot: SlotName; top: number }
   | { type: 'node'; seq: number; slot: SlotName; id: number; retainers: number }
   | { type: 'leaks'; seq: number; baseline: SlotName; target: SlotName; final: SlotName; options: LeakOptions }
-  | { type: 'release'; seq: number; slot: SlotName };
+  | { type: 'release'; seq: number; slot: SlotName }
+  | { type: 'closures'; seq: number; slot: SlotName; file: string; line: number; column?: number }
+  | { type: 'closuresNamed'; seq: number; slot: SlotName; name: string; file?: string };
 
 export type FromWorker =
   | { type: 'ack'; seq: number }
   | { type: 'loaded'; seq: number; info: LoadInfo }
   | { type: 'summary'; seq: number; summary: HeapSummary }
   | { type: 'node'; seq: number; node: NodeDetails | null }
-  | { type: 'leaks'; seq: number; findings: LeakFindings; ms: number }
+  | { type: 'leaks'; seq: number; findings: LeakFindings; scripts: Record<string, string>; ms: number }
+  | { type: 'closures'; seq: number; matches: ClosureMatch[]; scriptIds: number[] }
   | { type: 'progress'; slot: SlotName; phase: string; bytes: number }
   | { type: 'error'; seq: number; slot: SlotName; message: string; offset: number };
 

@@ -1,0 +1,78 @@
+/** The text form of a LeakReport: what a person needs to act on, in reading order. */
+import type { LeakFinding } from '../heap/leaks';
+import type { LeakReport } from '../profile/report';
+import { formatBytes, printable } from './format';
+
+export function renderReport(r: LeakReport): string {
+  const out: string[] = [];
+  out.push(`Leak Lens — ${printable(r.summary)}`);
+  out.push(`  ${r.target.description} · ${r.options.iterations} + ${r.options.iterations} calls after ${r.options.warmup} warm-up`);
+  if (r.samples.length > 0) {
+    out.push('', 'Heap used after GC, per call');
+    out.push(...sparkRows(r.samples));
+    if (r.slope) out.push(`  slope ${signed(r.slope.bytesPerCall)}/call (r² ${r.slope.r2})`);
+  }
+  const primary = r.leaks.filter((l) => l.primary);
+  if (primary.length === 0) {
+    out.push('', r.verdict === 'clean' ? 'No class survived and grew with the calls.' : '');
+    const near = r.leaks.filter((l) => !l.primary).slice(0, 3);
+    if (near.length) {
+      out.push('Grew but not confirmed by the heap-use slope:');
+      for (const l of near) out.push(`  ${printable(l.className)}  ${l.countPerCall}/call, ${formatBytes(l.bytesPerCall)}/call`);
+    }
+  }
+  for (const l of primary) out.push('', ...renderLeak(r, l));
+  out.push('', `Timings: resolve ${r.timings.resolveMs} ms · calls ${r.timings.callsMs} ms · snapshots ${r.timings.snapshotMs} ms · analysis ${r.timings.analysisMs} ms · total ${r.timings.totalMs} ms`);
+  if (r.snapshots) out.push(`Snapshots: ${r.snapshots.baseline}, ${r.snapshots.target}, ${r.snapshots.final}`);
+  return out.join('\n');
+}
+
+function renderLeak(r: LeakReport, l: LeakFinding): string[] {
+  const out: string[] = [];
+  const where = l.location ? `  at ${place(r, l.location.scriptId, l.location.line)}` : '';
+  out.push(
+    `LEAK ${printable(l.className)}: ${l.countPerCall}/call · ${formatBytes(l.bytesPerCall)}/call retained · ${l.survivors} survivors · refs ${refsText(l)}${where}`,
+  );
+  if (l.holds.length) {
+    out.push(`  each holds: ${l.holds.map((h) => `${h.countPerCall} ${printable(h.className)}`).join(', ')}`);
+  }
+  const path = l.paths[0];
+  if (path) {
+    out.push(`  Retainer path (${path.count} of ${l.paths.reduce((s, p) => s + p.count, 0)} sampled objects), GC root first:`);
+    path.steps.forEach((st, i) => {
+      const mark = i === path.culprit ? '   ◀ culprit' : '';
+      out.push(`    ${printable(st.from)}${st.fromOld ? '' : ' (new)'} —${st.edgeType} ${printable(st.edgeName)}→${mark}`);
+    });
+    out.push(`    ${printable(l.className)}`);
+  }
+  if (l.culprit) {
+    const loc = l.culprit.holderLocation ? `  (${place(r, l.culprit.holderLocation.scriptId, l.culprit.holderLocation.line)})` : '';
+    out.push(`  Culprit: ${printable(l.culprit.text)}${loc}`);
+  }
+  if (l.fixHint) out.push(`  Fix: ${printable(l.fixHint)}`);
+  return out;
+}
+
+function refsText(l: LeakFinding): string {
+  return l.refs.min === l.refs.max ? String(l.refs.min) : `${l.refs.min}–${l.refs.max} (mostly ${l.refs.typical})`;
+}
+
+function place(r: LeakReport, scriptId: number, line: number): string {
+  const url = r.scripts[String(scriptId)];
+  return `${url ? printable(url) : `script ${scriptId}`}:${line + 1}`;
+}
+
+function signed(bytes: number): string {
+  return `${bytes >= 0 ? '+' : '−'}${formatBytes(Math.abs(bytes))}`;
+}
+
+/** One row per sample with a bar relative to the smallest and largest value. */
+function sparkRows(samples: LeakReport['samples']): string[] {
+  const values = samples.map((s) => s.usedBytes);
+  const min = Math.min(...values);
+  const span = Math.max(1, Math.max(...values) - min);
+  return samples.map((s) => {
+    const bar = '█'.repeat(1 + Math.round(((s.usedBytes - min) / span) * 30));
+    return `  call ${String(s.call).padStart(3)}  ${formatBytes(s.usedBytes).padStart(9)}  ${bar}`;
+  });
+}

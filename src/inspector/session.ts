@@ -1,0 +1,667 @@
+/**
+ * InspectorSession: typed helpers over one CDP connection to a Node.js debuggee, for the
+ * profiler (src/profile/). No `vscode` here. Create one with `connectInspector` (connect.ts).
+ *
+ * Facts this code relies on (measured on Node 20, V8 11.3):
+ * - Heap object ids exist only for objects that were in a snapshot (`getHeapObjectId` answers
+ *   "0" before). They survive GCs while V8 tracks object moves, and are cleared by
+ *   `HeapProfiler.disable` AND whenever *any* inspector session of the process disconnects
+ *   (V8 disables every agent of a session being torn down). So: keep this connection open
+ *   for the whole run, and don't open and close a second direct connection mid-run.
+ * - `Runtime.evaluate('1')` answers even while the debuggee is paused at a breakpoint (the
+ *   pause loop dispatches protocol messages) and even during a long synchronous task (Node
+ *   dispatches through V8 interrupts). Only work that needs the microtask queue or the event
+ *   loop (awaited promises, `HeapProfiler.collectGarbage`) stalls. Hence the probe in
+ *   `checkResponsive` awaits a promise.
+ * - `process.exit()` during an awaited call fails the call with "Execution context was
+ *   destroyed." and Node then keeps the process alive "Waiting for the debugger to
+ *   disconnect...". The transport turns that into a closed connection and disconnects, so
+ *   Leak Lens never keeps a dying debuggee alive.
+ * - `Runtime.callFunctionOn` results without an explicit `objectGroup` inherit the target
+ *   object's group; we always pass ours, so `releaseAll` frees everything we created.
+ */
+import { normalizeScriptLocation } from './resolveFunction';
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export type InspectorErrorCode =
+  /** The target host is not loopback and remote hosts were not allowed. */
+  | 'REMOTE_NOT_ALLOWED'
+  /** The target could not be understood (not a ws URL, host:port or {host, port, path}). */
+  | 'BAD_TARGET'
+  /** No WebSocket connection could be made, or /json/list had no usable target. */
+  | 'CONNECT_FAILED'
+  /** A CDP method (or a called function) did not answer in time. */
+  | 'TIMEOUT'
+  /** The connection closed (debuggee exited, inspector went away, or close() was called). */
+  | 'CLOSED'
+  /** The inspector answered with an error. */
+  | 'PROTOCOL'
+  /** The debuggee is paused (breakpoint, `debugger` statement, step). */
+  | 'PAUSED'
+  /** The debuggee answers protocol messages but does not run its microtasks / event loop. */
+  | 'NOT_RESPONDING'
+  /** Evaluated code or a called function threw (or its promise rejected). */
+  | 'THREW'
+  /** A heap object id no longer maps to a live object. */
+  | 'NOT_AVAILABLE'
+  /** The operation was cancelled through its AbortSignal. */
+  | 'ABORTED'
+  /** Another snapshot is being taken on this session. */
+  | 'BUSY';
+
+export class InspectorError extends Error {
+  override name = 'InspectorError';
+  constructor(
+    message: string,
+    readonly code: InspectorErrorCode,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Code in the debuggee threw; carries the CDP exception details and the remote stack. */
+export class DebuggeeThrewError extends InspectorError {
+  override name = 'DebuggeeThrewError';
+  /** `exceptionDetails.exception.description`: for Error objects, "Name: message\n    at …". */
+  readonly remoteStack: string | undefined;
+  constructor(
+    message: string,
+    readonly exceptionDetails: ExceptionDetails,
+  ) {
+    super(message, 'THREW');
+    this.remoteStack = exceptionDetails.exception?.description;
+  }
+}
+
+/** Cancellation through an AbortSignal; `name` is "AbortError" like DOM and Node aborts. */
+export class InspectorAbortError extends InspectorError {
+  override name = 'AbortError';
+  constructor(message = 'the operation was cancelled') {
+    super(message, 'ABORTED');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CDP shapes (the fields we use)
+
+export interface RemoteObject {
+  type: string;
+  subtype?: string;
+  className?: string;
+  value?: unknown;
+  unserializableValue?: string;
+  description?: string;
+  objectId?: string;
+}
+
+export interface ExceptionDetails {
+  exceptionId: number;
+  text: string;
+  lineNumber: number;
+  columnNumber: number;
+  scriptId?: string;
+  url?: string;
+  exception?: RemoteObject;
+  executionContextId?: number;
+}
+
+interface EvaluateResult {
+  result: RemoteObject;
+  exceptionDetails?: ExceptionDetails;
+}
+
+export interface HeapUsage {
+  usedSize: number;
+  totalSize: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport (implemented in connect.ts)
+
+/**
+ * One CDP connection. `send` rejects with InspectorError: TIMEOUT naming the method after
+ * `timeoutMs` (0 = no timeout), CLOSED when the connection closes while waiting, PROTOCOL when
+ * the inspector answers with an error.
+ */
+export interface CdpTransport {
+  readonly url: string;
+  readonly closed: boolean;
+  send<T>(method: string, params: object | undefined, timeoutMs: number): Promise<T>;
+  /** Listens to a CDP event; returns the function that stops listening. */
+  on<P>(event: string, listener: (params: P) => void): () => void;
+  /** Called once when the connection closes (for any reason). */
+  onClose(listener: (error: InspectorError) => void): () => void;
+  /** Best effort: stop / restart reading from the socket (back-pressure for slow sinks). */
+  setReadingPaused(paused: boolean): void;
+  close(): Promise<void>;
+}
+
+export interface SessionInit {
+  transport: CdpTransport;
+  /** Connected through a js-debug CDP proxy (a session shared with the VS Code debugger). */
+  viaJsDebug: boolean;
+  /** Default timeout of every CDP call, ms. */
+  timeoutMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+export interface SnapshotOptions {
+  /** Progress while V8 builds the snapshot (`HeapProfiler.reportHeapSnapshotProgress`). */
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * Stops forwarding chunks and rejects with InspectorAbortError. V8 cannot stop a snapshot
+   * half-way, so the promise settles once V8 has finished (the rest is discarded): the
+   * session is idle again when it rejects.
+   */
+  signal?: AbortSignal;
+  /** Fails when the inspector sends nothing (no progress, no chunk) for this long. */
+  idleTimeoutMs?: number;
+  /**
+   * Chunks (≈100 KB each) waiting for an async sink before we stop reading the socket, so a
+   * slow sink doesn't pile the whole snapshot up in memory. Default 16.
+   */
+  maxQueuedChunks?: number;
+  /** Passed to V8: numbers (smis) as nodes. Off by default, like DevTools. */
+  captureNumericValue?: boolean;
+}
+
+export interface SnapshotStats {
+  chunks: number;
+  /** Characters of snapshot text forwarded to the sink. */
+  chars: number;
+  ms: number;
+}
+
+export interface CallOptions {
+  /** Timeout of this call; default: the session's timeout. */
+  timeoutMs?: number;
+  /** Name for error messages; default: the function's `name` read from the debuggee. */
+  name?: string;
+  /** Probe that the debuggee is not paused before calling (default true). */
+  checkResponsive?: boolean;
+  /** Timeout of that probe, ms (default 2000). */
+  responsiveTimeoutMs?: number;
+}
+
+export interface EvaluateOptions {
+  timeoutMs?: number;
+  /** Await a returned promise (default false). */
+  awaitPromise?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Calls `fn` with `this` = the target object. The declaration only forwards, so sync functions
+ * return their value and async ones their promise, which `awaitPromise` then waits for.
+ * Reflect.apply: array-likes work as argument lists, and `fn.apply` overridden by the program
+ * does not matter.
+ */
+const CALL_WITH_THIS = 'function (fn, args) { return Reflect.apply(fn, this, args === undefined ? [] : args); }';
+/** The target object is the function itself; `this` inside it is undefined (global in sloppy code). */
+const CALL_WITHOUT_THIS = 'function (args) { return Reflect.apply(this, undefined, args === undefined ? [] : args); }';
+const NAME_OF_FUNCTION = 'function () { return typeof this === "function" ? String(this.name) : ""; }';
+/** Resolves only if the debuggee runs its microtasks, which it does not while paused. */
+const RESPONSIVE_PROBE = 'Promise.resolve(1)';
+
+let groupCounter = 0;
+
+export class InspectorSession {
+  /** The object group of every RemoteObject this session creates; see releaseAll. */
+  readonly objectGroup = `leak-lens-${process.pid}-${++groupCounter}`;
+  readonly viaJsDebug: boolean;
+  readonly timeoutMs: number;
+
+  private readonly transport: CdpTransport;
+  private heapProfilerEnabled = false;
+  private debuggerEnabledByUs = false;
+  /** From Debugger.paused / resumed; undefined while we don't see Debugger events. */
+  private paused: boolean | undefined;
+  /** Normalized script URL → script ids, from every Debugger.scriptParsed we have seen. */
+  private readonly scripts = new Map<string, Set<number>>();
+  private snapshotRunning = false;
+  /** The last takeHeapSnapshot call: a new snapshot must not start before V8 finished it. */
+  private snapshotTail: Promise<unknown> = Promise.resolve();
+
+  constructor(init: SessionInit) {
+    this.transport = init.transport;
+    this.viaJsDebug = init.viaJsDebug;
+    this.timeoutMs = init.timeoutMs;
+    this.transport.on('Debugger.paused', () => (this.paused = true));
+    this.transport.on('Debugger.resumed', () => (this.paused = false));
+    this.transport.on<{ scriptId: string; url: string }>('Debugger.scriptParsed', (p) => {
+      const key = normalizeScriptLocation(p.url ?? '');
+      const id = Number(p.scriptId);
+      if (!key || !Number.isFinite(id)) return;
+      let ids = this.scripts.get(key);
+      if (!ids) this.scripts.set(key, (ids = new Set()));
+      ids.add(id);
+    });
+  }
+
+  /** The WebSocket URL we are connected to. */
+  get url(): string {
+    return this.transport.url;
+  }
+
+  get closed(): boolean {
+    return this.transport.closed;
+  }
+
+  /**
+   * True / false when we see Debugger events (js-debug forwards them; on a direct connection
+   * only while this session has Debugger enabled); undefined when unknown. `checkResponsive`
+   * is the reliable check.
+   */
+  get isPaused(): boolean | undefined {
+    return this.paused;
+  }
+
+  /** Any CDP method, with the session's timeout unless given. The escape hatch. */
+  call<T = unknown>(method: string, params?: object, timeoutMs = this.timeoutMs): Promise<T> {
+    return this.transport.send<T>(method, params, timeoutMs);
+  }
+
+  /** Listens to a CDP event (on a js-debug proxy only subscribed events arrive). */
+  onEvent<P = unknown>(event: string, listener: (params: P) => void): () => void {
+    return this.transport.on(event, listener);
+  }
+
+  /** Called once when the connection closes. */
+  onClose(listener: (error: InspectorError) => void): () => void {
+    return this.transport.onClose(listener);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Heap
+
+  /** `Runtime.getHeapUsage().usedSize`: bytes of the JS heap in use (garbage included). */
+  async heapUsage(): Promise<number> {
+    return (await this.heapUsageDetails()).usedSize;
+  }
+
+  async heapUsageDetails(): Promise<HeapUsage> {
+    const r = await this.call<HeapUsage>('Runtime.getHeapUsage');
+    return { usedSize: r.usedSize, totalSize: r.totalSize };
+  }
+
+  /**
+   * Full GCs through `HeapProfiler.collectGarbage`, `passes` times (at least 2). One is not
+   * enough for a stable heap: memory held by native wrappers is released by V8's second-pass
+   * weak callbacks after a GC, FinalizationRegistry callbacks and WeakRef targets kept alive
+   * "during the current job" are only let go between tasks, and Node closes handles from the
+   * event loop. Each collectGarbage is its own protocol message, so the debuggee gets a turn
+   * between the passes and the second GC collects what the first one's callbacks released.
+   * V8 runs the GC from a task, so it waits while the debuggee is paused.
+   */
+  async collectGarbage(passes = 2): Promise<void> {
+    for (let i = 0; i < Math.max(2, passes); i++) await this.call('HeapProfiler.collectGarbage');
+  }
+
+  /**
+   * `HeapProfiler.enable`, once per session. Call it at the start of a run: from then on node
+   * ids stay stable between this session's snapshots (until HeapProfiler.disable or a session
+   * disconnect). Whether HeapProfiler was already enabled is not observable through CDP, so
+   * the caller says it in `finishHeapProfiler`.
+   */
+  async enableHeapProfiler(): Promise<void> {
+    if (this.heapProfilerEnabled) return;
+    await this.call('HeapProfiler.enable');
+    this.heapProfilerEnabled = true;
+  }
+
+  /**
+   * End of a run: `HeapProfiler.disable` unless `leaveEnabled` (say true when someone else —
+   * e.g. the user in DevTools, or a js-debug session you share — relied on it being enabled).
+   * Disabling clears every node id, so call this only after the run's last snapshot.
+   */
+  async finishHeapProfiler(options: { leaveEnabled: boolean }): Promise<void> {
+    if (!this.heapProfilerEnabled || options.leaveEnabled || this.closed) return;
+    this.heapProfilerEnabled = false;
+    await this.call('HeapProfiler.disable');
+  }
+
+  /**
+   * Takes a heap snapshot, handing each `HeapProfiler.addHeapSnapshotChunk` to `sink` as it
+   * arrives (nothing is accumulated here). An async sink is awaited chunk by chunk in order;
+   * when too many chunks wait for it, reading from the socket pauses. Resolves after V8
+   * finished and the sink consumed the last chunk. Enables HeapProfiler first if needed.
+   */
+  async takeSnapshot(
+    sink: (chunk: string) => void | Promise<void>,
+    options: SnapshotOptions = {},
+  ): Promise<SnapshotStats> {
+    const { signal } = options;
+    if (signal?.aborted) throw new InspectorAbortError('the heap snapshot was cancelled');
+    if (this.snapshotRunning) throw new InspectorError('a heap snapshot is already being taken on this session', 'BUSY');
+    this.snapshotRunning = true;
+    const started = Date.now();
+    const idleMs = options.idleTimeoutMs ?? this.timeoutMs;
+    const highWater = Math.max(1, options.maxQueuedChunks ?? 16);
+    const stats: SnapshotStats = { chunks: 0, chars: 0, ms: 0 };
+    const offs: (() => void)[] = [];
+    let idleTimer: NodeJS.Timeout | undefined;
+    let readingPaused = false;
+    let finished = false;
+    const setPaused = (p: boolean) => {
+      if (p !== readingPaused) this.transport.setReadingPaused((readingPaused = p));
+    };
+    try {
+      // A snapshot cancelled or timed out earlier may still be streaming: wait for V8 to end it.
+      await this.snapshotTail.catch(() => undefined);
+      await this.enableHeapProfiler();
+      if (signal?.aborted) throw new InspectorAbortError('the heap snapshot was cancelled');
+
+      let stopped: InspectorError | undefined; // abort or idle timeout: stop forwarding
+      let sinkError: unknown;
+      let queue: Promise<void> = Promise.resolve();
+      let queued = 0;
+      let failIdle: (e: InspectorError) => void = () => undefined;
+      const idle = new Promise<never>((_, reject) => (failIdle = reject));
+      idle.catch(() => undefined);
+      const touch = () => {
+        if (idleTimer) clearTimeout(idleTimer);
+        if (idleMs > 0 && !finished) {
+          idleTimer = setTimeout(() => {
+            stopped ??= new InspectorError(
+              `HeapProfiler.takeHeapSnapshot: the inspector sent nothing for ${idleMs} ms`,
+              'TIMEOUT',
+            );
+            failIdle(stopped);
+          }, idleMs);
+        }
+      };
+
+      offs.push(
+        this.transport.on<{ chunk: string }>('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => {
+          touch();
+          if (stopped || sinkError !== undefined) return;
+          stats.chunks++;
+          stats.chars += chunk.length;
+          queued++;
+          if (queued > highWater) setPaused(true);
+          queue = queue
+            .then(() => (stopped || sinkError !== undefined ? undefined : sink(chunk)))
+            .catch((e: unknown) => {
+              sinkError ??= e ?? new Error('the snapshot sink failed');
+            })
+            .finally(() => {
+              queued--;
+              touch();
+              if (queued <= highWater >> 1) setPaused(false);
+            });
+        }),
+        this.transport.on<{ done: number; total: number }>('HeapProfiler.reportHeapSnapshotProgress', (p) => {
+          touch();
+          if (!stopped) options.onProgress?.(p.done, p.total);
+        }),
+      );
+      const onAbort = () => {
+        stopped ??= new InspectorAbortError('the heap snapshot was cancelled');
+        setPaused(false); // Drain the rest quickly; chunks are dropped from now on.
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      offs.push(() => signal?.removeEventListener('abort', onAbort));
+
+      touch();
+      const call = this.transport.send('HeapProfiler.takeHeapSnapshot', {
+        reportProgress: true,
+        captureNumericValue: options.captureNumericValue ?? false,
+      }, 0);
+      call.catch(() => undefined); // Awaited below; a late failure after a timeout is not unhandled.
+      this.snapshotTail = call;
+      // The reply follows the last chunk on the same socket, so once it is here every chunk
+      // has been handed to the queue.
+      await Promise.race([call, idle]);
+      await Promise.race([queue, idle]);
+      if (stopped) throw stopped;
+      if (sinkError !== undefined) throw sinkError;
+      stats.ms = Date.now() - started;
+      return stats;
+    } finally {
+      finished = true;
+      if (idleTimer) clearTimeout(idleTimer);
+      for (const off of offs) off();
+      setPaused(false);
+      this.snapshotRunning = false;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Remote objects and calls
+
+  /** `Runtime.evaluate` in the global scope; the result lives in this session's object group. */
+  async evaluate(expression: string, options: EvaluateOptions = {}): Promise<RemoteObject> {
+    const r = await this.call<EvaluateResult>('Runtime.evaluate', {
+      expression,
+      objectGroup: this.objectGroup,
+      awaitPromise: options.awaitPromise ?? false,
+      returnByValue: false,
+      silent: true,
+    }, options.timeoutMs);
+    if (r.exceptionDetails) throw threw(`evaluating ${shorten(expression)}`, r.exceptionDetails);
+    return r.result;
+  }
+
+  /** `Runtime.evaluate` returning the JSON value of the result (nothing stays in the debuggee). */
+  async evaluateValue<T = unknown>(expression: string, options: EvaluateOptions = {}): Promise<T> {
+    const r = await this.call<EvaluateResult>('Runtime.evaluate', {
+      expression,
+      awaitPromise: options.awaitPromise ?? false,
+      returnByValue: true,
+      silent: true,
+    }, options.timeoutMs);
+    if (r.exceptionDetails) throw threw(`evaluating ${shorten(expression)}`, r.exceptionDetails);
+    return r.result.value as T;
+  }
+
+  /**
+   * The live object behind a snapshot node id (`HeapProfiler.getObjectByHeapObjectId`). The
+   * id must come from a snapshot taken while the ids were valid: they are lost on
+   * HeapProfiler.disable and when any inspector session disconnects, and an object collected
+   * since is gone (NOT_AVAILABLE).
+   */
+  async objectForNodeId(heapSnapshotObjectId: number | string): Promise<RemoteObject> {
+    try {
+      const r = await this.call<{ result: RemoteObject }>('HeapProfiler.getObjectByHeapObjectId', {
+        objectId: String(heapSnapshotObjectId),
+        objectGroup: this.objectGroup,
+      });
+      return r.result;
+    } catch (e) {
+      if (e instanceof InspectorError && e.code === 'PROTOCOL') {
+        throw new InspectorError(
+          `heap object @${heapSnapshotObjectId} is not available: it was collected, or the heap ids were reset ` +
+            '(HeapProfiler.disable, or an inspector session disconnected since the snapshot)',
+          'NOT_AVAILABLE',
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Calls the function `fnObjectId` with `this` = `thisObjectId` (undefined when omitted) and
+   * the elements of the array `argsArrayObjectId` as arguments (none when omitted). Async
+   * functions are awaited. Returns the (resolved) result as a RemoteObject in our group.
+   *
+   * A call that does not settle within the timeout fails with TIMEOUT naming the function.
+   * V8 cannot cancel it: a pending promise (and whatever it holds) stays in the debuggee.
+   * A throw or rejection fails with DebuggeeThrewError (message, remote stack, details).
+   * Runs `silent`: a throw does not trigger "pause on exceptions" in an attached debugger.
+   */
+  async callFunction(
+    fnObjectId: string,
+    thisObjectId: string | undefined,
+    argsArrayObjectId: string | undefined,
+    options: CallOptions = {},
+  ): Promise<RemoteObject> {
+    if (options.checkResponsive ?? true) await this.checkResponsive(options.responsiveTimeoutMs);
+    const args = argsArrayObjectId ? { objectId: argsArrayObjectId } : {};
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const params = thisObjectId
+      ? { objectId: thisObjectId, functionDeclaration: CALL_WITH_THIS, arguments: [{ objectId: fnObjectId }, args] }
+      : { objectId: fnObjectId, functionDeclaration: CALL_WITHOUT_THIS, arguments: [args] };
+    let r: EvaluateResult;
+    try {
+      r = await this.call<EvaluateResult>('Runtime.callFunctionOn', {
+        ...params,
+        objectGroup: this.objectGroup,
+        awaitPromise: true,
+        returnByValue: false,
+        silent: true,
+      }, timeoutMs);
+    } catch (e) {
+      if (e instanceof InspectorError && e.code === 'TIMEOUT') {
+        const label = await this.functionLabel(fnObjectId, options.name);
+        throw new InspectorError(
+          `${label} did not settle within ${timeoutMs} ms (Runtime.callFunctionOn timed out). ` +
+            'V8 cannot cancel a call: if it returned a promise, that promise stays pending in the debuggee.',
+          'TIMEOUT',
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+    if (r.exceptionDetails) throw threw(await this.functionLabel(fnObjectId, options.name), r.exceptionDetails);
+    return r.result;
+  }
+
+  /** `Runtime.releaseObjectGroup` for our group: every RemoteObject we handed out dies. */
+  async releaseAll(): Promise<void> {
+    if (this.closed) return;
+    await this.call('Runtime.releaseObjectGroup', { objectGroup: this.objectGroup });
+  }
+
+  /**
+   * Fails with PAUSED when the debuggee is paused (breakpoint, `debugger`, step) and with
+   * NOT_RESPONDING when it answers but does not run its microtasks within `timeoutMs` (busy in
+   * a long synchronous task). A plain `Runtime.evaluate('1')` is not enough: it is answered
+   * even while paused, so the probe awaits a promise.
+   */
+  async checkResponsive(timeoutMs = 2000): Promise<void> {
+    if (this.paused) throw pausedError();
+    try {
+      await this.call('Runtime.evaluate', { expression: RESPONSIVE_PROBE, awaitPromise: true, returnByValue: true, silent: true }, timeoutMs);
+      return;
+    } catch (e) {
+      if (!(e instanceof InspectorError) || e.code !== 'TIMEOUT') throw e;
+    }
+    if (await this.probePaused(timeoutMs)) throw pausedError();
+    throw new InspectorError(
+      `the debuggee did not run a microtask within ${timeoutMs} ms: it is busy (a long synchronous task) or stopped`,
+      'NOT_RESPONDING',
+    );
+  }
+
+  /**
+   * Ids of the scripts loaded from `fileUrlOrPath` (a path or a file:// URL; both normalized),
+   * from `Debugger.scriptParsed`. On a direct connection Debugger is enabled briefly (V8
+   * replays scriptParsed for every loaded script before answering `Debugger.enable`, with
+   * pauses skipped so a `debugger` statement can't stop the program meanwhile) and disabled
+   * again if we enabled it. Through js-debug the session's Debugger is js-debug's and V8 does
+   * not replay: only scripts parsed since we connected are known; use `scriptIdsInSnapshot`
+   * (resolveFunction.ts) there. Several ids: the file was loaded more than once.
+   */
+  async scriptIdsForFile(fileUrlOrPath: string): Promise<number[]> {
+    const key = normalizeScriptLocation(fileUrlOrPath);
+    if (!this.viaJsDebug) await this.withDebugger(async () => undefined);
+    return [...(this.scripts.get(key) ?? [])].sort((a, b) => a - b);
+  }
+
+  /** Releases our objects (best effort) and closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.call('Runtime.releaseObjectGroup', { objectGroup: this.objectGroup }, 2000).catch(() => undefined);
+    await this.transport.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Runs `fn` with Debugger enabled. On a direct connection Debugger is ours alone: enable
+   * it with pauses skipped, disable it after (only if we enabled it). Through js-debug it is
+   * already enabled by the debugger: `Debugger.enable` is a no-op for V8 (js-debug replays
+   * its last `Debugger.paused` to us) and we never disable or skip pauses there.
+   */
+  private async withDebugger<T>(fn: () => Promise<T>): Promise<T> {
+    const enableHere = !this.debuggerEnabledByUs;
+    if (enableHere) {
+      if (this.viaJsDebug) {
+        await this.call('Debugger.enable', {});
+      } else {
+        // Sent together so no JS runs between them: Node dispatches queued messages in one go.
+        await Promise.all([
+          this.call('Debugger.enable', {}),
+          this.call('Debugger.setSkipAllPauses', { skip: true }),
+        ]);
+        this.debuggerEnabledByUs = true;
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      if (enableHere && this.debuggerEnabledByUs && !this.closed) {
+        this.debuggerEnabledByUs = false;
+        await this.call('Debugger.disable', {}).catch(() => undefined);
+        this.paused = undefined; // No more Debugger events on this session.
+      }
+    }
+  }
+
+  /** Enabling Debugger makes V8 (or js-debug's replay) report a current pause at once. */
+  private async probePaused(timeoutMs: number): Promise<boolean> {
+    let saw = false;
+    const off = this.transport.on('Debugger.paused', () => (saw = true));
+    try {
+      await this.withDebugger(async () => undefined).catch(() => undefined);
+      // The replayed event precedes the enable reply; allow for a slow proxy all the same.
+      if (!saw) await new Promise((r) => setTimeout(r, Math.min(200, timeoutMs)));
+      return saw;
+    } finally {
+      off();
+    }
+  }
+
+  private async functionLabel(fnObjectId: string, given: string | undefined): Promise<string> {
+    if (given) return given;
+    try {
+      const r = await this.call<EvaluateResult>('Runtime.callFunctionOn', {
+        objectId: fnObjectId,
+        functionDeclaration: NAME_OF_FUNCTION,
+        returnByValue: true,
+        silent: true,
+      }, 1000);
+      const name = typeof r.result.value === 'string' ? r.result.value : '';
+      return name ? `${name}()` : 'the function';
+    } catch {
+      return 'the function';
+    }
+  }
+}
+
+function pausedError(): InspectorError {
+  return new InspectorError('the debuggee is paused (at a breakpoint or a `debugger` statement); resume it first', 'PAUSED');
+}
+
+function threw(what: string, details: ExceptionDetails): DebuggeeThrewError {
+  const ex = details.exception;
+  let summary: string;
+  if (ex?.description) summary = ex.description.split('\n')[0];
+  else if (ex && 'value' in ex) summary = `${typeof ex.value === 'string' ? JSON.stringify(ex.value) : String(ex.value)}`;
+  else if (ex?.unserializableValue) summary = ex.unserializableValue;
+  else summary = details.text;
+  const rejected = /in promise/i.test(details.text);
+  return new DebuggeeThrewError(`${what} ${rejected ? 'rejected with' : 'threw'} ${summary}`, details);
+}
+
+function shorten(s: string): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > 60 ? `${one.slice(0, 57)}…` : one;
+}

@@ -1,0 +1,322 @@
+/**
+ * The use case: run a function N times in a live process, snapshot before/after, and report
+ * what survived, who holds it, and how to fix it. Snapshots stream from CDP straight into the
+ * heap worker; nothing here parses or analyzes on the caller's thread.
+ *
+ * Protocol (design.md): warm-up W calls → GC → baseline snapshot → N calls, each followed by
+ * GC and a heap-use sample → target snapshot → N more calls (sampled) → final snapshot.
+ * Every RemoteObject is released and HeapProfiler is disabled again unless the caller says it
+ * must stay enabled; nothing is added to the debuggee's globals.
+ */
+import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_LEAK_OPTIONS } from '../heap/leaks';
+import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
+import { HeapWorker } from '../worker/client';
+import { fitSlope } from './fit';
+import { decideVerdict, DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from './report';
+
+/** Which function to run, and with what. */
+export interface FunctionSpec {
+  /** An expression giving the function in the debuggee, e.g. `globalThis.app.loadApp`. */
+  expression?: string;
+  /** Or the function's name: a live closure with that name (in `file` first, when given). */
+  name?: string;
+  /** Or a source location: a file path or file:// URL and a 1-based line (as an editor shows it). */
+  file?: string;
+  line?: number;
+  /** 1-based column, to choose among functions on one line. */
+  column?: number;
+  /** An expression giving the arguments array, e.g. `["bot-1", {fast: true}]`. */
+  args?: string;
+  /** An expression giving `this` (methods need their receiver). */
+  thisArg?: string;
+}
+
+export interface ProfileHooks {
+  /** Phase names: resolve, warmup, baseline, calls, target, final, analysis. */
+  onProgress?: (phase: string, done?: number, total?: number) => void;
+  signal?: AbortSignal;
+  /** Keep HeapProfiler enabled afterwards (someone else relies on it). */
+  leaveHeapProfilerEnabled?: boolean;
+  /** Save the three snapshots here as .heapsnapshot files DevTools can open. */
+  saveSnapshotsDir?: string;
+  /** How the target was reached, for the report ("node app.js", "127.0.0.1:9229", …). */
+  targetDescription?: string;
+  targetKind?: LeakReport['target']['kind'];
+  /** A heap worker to use (the caller keeps it); one is started and stopped otherwise. */
+  worker?: HeapWorker;
+}
+
+export class ProfileError extends Error {
+  override readonly name = 'ProfileError';
+}
+
+export async function profileFunction(
+  session: InspectorSession,
+  spec: FunctionSpec,
+  options: Partial<ProfileOptions> = {},
+  hooks: ProfileHooks = {},
+): Promise<LeakReport> {
+  const opts: ProfileOptions = { ...DEFAULT_PROFILE_OPTIONS, ...options };
+  if (!Number.isInteger(opts.iterations) || opts.iterations < 2) throw new ProfileError('iterations must be a whole number ≥ 2');
+  if (!Number.isInteger(opts.warmup) || opts.warmup < 0) throw new ProfileError('warmup must be a whole number ≥ 0');
+  const progress = hooks.onProgress ?? (() => undefined);
+  const signal = hooks.signal;
+  const checkCancelled = () => {
+    if (signal?.aborted) throw new InspectorAbortError('the profile run was cancelled');
+  };
+  const worker = hooks.worker ?? new HeapWorker((phase, bytes, slot) => progress(`${slot}:${phase}`, bytes));
+  const started = performance.now();
+  const timings = { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: 0, totalMs: 0 };
+  const saved: { baseline: string; target: string; final: string } | undefined = hooks.saveSnapshotsDir
+    ? await snapshotPaths(hooks.saveSnapshotsDir)
+    : undefined;
+
+  const snapshot = async (slot: string, analyze: boolean, savePath?: string) => {
+    checkCancelled();
+    const t = performance.now();
+    const file = savePath ? createWriteStream(savePath) : null;
+    try {
+      await session.takeSnapshot(
+        async (chunk) => {
+          await worker.write(chunk, slot);
+          if (file && !file.write(chunk)) await new Promise<void>((r) => file.once('drain', () => r()));
+        },
+        { signal, onProgress: (done, total) => progress(slot, done, total) },
+      );
+    } finally {
+      if (file) await closeStream(file);
+    }
+    timings.snapshotMs += performance.now() - t;
+    const a = performance.now();
+    progress('analysis');
+    const info = await worker.end(slot, analyze);
+    timings.analysisMs += performance.now() - a;
+    return info;
+  };
+
+  try {
+    await session.checkResponsive();
+    await session.enableHeapProfiler();
+
+    // Resolve the function, its receiver and arguments.
+    progress('resolve');
+    const t0 = performance.now();
+    const fn = await resolveFunction(session, worker, spec, snapshot);
+    const thisObject = spec.thisArg ? await session.evaluate(spec.thisArg) : undefined;
+    const argsObject = spec.args ? await argumentsArray(session, spec.args) : undefined;
+    timings.resolveMs = performance.now() - t0;
+
+    const samples: { call: number; usedBytes: number }[] = [];
+    let calls = 0;
+    const callOnce = async () => {
+      checkCancelled();
+      const t = performance.now();
+      const result = await session.callFunction(fn.object.objectId as string, thisObject?.objectId, argsObject?.objectId, {
+        timeoutMs: opts.callTimeoutMs,
+        name: fn.name,
+        checkResponsive: calls === 0,
+      });
+      // The result must not stay referenced from our object group, or it would look leaked.
+      if (result.objectId) await session.call('Runtime.releaseObject', { objectId: result.objectId });
+      timings.callsMs += performance.now() - t;
+      calls++;
+    };
+    const measuredCall = async (n: number) => {
+      await callOnce();
+      await session.collectGarbage();
+      samples.push({ call: n, usedBytes: await session.heapUsage() });
+    };
+
+    for (let i = 0; i < opts.warmup; i++) {
+      progress('warmup', i + 1, opts.warmup);
+      await callOnce();
+    }
+    await session.collectGarbage();
+    await snapshot('baseline', false, saved?.baseline);
+    const n = opts.iterations;
+    for (let i = 1; i <= n; i++) {
+      progress('calls', i, 2 * n);
+      await measuredCall(i);
+    }
+    await snapshot('target', true, saved?.target);
+    for (let i = n + 1; i <= 2 * n; i++) {
+      progress('calls', i, 2 * n);
+      await measuredCall(i);
+    }
+    await snapshot('final', false, saved?.final);
+
+    progress('analysis');
+    const a = performance.now();
+    const { findings, scripts } = await worker.leaks('baseline', 'target', 'final', {
+      ...DEFAULT_LEAK_OPTIONS,
+      iterations: n,
+      maxDepth: opts.maxDepth,
+      tooMany: opts.tooMany,
+    });
+    timings.analysisMs += performance.now() - a;
+    const slope = fitSlope(samples);
+    const { verdict, confirmed } = decideVerdict(findings.leaks, slope);
+    const usedScripts = pickScripts(findings.leaks, scripts);
+    timings.totalMs = performance.now() - started;
+    const report: LeakReport = {
+      version: LEAK_REPORT_VERSION,
+      createdAt: new Date().toISOString(),
+      target: { kind: hooks.targetKind ?? 'attach', description: hooks.targetDescription ?? 'inspector session' },
+      function: {
+        name: fn.name,
+        ...(spec.file ? { file: spec.file, line: spec.line } : {}),
+        ...(spec.expression ? { expression: spec.expression } : {}),
+      },
+      options: opts,
+      samples,
+      slope,
+      verdict,
+      summary: summarize(fn.name, verdict, confirmed, slope, n),
+      leaks: verdict === 'leak' ? findings.leaks : findings.leaks.map((l) => ({ ...l, primary: false })),
+      watch: findings.watch,
+      noiseFiltered: findings.noiseFiltered,
+      scripts: usedScripts,
+      timings: roundTimings(timings),
+      ...(saved ? { snapshots: saved } : {}),
+    };
+    return report;
+  } finally {
+    // Leave the debuggee as found: no RemoteObjects held, HeapProfiler as it was.
+    await session.releaseAll().catch(() => undefined);
+    await session.finishHeapProfiler({ leaveEnabled: hooks.leaveHeapProfilerEnabled ?? false }).catch(() => undefined);
+    if (hooks.worker) {
+      for (const slot of ['resolve', 'baseline', 'target', 'final']) await worker.release(slot).catch(() => undefined);
+    } else {
+      await worker.dispose();
+    }
+  }
+}
+
+interface ResolvedFunction {
+  object: RemoteObject;
+  name: string;
+}
+
+async function resolveFunction(
+  session: InspectorSession,
+  worker: HeapWorker,
+  spec: FunctionSpec,
+  snapshot: (slot: string, analyze: boolean) => Promise<unknown>,
+): Promise<ResolvedFunction> {
+  if (spec.expression) {
+    const object = await session.evaluate(spec.expression);
+    if (object.type !== 'function') {
+      throw new ProfileError(`"${spec.expression}" is ${describeRemote(object)}, not a function`);
+    }
+    const name = (object.description ?? '').match(/^(?:async\s+)?(?:function\s*\*?\s*|class\s+)?([\w$]+)/)?.[1] ?? spec.expression;
+    return { object, name };
+  }
+  if (spec.name) {
+    await snapshot('resolve', false);
+    const { matches, scriptIds } = await worker.closuresNamed('resolve', spec.name, spec.file);
+    await worker.release('resolve');
+    const inFile = matches.filter((m) => scriptIds.includes(m.scriptId));
+    const candidates = inFile.length > 0 ? inFile : matches;
+    if (candidates.length === 0) {
+      throw new ProfileError(
+        `No live function named "${spec.name}" in the debuggee. It may not exist yet, or be anonymous; ` +
+          'give its file and line, or an expression (e.g. --function "globalThis.app.loadApp").',
+      );
+    }
+    if (candidates.length > 1) {
+      const where = candidates.map((m) => `script ${m.scriptId} line ${m.line + 1}`).join(', ');
+      throw new ProfileError(`Several functions are named "${spec.name}" (${where}); give file:line instead.`);
+    }
+    return { object: await session.objectForNodeId(candidates[0].nodeId), name: spec.name };
+  }
+  if (!spec.file || !spec.line) throw new ProfileError('Say which function to run: an expression, a name, or a file and line');
+  // Find the live closure whose code starts on that line, through a snapshot's locations.
+  await snapshot('resolve', false);
+  const { matches, scriptIds } = await worker.closuresAt('resolve', spec.file, spec.line - 1, spec.column ? spec.column - 1 : undefined);
+  await worker.release('resolve');
+  if (scriptIds.length === 0) {
+    throw new ProfileError(
+      `${spec.file} is not loaded in the debuggee (no script with that path has a live function). ` +
+        'Check the path, or name the function with an expression instead (e.g. --function "require(\'./app\').loadApp").',
+    );
+  }
+  if (matches.length === 0) {
+    throw new ProfileError(
+      `No live function starts on line ${spec.line} of ${spec.file}. The function may not exist yet (its module or ` +
+        'enclosing function has not run) or the line is not where it starts; name it with an expression instead ' +
+        '(e.g. --function "globalThis.app.loadApp").',
+    );
+  }
+  const match = matches[0];
+  const object = await session.objectForNodeId(match.nodeId);
+  return { object, name: match.name || `(anonymous at line ${spec.line})` };
+}
+
+async function argumentsArray(session: InspectorSession, expression: string): Promise<RemoteObject> {
+  const args = await session.evaluate(expression);
+  if (args.subtype !== 'array') {
+    throw new ProfileError(`The arguments expression "${expression}" must give an array, not ${describeRemote(args)}`);
+  }
+  return args;
+}
+
+function describeRemote(o: RemoteObject): string {
+  if (o.type === 'undefined') return 'undefined';
+  if (o.subtype === 'null') return 'null';
+  return `a${/^[aeiou]/.test(o.type) ? 'n' : ''} ${o.subtype ?? o.type}${o.description ? ` (${o.description.slice(0, 60)})` : ''}`;
+}
+
+async function snapshotPaths(dir: string): Promise<{ baseline: string; target: string; final: string }> {
+  await fs.mkdir(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const at = (name: string) => path.join(dir, `leak-lens-${stamp}-${name}.heapsnapshot`);
+  return { baseline: at('baseline'), target: at('target'), final: at('final') };
+}
+
+function closeStream(s: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => s.end((e?: Error | null) => (e ? reject(e) : resolve())));
+}
+
+function pickScripts(leaks: LeakReport['leaks'], all: Record<string, string>): Record<string, string> {
+  const used: Record<string, string> = {};
+  const use = (id: number | undefined) => {
+    if (id !== undefined && all[String(id)]) used[String(id)] = all[String(id)];
+  };
+  for (const l of leaks) {
+    use(l.location?.scriptId);
+    use(l.culprit?.holderLocation?.scriptId);
+    for (const n of l.graph?.nodes ?? []) use(n.location?.scriptId);
+  }
+  return used;
+}
+
+function roundTimings<T extends Record<string, number>>(t: T): T {
+  const out = { ...t };
+  for (const k of Object.keys(out) as (keyof T)[]) out[k] = Math.round(out[k] as number) as T[keyof T];
+  return out;
+}
+
+function summarize(
+  name: string,
+  verdict: 'leak' | 'clean',
+  confirmed: LeakReport['leaks'],
+  slope: LeakReport['slope'],
+  n: number,
+): string {
+  if (verdict === 'clean') return `No leak in ${2 * n} calls of ${name}.`;
+  const top = confirmed[0];
+  const per = top.countPerCall === 1 ? '1' : String(top.countPerCall);
+  return (
+    `${name} leaks ${per} ${top.className} per call (${formatKb(top.bytesPerCall)}/call retained` +
+    `${slope ? `, heap use +${formatKb(slope.bytesPerCall)}/call` : ''})` +
+    (top.culprit ? ` — held by ${top.culprit.text}.` : '.')
+  );
+}
+
+function formatKb(bytes: number): string {
+  return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`;
+}
+
+export { InspectorError };
