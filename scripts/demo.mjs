@@ -1,31 +1,22 @@
-// `npm run demo`: runs the bundled registry example for a while, takes a heap snapshot of it,
-// and analyzes the snapshot with the leak-lens CLI.
+// `npm run demo`: the story, end to end. Profiles loadApp in the bundled leaky example (it
+// must report Processor at 1 per call, held through Processor.instanceMap, with the WeakRef
+// fix), then in its fixed twin (it must report no leak).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = join(root, '.cache', 'demo');
-mkdirSync(outDir, { recursive: true });
-const snapshot = join(outDir, 'registry-leaky.heapsnapshot');
-const calls = 500;
+const cli = join(root, 'dist', 'cli.js');
 
-console.log(`Running examples/registry/leaky.js: ${calls} calls to loadApp, then a heap snapshot…`);
-const run = spawnSync(
-  process.execPath,
-  [
-    '-e',
-    `const { loadApp } = require(${JSON.stringify(join(root, 'examples/registry/leaky.js'))});
-     for (let i = 0; i < ${calls}; i++) loadApp();
-     require('v8').writeHeapSnapshot(${JSON.stringify(snapshot)});`,
-  ],
-  { stdio: 'inherit' },
-);
-if (run.status !== 0) process.exit(run.status ?? 1);
+function profile(example, expectedCode) {
+  const script = join('examples', 'registry', example);
+  console.log(`\n$ leak-lens profile ${script} --function loadApp\n`);
+  const run = spawnSync(process.execPath, [cli, 'profile', script, '--function', 'loadApp'], { cwd: root, stdio: 'inherit' });
+  if (run.status !== expectedCode) {
+    console.error(`\ndemo: expected exit code ${expectedCode} for ${example}, got ${run.status}`);
+    process.exit(1);
+  }
+}
 
-console.log(`\nleak-lens analyze ${snapshot}\n`);
-const analyze = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'analyze', snapshot, '--top', '10'], {
-  stdio: 'inherit',
-});
-process.exit(analyze.status ?? 1);
+profile('leaky.js', 1); // 1 = a leak was found
+profile('fixed.js', 0); // 0 = clean

@@ -47,7 +47,7 @@ export async function launchWithInspector(
     child.stderr?.on('data', onData);
     child.stderr?.on('data', (d: Buffer) => {
       // The program's own stderr goes on to ours, without the inspector's banner lines.
-      const text = d.toString().replace(/^(Debugger listening on|For help, see:|Debugger attached\.|Waiting for the debugger).*\n/gm, '');
+      const text = d.toString().replace(/^(Debugger listening on|Debugger ending on|For help, see:|Debugger attached\.|Waiting for the debugger).*\n/gm, '');
       if (text) output?.write(text);
     });
     child.once('exit', (code, signal) => {

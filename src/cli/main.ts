@@ -1,13 +1,17 @@
 /** `leak-lens` command line: the same engine as the extension, headless. */
 import { analyzeCommand, ANALYZE_USAGE, describeLoadError } from './analyze';
 import { UsageError } from './args';
+import { attachCommand, diffCommand, profileCommand, PROFILE_USAGE } from './profile';
+import { InspectorError } from '../inspector/session';
+import { ProfileError } from '../profile/profileFunction';
 
 const USAGE = `Usage: leak-lens <command> [options]
 
 Commands:
+  ${PROFILE_USAGE.split('\n').join('\n  ')}
   ${ANALYZE_USAGE.split('\n').join('\n  ')}
 
-Exit codes: 0 success, 2 bad usage or unreadable input.`;
+Exit codes: 0 success / no leak, 1 a leak was found, 2 bad usage, unreadable input or a failed run.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -15,6 +19,12 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'analyze':
         return await analyzeCommand(rest, process.stdout, process.stderr);
+      case 'profile':
+        return await profileCommand(rest, process.stdout, process.stderr);
+      case 'attach':
+        return await attachCommand(rest, process.stdout, process.stderr);
+      case 'diff':
+        return await diffCommand(rest, process.stdout, process.stderr);
       case undefined:
       case 'help':
       case '--help':
@@ -27,6 +37,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`leak-lens: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof InspectorError || e instanceof ProfileError) {
+      process.stderr.write(`leak-lens: ${e.message}\n`);
+      const remote = (e as { remoteStack?: string }).remoteStack;
+      if (remote) process.stderr.write(`${remote}\n`);
       return 2;
     }
     const load = describeLoadError(e);

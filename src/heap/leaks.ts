@@ -63,6 +63,8 @@ export interface RetainerPath {
 export interface Culprit {
   /** In source terms, e.g. "Processor.instanceMap (Map) → value → Processor". */
   text: string;
+  /** The holding reference alone, e.g. "Processor.instanceMap" or "closure variable cache (in render())". */
+  where: string;
   holder: string;
   holderId: number;
   edgeName: string;
@@ -199,17 +201,41 @@ export function findLeaks(
   // passes through any new node, so V8 storage between two survivors (a Map's table, filtered
   // as noise) does not hide that one holds the other.
   const rootOf = new Int32Array(s.nodeCount).fill(-1);
+  const container = new Uint8Array(s.nodeCount);
   const leakRoot = (v: number): number => {
     let root = v;
     let at = v;
     let d = target.dominator[at];
     while (d !== at && !baselineIds.has(s.nodeId[d])) {
       at = d;
-      if (survivor[at]) root = at;
+      if (survivor[at] && !container[at]) root = at;
       d = target.dominator[at];
     }
     return root;
   };
+  // A new collection created once (a listeners array, a grown table) can dominate every
+  // per-call object: it is where they are kept, not what leaks per call. A survivor that
+  // alone holds at least N survivors of another class, and most of that class, is such a
+  // container (a per-call object holding many things of its own holds a share, not most).
+  {
+    const covered = new Map<number, Map<string, number>>();
+    for (const [key, members] of groups) {
+      for (const v of members) {
+        const r = leakRoot(v);
+        if (r === v) continue;
+        let byKey = covered.get(r);
+        if (!byKey) covered.set(r, (byKey = new Map()));
+        byKey.set(key, (byKey.get(key) ?? 0) + 1);
+      }
+    }
+    for (const [r, byKey] of covered) {
+      const own = leakClassKey(target, r);
+      for (const [key, count] of byKey) {
+        const total = groups.get(key)?.length ?? 0;
+        if (key !== own && count >= n && count >= 0.8 * total) container[r] = 1;
+      }
+    }
+  }
 
   const verdicts: LeakFinding[] = [];
   const watch: LeakFindings['watch'] = [];
@@ -228,7 +254,7 @@ export function findLeaks(
     for (const v of members) {
       self += s.selfSize[v];
       const r = rootOf[v] >= 0 ? rootOf[v] : (rootOf[v] = leakRoot(v));
-      if (r === v) {
+      if (r === v && !container[v]) {
         roots++;
         retained += target.retainedSize[v];
       }
@@ -271,19 +297,29 @@ export function findLeaks(
   const described = verdicts.filter((f) => f.primary).slice(0, options.maxLeaks);
   for (const f of described) {
     const members = groups.get(keyOfFinding(groups, f.className)) ?? [];
-    const roots = members.filter((v) => (rootOf[v] >= 0 ? rootOf[v] : leakRoot(v)) === v);
+    const roots = members.filter((v) => !container[v] && (rootOf[v] >= 0 ? rootOf[v] : leakRoot(v)) === v);
     const sample = roots.slice(0, 30);
     f.examples = sample.slice(0, 5).map((v) => describeNode(target, v));
     f.paths = clusterPaths(target, sample, baselineIds);
     const top = f.paths[0];
     if (top && top.culprit >= 0) {
-      f.culprit = describeCulprit(target, top, f.className, baselineIds);
+      f.culprit = describeCulprit(target, top, f.className, roots[0]);
       f.fixHint = fixHint(f.culprit);
     } else {
       f.fixHint = 'No old object holds these directly; follow the retainer path to see what keeps them alive.';
     }
     f.graph = backReferenceGraph(target, sample.slice(0, 3), survivor, baselineIds, options, top);
   }
+  // A small class leaking through the same holder as a bigger one (the map's string keys next
+  // to its values) is part of that leak, not another: list it under the bigger one.
+  const lead = described[0];
+  for (const f of described.slice(1)) {
+    if (lead?.culprit && f.culprit && f.culprit.holderId === lead.culprit.holderId && f.culprit.edgeName === lead.culprit.edgeName) {
+      f.primary = false;
+      lead.holds.push({ className: f.className, countPerCall: f.countPerCall });
+    }
+  }
+  verdicts.sort((a, b) => Number(b.primary) - Number(a.primary) || b.retainedSize - a.retainedSize);
   return { leaks: verdicts, watch, noiseFiltered, survivorCount };
 }
 
@@ -450,18 +486,20 @@ function culpritIndex(steps: PathStep[]): number {
 
 const COLLECTIONS = ['Map', 'Set', 'Array', 'Object', 'WeakMap', 'WeakSet'];
 
-function describeCulprit(a: HeapAnalysis, path: RetainerPath, leaked: string, baselineIds: IdSet): Culprit {
+function describeCulprit(a: HeapAnalysis, path: RetainerPath, leaked: string, example: number): Culprit {
   const steps = path.steps;
   const i = path.culprit;
   const st = steps[i];
   const s = a.snapshot;
-  const isCollection = COLLECTIONS.includes(st.from) || st.from.startsWith('{') || st.from === 'Object';
-  const names = steps.map((x) => x.edgeName);
+  const isCollection = COLLECTIONS.includes(st.from) || st.from.startsWith('{');
+  // What kind of holder it is, judged from the culprit onwards (the way to the root is
+  // irrelevant: it often passes through timers or emitters of its own).
+  const near = steps.slice(Math.max(0, i - 1));
   let kind: Culprit['kind'] = 'property';
-  if (names.includes('_events') || st.edgeName === '_events') kind = 'listeners';
-  else if (steps.some((x) => x.to === 'Timeout' || x.from === 'Timeout' || x.edgeName === '_onTimeout' || x.from === 'TimersList')) {
+  if (leaked === 'Timeout' || near.some((x) => x.from === 'Timeout' || x.edgeName === '_onTimeout' || x.from === 'TimersList')) {
     kind = 'timer';
-  } else if (isCollection) kind = 'collection';
+  } else if (near.some((x) => x.edgeName === '_events')) kind = 'listeners';
+  else if (isCollection) kind = 'collection';
   else if (st.edgeType === 'context') kind = 'closure';
 
   // The holder of the collection, one step further up, when there is one.
@@ -476,16 +514,37 @@ function describeCulprit(a: HeapAnalysis, path: RetainerPath, leaked: string, ba
     holderId = up.fromId;
     edgeName = up.edgeName;
   }
-  const entry = entryWord(steps, i, isCollection);
-  const holderTerm = holderText(holder, steps, isCollection ? i - 1 : i, edgeName);
-  const text = collection ? `${holderTerm} (${collection}) → ${entry} → ${leaked}` : `${holderTerm} → ${leaked}`;
+  const where = holderText(holder, steps, isCollection ? i - 1 : i, edgeName);
+  let text = collection ? `${where} (${collection}) → ${entryWord(steps, i, true)} → ${leaked}` : `${where} → ${leaked}`;
+  if (kind === 'listeners') {
+    const events = steps.findIndex((x) => x.edgeName === '_events');
+    const emitter = events >= 0 ? steps[events].from : holder;
+    const eventName = events >= 0 && steps[events + 1] ? steps[events + 1].edgeName : '?';
+    text = `${emitter} listeners for "${eventName}" (${emitter}._events.${eventName}) → ${leaked}`;
+    holder = emitter;
+    edgeName = `_events.${eventName}`;
+  } else if (kind === 'timer') {
+    const callback = timerCallback(a, example);
+    text = `a timer that is never cleared (Timeout in Node's timer list) → _onTimeout → ${callback ?? leaked}`;
+  }
   const holderNode = findById(s, holderId);
-  const culprit: Culprit = { text, holder, holderId, edgeName, kind };
+  const culprit: Culprit = { text, where, holder, holderId, edgeName, kind };
   if (collection) culprit.collection = collection;
   const loc = holderNode >= 0 ? locationOf(s, holderNode) : undefined;
   if (loc) culprit.holderLocation = loc;
-  void baselineIds;
   return culprit;
+}
+
+/** For a leaked Timeout: the name of its callback (`_onTimeout`), e.g. "poll()". */
+function timerCallback(a: HeapAnalysis, v: number | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const s = a.snapshot;
+  for (let e = s.firstEdge[v]; e < s.firstEdge[v + 1]; e++) {
+    if (s.edgeType[e] !== s.edgeKinds.property || s.strings.get(s.edgeName[e]) !== '_onTimeout') continue;
+    const fn = s.edgeTarget[e];
+    return `${s.strings.get(s.nodeName[fn]) || '(anonymous)'}()`;
+  }
+  return undefined;
 }
 
 function holderText(holder: string, steps: PathStep[], at: number, edgeName: string): string {
@@ -526,9 +585,9 @@ export function fixHint(c: Culprit): string {
     case 'closure':
       return `A closure kept alive by a long-lived function captures data from every call. Narrow what it captures, or clear the variable (${c.edgeName}) when done.`;
     case 'collection':
-      return `${c.holder}.${c.edgeName} is a ${c.collection} that gains an entry on every call and never loses one. Hold the values weakly — store new WeakRef(value) and delete entries from a FinalizationRegistry callback — or use a WeakMap keyed by the owner, or delete the entry when the object is disposed.`;
+      return `${c.where} is a ${c.collection} that gains an entry on every call and never loses one. Hold the values weakly — store new WeakRef(value) and delete entries from a FinalizationRegistry callback — or use a WeakMap keyed by the owner, or delete the entry when the object is disposed.`;
     default:
-      return `${c.holder}.${c.edgeName} keeps new objects alive across calls. Clear it when the object is no longer needed, or hold it through a WeakRef.`;
+      return `${c.where} keeps new objects alive across calls. Clear it when the object is no longer needed, or hold it through a WeakRef.`;
   }
 }
 

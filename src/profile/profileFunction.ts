@@ -113,11 +113,20 @@ export async function profileFunction(
     const callOnce = async () => {
       checkCancelled();
       const t = performance.now();
-      const result = await session.callFunction(fn.object.objectId as string, thisObject?.objectId, argsObject?.objectId, {
-        timeoutMs: opts.callTimeoutMs,
-        name: fn.name,
-        checkResponsive: calls === 0,
-      });
+      const watchdog = watchForExit(session, fn.name);
+      let result: RemoteObject;
+      try {
+        result = await Promise.race([
+          session.callFunction(fn.object.objectId as string, thisObject?.objectId, argsObject?.objectId, {
+            timeoutMs: opts.callTimeoutMs,
+            name: fn.name,
+            checkResponsive: calls === 0,
+          }),
+          watchdog.exited,
+        ]);
+      } finally {
+        watchdog.stop();
+      }
       // The result must not stay referenced from our object group, or it would look leaked.
       if (result.objectId) await session.call('Runtime.releaseObject', { objectId: result.objectId });
       timings.callsMs += performance.now() - t;
@@ -192,6 +201,26 @@ export async function profileFunction(
       await worker.dispose();
     }
   }
+}
+
+/**
+ * A call into a process that exits (process.exit inside the function) never gets an answer:
+ * Node keeps the process alive for the debugger, but its JavaScript context is gone. Probing
+ * once a second tells that apart from a slow call, so the run ends at once with a clear error.
+ */
+function watchForExit(session: InspectorSession, name: string): { exited: Promise<never>; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      session.call('Runtime.evaluate', { expression: '0', returnByValue: true, silent: true }, 5000).catch((e: Error) => {
+        if (/Cannot find context|context was destroyed/i.test(e.message)) {
+          reject(new InspectorError(`the debuggee exited while ${name} was running (process.exit?)`, 'CLOSED'));
+        }
+      });
+    }, 1000);
+  });
+  exited.catch(() => undefined);
+  return { exited, stop: () => clearInterval(timer) };
 }
 
 interface ResolvedFunction {

@@ -82,9 +82,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The verdict: a primary leak whose per-call growth the heap-use slope confirms. */
-export function decideVerdict(leaks: LeakFinding[], slope: Slope | null): { verdict: 'leak' | 'clean'; confirmed: LeakFinding[] } {
+export function decideVerdict(
+  leaks: LeakFinding[],
+  slope: Slope | null,
+  options: { requireSlope: boolean } = { requireSlope: true },
+): { verdict: 'leak' | 'clean'; confirmed: LeakFinding[] } {
   const primary = leaks.filter((l) => l.primary);
   if (primary.length === 0) return { verdict: 'clean', confirmed: [] };
+  if (!options.requireSlope) return { verdict: 'leak', confirmed: primary };
   const expected = primary.reduce((sum, l) => sum + l.bytesPerCall, 0);
   // Heap use after GC must grow by a fair part of what the surviving objects retain per call.
   const agrees = slope !== null && slope.bytesPerCall > 0 && slope.bytesPerCall >= expected * 0.25;

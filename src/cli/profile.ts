@@ -1,0 +1,195 @@
+/**
+ * `leak-lens profile <script>` (launch under --inspect), `leak-lens attach <host:port|ws-url>`
+ * and `leak-lens diff <baseline> <target> [--final f]`: the live hunt and its offline twin.
+ * Exit code 1 when a leak is found, 0 when clean, 2 on usage or connection errors.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_LEAK_OPTIONS } from '../heap/leaks';
+import { connectInspector } from '../inspector/connect';
+import { profileFunction, type FunctionSpec } from '../profile/profileFunction';
+import { decideVerdict, DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from '../profile/report';
+import { HeapWorker } from '../worker/client';
+import { parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
+import { launchWithInspector } from './launch';
+import { renderReport } from './renderReport';
+
+export const PROFILE_USAGE = `leak-lens profile <script.js> --function <name | file:line | expression> [options] [-- script args]
+  Starts node --inspect=127.0.0.1:0 <script>, runs the function N times inside it, and reports
+  what survived, who holds it, and how to fix it.
+leak-lens attach <host:port | ws-url> --function <...> [options]
+  The same on a running process started with --inspect (loopback only unless --allow-remote).
+    --function F        a name (loadApp), a location (src/app.js:42), or an expression (globalThis.app.load)
+    --args <js>         expression for the arguments array, e.g. '["bot-1"]'
+    --this <js>         expression for the receiver of a method
+    --iterations N      calls per phase (default 7)      --warmup N   warm-up calls (default 1)
+    --timeout MS        per-call timeout (default 30000) --max-depth N / --too-many N  graph size
+    --save-snapshots D  write baseline/target/final .heapsnapshot files to D
+    --json              print the LeakReport as JSON
+leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--json]
+  The verdict from saved snapshots of one process (ids must come from one HeapProfiler session).`;
+
+const VALUED = ['function', 'args', 'this', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots'];
+const FLAGS = ['json', 'allow-remote'];
+
+function profileOptions(args: ParsedArgs): ProfileOptions {
+  return {
+    iterations: wholeNumber(args, 'iterations', DEFAULT_PROFILE_OPTIONS.iterations, 2),
+    warmup: wholeNumber(args, 'warmup', DEFAULT_PROFILE_OPTIONS.warmup, 0),
+    callTimeoutMs: wholeNumber(args, 'timeout', DEFAULT_PROFILE_OPTIONS.callTimeoutMs, 1),
+    maxDepth: wholeNumber(args, 'max-depth', DEFAULT_PROFILE_OPTIONS.maxDepth, 1),
+    tooMany: wholeNumber(args, 'too-many', DEFAULT_PROFILE_OPTIONS.tooMany, 1),
+  };
+}
+
+/** --function: file:line, an identifier, or any other expression. */
+export function functionSpec(args: ParsedArgs, script?: string): FunctionSpec {
+  const raw = args.options.get('function');
+  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--function is required (a name, file:line, or an expression)');
+  const spec: FunctionSpec = {};
+  const at = /^(.*\.(?:[cm]?[jt]s|jsx|tsx)):(\d+)(?::(\d+))?$/.exec(raw);
+  if (at) {
+    spec.file = path.resolve(at[1]);
+    spec.line = Number(at[2]);
+    if (at[3]) spec.column = Number(at[3]);
+  } else if (/^[A-Za-z_$][\w$]*$/.test(raw)) {
+    spec.name = raw;
+    if (script) spec.file = path.resolve(script);
+  } else {
+    spec.expression = raw;
+  }
+  const a = args.options.get('args');
+  if (typeof a === 'string') spec.args = a;
+  const t = args.options.get('this');
+  if (typeof t === 'string') spec.thisArg = t;
+  return spec;
+}
+
+function emit(report: LeakReport, args: ParsedArgs, out: NodeJS.WritableStream): number {
+  out.write((args.options.has('json') ? JSON.stringify(report, null, 2) : renderReport(report)) + '\n');
+  return report.verdict === 'leak' ? 1 : 0;
+}
+
+function progressTo(err: NodeJS.WritableStream): (phase: string, done?: number, total?: number) => void {
+  let last = '';
+  return (phase) => {
+    const label = phase.split(':')[0];
+    if (label === last || label === 'analysis' || /parse|retainers|distances|classes|dominators/.test(phase)) return;
+    last = label;
+    err.write(`${label}…\n`);
+  };
+}
+
+export async function profileCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const split = argv.indexOf('--');
+  const own = split >= 0 ? argv.slice(0, split) : argv;
+  const scriptArgs = split >= 0 ? argv.slice(split + 1) : [];
+  const args = parseArgs(own, VALUED, FLAGS);
+  if (args.positionals.length !== 1) throw new UsageError('profile takes one script to run');
+  const script = path.resolve(args.positionals[0]);
+  const spec = functionSpec(args, script);
+  const options = profileOptions(args);
+  const launched = await launchWithInspector(script, scriptArgs, { output: err });
+  try {
+    const session = await connectInspector(launched.wsUrl);
+    try {
+      const report = await profileFunction(session, spec, options, {
+        targetKind: 'launch',
+        targetDescription: `node ${path.relative(process.cwd(), script) || script}`,
+        onProgress: progressTo(err),
+        saveSnapshotsDir: saveDir(args),
+      });
+      return emit(report, args, out);
+    } finally {
+      await session.close();
+    }
+  } finally {
+    await launched.stop();
+  }
+}
+
+export async function attachCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const args = parseArgs(argv, VALUED, FLAGS);
+  if (args.positionals.length !== 1) throw new UsageError('attach takes one inspector address (host:port or ws:// URL)');
+  const target = args.positionals[0];
+  const spec = functionSpec(args);
+  const session = await connectInspector(target, { allowRemote: args.options.has('allow-remote') });
+  try {
+    const report = await profileFunction(session, spec, profileOptions(args), {
+      targetKind: 'attach',
+      targetDescription: `inspector at ${target}`,
+      onProgress: progressTo(err),
+      saveSnapshotsDir: saveDir(args),
+    });
+    return emit(report, args, out);
+  } finally {
+    await session.close();
+  }
+}
+
+function saveDir(args: ParsedArgs): string | undefined {
+  const d = args.options.get('save-snapshots');
+  return typeof d === 'string' ? path.resolve(d) : undefined;
+}
+
+export async function diffCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const args = parseArgs(argv, ['final', 'iterations', 'max-depth', 'too-many'], ['json']);
+  if (args.positionals.length !== 2) throw new UsageError('diff takes a baseline and a target snapshot');
+  const [baseline, target] = args.positionals;
+  const finalRaw = args.options.get('final');
+  const final = typeof finalRaw === 'string' ? finalRaw : target;
+  const n = wholeNumber(args, 'iterations', DEFAULT_PROFILE_OPTIONS.iterations, 1);
+  const opts = profileOptions(args);
+  const started = performance.now();
+  const worker = new HeapWorker();
+  try {
+    const files: [string, string, boolean][] = [
+      ['baseline', baseline, false],
+      ['target', target, true],
+      ['final', final, false],
+    ];
+    for (const [slot, file, analyze] of files) {
+      const stat = await fs.stat(file).catch(() => null);
+      if (!stat?.isFile()) throw new UsageError(`No such file: ${file}`);
+      err.write(`reading ${slot} ${file}…\n`);
+      const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+      try {
+        for await (const chunk of stream) await worker.write(chunk as Buffer, slot);
+      } finally {
+        stream.destroy();
+      }
+      await worker.end(slot, analyze);
+    }
+    const { findings, scripts } = await worker.leaks('baseline', 'target', 'final', {
+      ...DEFAULT_LEAK_OPTIONS,
+      iterations: n,
+      maxDepth: opts.maxDepth,
+      tooMany: opts.tooMany,
+    });
+    // Saved snapshots carry no heap-use series: the class rule decides alone.
+    const verdict = decideVerdict(findings.leaks, null, { requireSlope: false }).verdict;
+    const top = findings.leaks.find((l) => l.primary);
+    const report: LeakReport = {
+      version: LEAK_REPORT_VERSION,
+      createdAt: new Date().toISOString(),
+      target: { kind: 'snapshots', description: `${baseline} → ${target}${final !== target ? ` → ${final}` : ''}` },
+      function: null,
+      options: { ...opts, iterations: n },
+      samples: [],
+      slope: null,
+      verdict,
+      summary:
+        verdict === 'leak' && top
+          ? `${top.className} grew by ${top.countPerCall} per step (${top.survivors} new objects still alive)${top.culprit ? ` — held by ${top.culprit.text}` : ''}.`
+          : 'No class survived and grew between the snapshots.',
+      leaks: findings.leaks,
+      watch: findings.watch,
+      noiseFiltered: findings.noiseFiltered,
+      scripts,
+      timings: { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: Math.round(performance.now() - started), totalMs: Math.round(performance.now() - started) },
+    };
+    return emit(report, args, out);
+  } finally {
+    await worker.dispose();
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The live hunt end to end: real Node processes under --inspect, real snapshots, the real CLI.
+ * Leaks must be found with the right class, one per call, and the culprit named; controls must
+ * come out clean; faults must end with a clear error and nothing left running.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { LeakFinding } from '../src/heap/leaks';
+import { connectInspector } from '../src/inspector/connect';
+import { validateReport, type LeakReport } from '../src/profile/report';
+import { repoRoot, runCli, testTempDir } from './support/fixtures';
+
+const leaks = (f: string) => path.join(repoRoot, 'test/fixtures/leaks', f);
+const example = (f: string) => path.join(repoRoot, 'examples/registry', f);
+
+async function profile(script: string, fn: string, ...extra: string[]) {
+  const r = await runCli(['profile', script, '--function', fn, '--json', ...extra]);
+  const report = r.stdout.trim() ? validateReport(JSON.parse(r.stdout)) : null;
+  return { ...r, report };
+}
+
+function topLeak(report: LeakReport | null): LeakFinding {
+  assert.ok(report, 'a report');
+  const primary = report.leaks.filter((l) => l.primary);
+  assert.ok(primary.length >= 1, `a primary leak in ${JSON.stringify(report.leaks.map((l) => l.className))}`);
+  return primary[0];
+}
+
+test('static registry (CommonJS, the story): Processor, 1 per call, instanceMap is the culprit, WeakRef fix', async () => {
+  const r = await profile(example('leaky.js'), 'loadApp');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'Processor');
+  assert.equal(top.countPerCall, 1);
+  assert.equal(top.culprit?.text, 'Processor.instanceMap (Map) → value → Processor');
+  assert.match(top.fixHint ?? '', /WeakRef/);
+  assert.equal(top.refs.typical, 1, 'each Processor is held by the map alone');
+  assert.ok(top.holds.some((h) => h.className === 'ResourceLoader' && h.countPerCall === 1));
+  assert.equal(r.report?.verdict, 'leak');
+  assert.equal(r.report?.samples.length, 14);
+  assert.ok((r.report?.slope?.bytesPerCall ?? 0) > 1000, 'heap use grows with the calls');
+  // The culprit edge is marked on the path and in the graph.
+  const path0 = top.paths[0];
+  assert.equal(path0.steps[path0.culprit - 1].edgeName, 'instanceMap');
+  assert.ok(top.graph?.edges.some((e) => e.culprit && e.name === 'instanceMap'));
+  assert.ok((top.graph?.nodes.length ?? 0) > 3);
+});
+
+test('static registry (ES module)', async () => {
+  const r = await profile(leaks('registry.mjs'), 'loadApp');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'Processor');
+  assert.equal(top.countPerCall, 1);
+  assert.match(top.culprit?.text ?? '', /^Processor\.instanceMap \(Map\) → value → Processor$/);
+});
+
+test('a listener added per call to a long-lived EventEmitter', async () => {
+  const r = await profile(leaks('listeners.js'), 'handleRequest');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'onMessage()');
+  assert.equal(top.countPerCall, 1);
+  assert.equal(top.culprit?.kind, 'listeners');
+  assert.match(top.culprit?.text ?? '', /EventEmitter listeners for "message"/);
+  assert.ok(top.holds.some((h) => h.className === 'Session' && h.countPerCall === 1));
+  assert.match(top.fixHint ?? '', /removeListener/);
+});
+
+test('an uncleared setInterval capturing per-call data', async () => {
+  const r = await profile(leaks('interval.js'), 'startPolling');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'Timeout');
+  assert.equal(top.countPerCall, 1);
+  assert.equal(top.culprit?.kind, 'timer');
+  assert.match(top.culprit?.text ?? '', /poll\(\)/);
+  assert.ok(top.holds.some((h) => h.className === 'Poller'));
+  assert.match(top.fixHint ?? '', /clearInterval/);
+});
+
+test('an unbounded module-level memo cache', async () => {
+  const r = await profile(leaks('memo.js'), 'render');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'Rendered');
+  assert.equal(top.countPerCall, 1);
+  assert.equal(top.culprit?.kind, 'collection');
+  assert.match(top.culprit?.where ?? '', /cache/);
+});
+
+test('an async function that leaks after an await', async () => {
+  const r = await profile(leaks('asyncLeak.js'), 'runJob');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'Job');
+  assert.equal(top.countPerCall, 1);
+  assert.match(top.culprit?.where ?? '', /history/);
+});
+
+for (const [script, fn, why] of [
+  [example('fixed.js'), 'loadApp', 'the WeakRef/FinalizationRegistry fix of the registry'],
+  [leaks('controls.js'), 'useLru', 'a bounded LRU already full'],
+  [leaks('controls.js'), 'temporaries', 'a function that only allocates temporaries'],
+  [leaks('controls.js'), 'logs', 'a function that logs with console.log'],
+]) {
+  test(`clean: ${why}`, async () => {
+    const r = await profile(script, fn);
+    assert.equal(r.code, 0, `${r.stderr}\n${JSON.stringify(r.report?.leaks.filter((l) => l.primary).map((l) => l.className))}`);
+    assert.equal(r.report?.verdict, 'clean');
+    assert.match(r.report?.summary ?? '', /No leak in 14 calls/);
+  });
+}
+
+test('a function found by file:line, with text output', async () => {
+  const file = example('leaky.js');
+  const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.startsWith('function loadApp')) + 1;
+  const r = await runCli(['profile', file, '--function', `${file}:${line}`, '--iterations', '5']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /loadApp leaks 1 Processor per call/);
+  assert.match(r.stdout, /Culprit: Processor\.instanceMap \(Map\) → value → Processor/);
+  assert.match(r.stdout, /instanceMap→\s+◀ culprit|—property instanceMap→/);
+});
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function profileFault(fn: string, ...extra: string[]) {
+  const pidFile = path.join(testTempDir(), `${fn}.pid`);
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'profile', leaks('faults.js'), '--function', fn, ...extra], {
+      env: { ...process.env, LEAK_LENS_PIDFILE: pidFile },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  assert.equal(pidAlive(pid), false, 'the launched process is not left running');
+  return r;
+}
+
+test('faults: a throwing function reports its error and stack', async () => {
+  const r = await profileFault('throws');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /TypeError: config\.port is undefined/);
+  assert.match(r.stderr, /faults\.js:\d+:\d+/);
+});
+
+test('faults: a function that never settles times out', async () => {
+  const r = await profileFault('neverSettles', '--timeout', '500');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /neverSettles did not settle within 500 ms/);
+});
+
+test('faults: the process exits mid-run', async () => {
+  const r = await profileFault('exits');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /exited while exits was running/);
+});
+
+function startInspected(script: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr?.on('data', (d) => {
+      err += d;
+      const m = /ws:\/\/\S+/.exec(err);
+      if (m) resolve({ child, url: m[0] });
+    });
+    child.once('exit', () => reject(new Error(`exited early: ${err}`)));
+  });
+}
+
+test('attach leaves the debuggee as found: same globals, not paused, still working', async () => {
+  const { child, url } = await startInspected(leaks('controls.js'));
+  try {
+    const globals = async () => {
+      const s = await connectInspector(url);
+      try {
+        await s.checkResponsive();
+        return (await s.evaluateValue<string[]>('Object.getOwnPropertyNames(globalThis).sort()')).join(',');
+      } finally {
+        await s.close();
+      }
+    };
+    const before = await globals();
+    const r = await runCli(['attach', url, '--function', 'process.mainModule.exports.useLru', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(validateReport(JSON.parse(r.stdout)).verdict, 'clean');
+    assert.equal(await globals(), before, 'no global added or removed');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('attach: the connection drops mid-run (process killed) and the run ends with a clear error', async () => {
+  const { child, url } = await startInspected(leaks('faults.js'));
+  const run = runCli(['attach', url, '--function', 'process.mainModule.exports.slow', '--iterations', '20']);
+  setTimeout(() => child.kill('SIGKILL'), 1500);
+  const r = await run;
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /closed|exited/i);
+});
+
+test('attach refuses a non-loopback inspector unless allowed', async () => {
+  const r = await runCli(['attach', '10.1.2.3:9229', '--function', 'f']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /loopback|remote/i);
+});
+
+test('diff on saved snapshots finds the same leak', async () => {
+  const dir = path.join(testTempDir(), 'saved');
+  const r = await profile(example('leaky.js'), 'loadApp', '--save-snapshots', dir);
+  assert.equal(r.code, 1);
+  const saved = r.report?.snapshots;
+  assert.ok(saved && fs.existsSync(saved.baseline) && fs.existsSync(saved.final));
+  const d = await runCli(['diff', saved.baseline, saved.target, '--final', saved.final, '--json']);
+  assert.equal(d.code, 1, d.stderr);
+  const report = validateReport(JSON.parse(d.stdout));
+  assert.equal(topLeak(report).className, 'Processor');
+  assert.equal(topLeak(report).countPerCall, 1);
+});
+
+test('usage errors: unknown function name, bad report file', async () => {
+  const r = await runCli(['profile', example('leaky.js'), '--function', 'noSuchFunction']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /No live function named "noSuchFunction"/);
+  assert.throws(() => validateReport({ version: 99 }), /version 99 is not supported/);
+  assert.throws(() => validateReport({ version: 1, verdict: 'maybe' }), /"verdict" must be/);
+});
