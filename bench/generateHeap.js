@@ -223,4 +223,6 @@ function main() {
   }
 }
 
-main();
+if (require.main === module) main();
+
+module.exports = { addProcessors };

@@ -125,6 +125,26 @@ test('a function found by file:line, with text output', async () => {
   assert.match(r.stdout, /instanceMap→\s+◀ culprit|—property instanceMap→/);
 });
 
+test('a method with its receiver (--this) and arguments (--args)', async () => {
+  const r = await profile(
+    leaks('methods.js'),
+    'process.mainModule.exports.log.record',
+    '--this',
+    'process.mainModule.exports.log',
+    '--args',
+    '["delete", {name: "ada"}]',
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'AuditEntry');
+  assert.equal(top.countPerCall, 1);
+  assert.match(top.culprit?.text ?? '', /^AuditLog\.items \(Array\) → \[i\] → AuditEntry$/);
+  // A wrong receiver is the debuggee's own error, reported as such.
+  const bad = await runCli(['profile', leaks('methods.js'), '--function', 'process.mainModule.exports.log.record', '--args', '{}']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /must give an array/);
+});
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
