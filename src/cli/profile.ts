@@ -3,13 +3,11 @@
  * and `leak-lens diff <baseline> <target> [--final f]`: the live hunt and its offline twin.
  * Exit code 1 when a leak is found, 0 when clean, 2 on usage or connection errors.
  */
-import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_LEAK_OPTIONS } from '../heap/leaks';
 import { connectInspector } from '../inspector/connect';
 import { profileFunction, type FunctionSpec } from '../profile/profileFunction';
-import { decideVerdict, DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from '../profile/report';
-import { HeapWorker } from '../worker/client';
+import { diffSnapshotFiles, SnapshotFileError } from '../profile/diffSnapshots';
+import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../profile/report';
 import { parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
 import { launchWithInspector } from './launch';
 import { renderReport } from './renderReport';
@@ -137,59 +135,20 @@ export async function diffCommand(argv: string[], out: NodeJS.WritableStream, er
   if (args.positionals.length !== 2) throw new UsageError('diff takes a baseline and a target snapshot');
   const [baseline, target] = args.positionals;
   const finalRaw = args.options.get('final');
-  const final = typeof finalRaw === 'string' ? finalRaw : target;
-  const n = wholeNumber(args, 'iterations', DEFAULT_PROFILE_OPTIONS.iterations, 1);
-  const opts = profileOptions(args);
-  const started = performance.now();
-  const worker = new HeapWorker();
+  let last = '';
   try {
-    const files: [string, string, boolean][] = [
-      ['baseline', baseline, false],
-      ['target', target, true],
-      ['final', final, false],
-    ];
-    for (const [slot, file, analyze] of files) {
-      const stat = await fs.stat(file).catch(() => null);
-      if (!stat?.isFile()) throw new UsageError(`No such file: ${file}`);
-      err.write(`reading ${slot} ${file}…\n`);
-      const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-      try {
-        for await (const chunk of stream) await worker.write(chunk as Buffer, slot);
-      } finally {
-        stream.destroy();
-      }
-      await worker.end(slot, analyze);
-    }
-    const { findings, scripts } = await worker.leaks('baseline', 'target', 'final', {
-      ...DEFAULT_LEAK_OPTIONS,
-      iterations: n,
-      maxDepth: opts.maxDepth,
-      tooMany: opts.tooMany,
-    });
-    // Saved snapshots carry no heap-use series: the class rule decides alone.
-    const verdict = decideVerdict(findings.leaks, null, { requireSlope: false }).verdict;
-    const top = findings.leaks.find((l) => l.primary);
-    const report: LeakReport = {
-      version: LEAK_REPORT_VERSION,
-      createdAt: new Date().toISOString(),
-      target: { kind: 'snapshots', description: `${baseline} → ${target}${final !== target ? ` → ${final}` : ''}` },
-      function: null,
-      options: { ...opts, iterations: n },
-      samples: [],
-      slope: null,
-      verdict,
-      summary:
-        verdict === 'leak' && top
-          ? `${top.className} grew by ${top.countPerCall} per step (${top.survivors} new objects still alive)${top.culprit ? ` — held by ${top.culprit.text}` : ''}.`
-          : 'No class survived and grew between the snapshots.',
-      leaks: findings.leaks,
-      watch: findings.watch,
-      noiseFiltered: findings.noiseFiltered,
-      scripts,
-      timings: { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: Math.round(performance.now() - started), totalMs: Math.round(performance.now() - started) },
-    };
+    const report = await diffSnapshotFiles(
+      { baseline, target, final: typeof finalRaw === 'string' ? finalRaw : undefined },
+      profileOptions(args),
+      {
+        onProgress: (phase) => {
+          if (phase !== last) err.write(`${(last = phase)}…\n`);
+        },
+      },
+    );
     return emit(report, args, out);
-  } finally {
-    await worker.dispose();
+  } catch (e) {
+    if (e instanceof SnapshotFileError) throw new UsageError(e.message);
+    throw e;
   }
 }

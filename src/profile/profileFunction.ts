@@ -242,8 +242,19 @@ async function resolveFunction(
     const name = (object.description ?? '').match(/^(?:async\s+)?(?:function\s*\*?\s*|class\s+)?([\w$]+)/)?.[1] ?? spec.expression;
     return { object, name };
   }
-  if (spec.name) {
+  // A location and a name (as a CodeLens gives them): the location first, the name if the
+  // line holds no live closure (e.g. the editor's line is the decorator's, not the function's).
+  if (spec.name && spec.file && spec.line) {
     await snapshot('resolve', false);
+    const at = await worker.closuresAt('resolve', spec.file, spec.line - 1, spec.column ? spec.column - 1 : undefined);
+    const named = at.matches.filter((m) => m.name === spec.name);
+    if (named.length > 0) {
+      await worker.release('resolve');
+      return { object: await session.objectForNodeId(named[0].nodeId), name: spec.name };
+    }
+  }
+  if (spec.name) {
+    if (!(spec.file && spec.line)) await snapshot('resolve', false);
     const { matches, scriptIds } = await worker.closuresNamed('resolve', spec.name, spec.file);
     await worker.release('resolve');
     const inFile = matches.filter((m) => scriptIds.includes(m.scriptId));

@@ -1,0 +1,83 @@
+/**
+ * The verdict from saved snapshots of one process (baseline, target and optionally final),
+ * as a LeakReport. Files stream into the heap worker; nothing is parsed on this thread.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import { DEFAULT_LEAK_OPTIONS } from '../heap/leaks';
+import { HeapWorker } from '../worker/client';
+import { decideVerdict, DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from './report';
+
+export class SnapshotFileError extends Error {
+  override readonly name = 'SnapshotFileError';
+}
+
+export async function diffSnapshotFiles(
+  files: { baseline: string; target: string; final?: string },
+  options: Partial<ProfileOptions> = {},
+  hooks: { onProgress?: (phase: string, bytes?: number, total?: number) => void; signal?: AbortSignal } = {},
+): Promise<LeakReport> {
+  const opts: ProfileOptions = { ...DEFAULT_PROFILE_OPTIONS, ...options };
+  const final = files.final ?? files.target;
+  const started = performance.now();
+  const worker = new HeapWorker();
+  try {
+    const plan: [string, string, boolean][] = [
+      ['baseline', files.baseline, false],
+      ['target', files.target, true],
+      ['final', final, false],
+    ];
+    for (const [slot, file, analyze] of plan) {
+      const stat = await fs.stat(file).catch(() => null);
+      if (!stat?.isFile()) throw new SnapshotFileError(`No such file: ${file}`);
+      hooks.onProgress?.(slot, 0, stat.size);
+      const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+      let read = 0;
+      try {
+        for await (const chunk of stream) {
+          if (hooks.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+          read += (chunk as Buffer).length;
+          hooks.onProgress?.(slot, read, stat.size);
+          await worker.write(chunk as Buffer, slot);
+        }
+      } finally {
+        stream.destroy();
+      }
+      await worker.end(slot, analyze);
+    }
+    hooks.onProgress?.('analysis');
+    const { findings, scripts } = await worker.leaks('baseline', 'target', 'final', {
+      ...DEFAULT_LEAK_OPTIONS,
+      iterations: opts.iterations,
+      maxDepth: opts.maxDepth,
+      tooMany: opts.tooMany,
+    });
+    // Saved snapshots carry no heap-use series: the class rule decides alone.
+    const verdict = decideVerdict(findings.leaks, null, { requireSlope: false }).verdict;
+    const top = findings.leaks.find((l) => l.primary);
+    const ms = Math.round(performance.now() - started);
+    return {
+      version: LEAK_REPORT_VERSION,
+      createdAt: new Date().toISOString(),
+      target: {
+        kind: 'snapshots',
+        description: `${files.baseline} → ${files.target}${final !== files.target ? ` → ${final}` : ''}`,
+      },
+      function: null,
+      options: opts,
+      samples: [],
+      slope: null,
+      verdict,
+      summary:
+        verdict === 'leak' && top
+          ? `${top.className} grew by ${top.countPerCall} per step (${top.survivors} new objects still alive)${top.culprit ? ` — held by ${top.culprit.text}` : ''}.`
+          : 'No class survived and grew between the snapshots.',
+      leaks: findings.leaks,
+      watch: findings.watch,
+      noiseFiltered: findings.noiseFiltered,
+      scripts,
+      timings: { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: ms, totalMs: ms },
+    };
+  } finally {
+    await worker.dispose();
+  }
+}

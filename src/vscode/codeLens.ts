@@ -1,0 +1,63 @@
+/**
+ * "Profile leaks" above each function and method in JS/TS files, once a Node debug session
+ * exists (before that, lenses cost nothing). Titles are filled in lazily (resolveCodeLens)
+ * and carry the last verdict for that function.
+ */
+import * as vscode from 'vscode';
+import { verdictTitle, type ReportStore } from './reports';
+import type { DebugSessions } from './sessions';
+import { codeLensEnabled } from './settings';
+import { functionSymbols } from './symbols';
+
+export const PROFILE_AT_COMMAND = 'leakLens.profileAt';
+
+class FunctionLens extends vscode.CodeLens {
+  constructor(
+    range: vscode.Range,
+    readonly uri: vscode.Uri,
+    readonly name: string,
+    readonly line: number,
+  ) {
+    super(range);
+  }
+}
+
+export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly sessions: DebugSessions,
+    private readonly reports: ReportStore,
+  ) {
+    this.subscriptions = [
+      sessions.onDidChange(() => this.changed.fire()),
+      reports.onDidChange(() => this.changed.fire()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('leakLens.codeLens') && this.changed.fire()),
+    ];
+  }
+
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (!codeLensEnabled() || !this.sessions.any) return [];
+    const symbols = await functionSymbols(document);
+    return symbols.map((s) => new FunctionLens(s.selection, document.uri, s.name, s.selection.start.line));
+  }
+
+  resolveCodeLens(lens: vscode.CodeLens): vscode.CodeLens {
+    if (!(lens instanceof FunctionLens)) return lens;
+    const report = this.reports.forFunction(lens.uri.toString(), lens.name);
+    lens.command = {
+      title: report ? verdictTitle(report) : 'Profile leaks',
+      tooltip: report ? `${report.summary} Click to profile again.` : `Run ${lens.name} in the debugged process and look for leaks`,
+      command: PROFILE_AT_COMMAND,
+      arguments: [lens.uri, lens.line, lens.name],
+    };
+    return lens;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    for (const d of this.subscriptions) d.dispose();
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Inline retainer counts after a run: at the culprit holder's line (e.g. at `static
+ * instanceMap = new Map()`: "holds 7 Processor, +1/call, refs 1") and at the leaked class's
+ * constructor; hovering shows the retainer path. Cleared when the document is edited or a new
+ * run reports. Only reads the report; line lookup is plain text search in the source.
+ */
+import { fileURLToPath } from 'node:url';
+import * as vscode from 'vscode';
+import type { LeakFinding } from '../heap/leaks';
+import type { LeakReport } from '../profile/report';
+
+export interface InlineNote {
+  uri: string;
+  line: number;
+  text: string;
+  hover: string;
+}
+
+export class RetainerDecorations implements vscode.Disposable {
+  private readonly type = vscode.window.createTextEditorDecorationType({
+    after: {
+      margin: '0 0 0 2em',
+      color: new vscode.ThemeColor('editorCodeLens.foreground'),
+      fontStyle: 'italic',
+    },
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('diffEditor.removedLineBackground'),
+  });
+  private notes: InlineNote[] = [];
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor() {
+    this.subscriptions = [
+      vscode.window.onDidChangeVisibleTextEditors(() => this.apply()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length === 0) return;
+        const uri = e.document.uri.toString();
+        if (!this.notes.some((n) => n.uri === uri)) return;
+        this.notes = this.notes.filter((n) => n.uri !== uri);
+        this.apply();
+      }),
+    ];
+  }
+
+  /** The notes in effect (for tests and the API). */
+  get current(): readonly InlineNote[] {
+    return this.notes;
+  }
+
+  async show(report: LeakReport): Promise<void> {
+    this.notes = [];
+    const top = report.leaks.find((l) => l.primary);
+    if (report.verdict === 'leak' && top) this.notes = await notesFor(report, top);
+    this.apply();
+  }
+
+  clear(): void {
+    this.notes = [];
+    this.apply();
+  }
+
+  private apply(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const uri = editor.document.uri.toString();
+      const options: vscode.DecorationOptions[] = this.notes
+        .filter((n) => n.uri === uri && n.line < editor.document.lineCount)
+        .map((n) => ({
+          range: editor.document.lineAt(n.line).range,
+          hoverMessage: hoverMarkdown(n.hover),
+          renderOptions: { after: { contentText: n.text } },
+        }));
+      editor.setDecorations(this.type, options);
+    }
+  }
+
+  dispose(): void {
+    this.type.dispose();
+    for (const d of this.subscriptions) d.dispose();
+  }
+}
+
+function hoverMarkdown(text: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendCodeblock(text, 'text'); // heap names as literal text, never markup
+  return md;
+}
+
+/** A report location → a document URI, when the script is a file. */
+export function scriptUri(report: LeakReport, scriptId: number): vscode.Uri | undefined {
+  const url = report.scripts[String(scriptId)];
+  if (!url) return undefined;
+  if (url.startsWith('file:')) return vscode.Uri.file(fileURLToPath(url));
+  if (url.startsWith('/') || /^[a-z]:[\\/]/i.test(url)) return vscode.Uri.file(url);
+  return undefined;
+}
+
+async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNote[]> {
+  const notes: InlineNote[] = [];
+  const pathText = pathSummary(leak);
+  const survivors = leak.survivors;
+  const refs = leak.refs.min === leak.refs.max ? String(leak.refs.min) : `${leak.refs.min}–${leak.refs.max}`;
+  const culprit = leak.culprit;
+  if (culprit?.holderLocation) {
+    const uri = scriptUri(report, culprit.holderLocation.scriptId);
+    if (uri) {
+      const line = await findDefinitionLine(uri, culprit.holderLocation.line, culprit.edgeName.split('.')[0]);
+      notes.push({
+        uri: uri.toString(),
+        line,
+        text: `◀ holds ${survivors} ${leak.className}, +${leak.countPerCall}/call, refs ${refs} — Leak Lens`,
+        hover: `${culprit.text}\n\n${pathText}\n\nFix: ${leak.fixHint ?? ''}`,
+      });
+    }
+  }
+  if (leak.location) {
+    const uri = scriptUri(report, leak.location.scriptId);
+    if (uri && !notes.some((n) => n.uri === uri.toString() && n.line === leak.location?.line)) {
+      notes.push({
+        uri: uri.toString(),
+        line: leak.location.line,
+        text: `◀ ${leak.countPerCall} ${leak.className}/call survive, ${leak.bytesPerCall} B/call, refs ${refs} — Leak Lens`,
+        hover: `${leak.className} instances created here stay alive.\n\n${pathText}`,
+      });
+    }
+  }
+  return notes;
+}
+
+function pathSummary(leak: LeakFinding): string {
+  const path = leak.paths[0];
+  if (!path) return '';
+  return ['Retainer path (GC root first):', ...path.steps.map((s) => `  ${s.from} —${s.edgeName}→`), `  ${leak.className}`].join('\n');
+}
+
+/**
+ * The line where `member` is defined near a holder's location (the snapshot gives the
+ * holder's constructor or function line; a static field sits a few lines above it).
+ */
+async function findDefinitionLine(uri: vscode.Uri, near: number, member: string): Promise<number> {
+  if (!/^[\w$]+$/.test(member)) return near;
+  let doc: vscode.TextDocument;
+  try {
+    doc = await vscode.workspace.openTextDocument(uri);
+  } catch {
+    return near;
+  }
+  const definition = new RegExp(`(^|[\\s;{])(static\\s+)?(#?${member.replace(/\$/g, '\\$')})\\s*(=|:|;|\\()|\\b(const|let|var)\\s+${member.replace(/\$/g, '\\$')}\\b|\\.${member.replace(/\$/g, '\\$')}\\s*=`);
+  const from = Math.max(0, near - 40);
+  const to = Math.min(doc.lineCount - 1, near + 200);
+  let best = -1;
+  for (let l = from; l <= to; l++) {
+    if (!definition.test(doc.lineAt(l).text)) continue;
+    if (best < 0 || Math.abs(l - near) < Math.abs(best - near)) best = l;
+  }
+  return best >= 0 ? best : near;
+}
