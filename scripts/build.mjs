@@ -1,5 +1,6 @@
 // Bundles every entry point with esbuild. The extension keeps `vscode` external (the host
-// provides it); the CLI and the heap worker are plain Node bundles.
+// provides it); the CLI and the heap worker are plain Node bundles; the report page is a
+// browser bundle.
 import { build } from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -18,6 +19,17 @@ const entries = [
   { entryPoints: ['src/worker/heapWorker.ts'], outfile: 'dist/heapWorker.js' },
   { entryPoints: ['src/worker/dominatorThread.ts'], outfile: 'dist/dominatorThread.js' },
   { entryPoints: ['src/node/analyzeFile.ts'], outfile: 'dist/heapApi.js' },
+  // The report page (webview and standalone --html): one self-contained browser script, no eval.
+  {
+    entryPoints: ['media/src/panel.ts'],
+    outfile: 'dist/panel.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+  },
 ];
 
 const started = Date.now();

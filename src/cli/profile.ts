@@ -3,12 +3,14 @@
  * and `leak-lens diff <baseline> <target> [--final f]`: the live hunt and its offline twin.
  * Exit code 1 when a leak is found, 0 when clean, 2 on usage or connection errors.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectInspector } from '../inspector/connect';
 import { profileFunction, type FunctionSpec } from '../profile/profileFunction';
 import { diffSnapshotFiles, SnapshotFileError } from '../profile/diffSnapshots';
 import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../profile/report';
 import { parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
+import { standaloneHtml } from '../vscode/panelHtml';
 import { launchWithInspector } from './launch';
 import { renderReport } from './renderReport';
 
@@ -24,10 +26,11 @@ leak-lens attach <host:port | ws-url> --function <...> [options]
     --timeout MS        per-call timeout (default 30000) --max-depth N / --too-many N  graph size
     --save-snapshots D  write baseline/target/final .heapsnapshot files to D
     --json              print the LeakReport as JSON
+    --html FILE         also write the report as a page (chart, table, retainer graph)
 leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--json]
   The verdict from saved snapshots of one process (ids must come from one HeapProfiler session).`;
 
-const VALUED = ['function', 'args', 'this', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots'];
+const VALUED = ['function', 'args', 'this', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html'];
 const FLAGS = ['json', 'allow-remote'];
 
 function profileOptions(args: ParsedArgs): ProfileOptions {
@@ -64,8 +67,17 @@ export function functionSpec(args: ParsedArgs, script?: string): FunctionSpec {
 }
 
 function emit(report: LeakReport, args: ParsedArgs, out: NodeJS.WritableStream): number {
+  const html = args.options.get('html');
+  if (typeof html === 'string') writeHtmlReport(report, path.resolve(html));
   out.write((args.options.has('json') ? JSON.stringify(report, null, 2) : renderReport(report)) + '\n');
   return report.verdict === 'leak' ? 1 : 0;
+}
+
+/** The report as one self-contained page: the webview's bundle and styles inlined. */
+function writeHtmlReport(report: LeakReport, file: string): void {
+  const script = readFileSync(path.join(__dirname, 'panel.js'), 'utf8');
+  const css = readFileSync(path.join(__dirname, '..', 'media', 'panel.css'), 'utf8');
+  writeFileSync(file, standaloneHtml(report, script, css));
 }
 
 function progressTo(err: NodeJS.WritableStream): (phase: string, done?: number, total?: number) => void {
@@ -131,7 +143,7 @@ function saveDir(args: ParsedArgs): string | undefined {
 }
 
 export async function diffCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const args = parseArgs(argv, ['final', 'iterations', 'max-depth', 'too-many'], ['json']);
+  const args = parseArgs(argv, ['final', 'iterations', 'max-depth', 'too-many', 'html'], ['json']);
   if (args.positionals.length !== 2) throw new UsageError('diff takes a baseline and a target snapshot');
   const [baseline, target] = args.positionals;
   const finalRaw = args.options.get('final');

@@ -1,12 +1,130 @@
 /**
- * Extension entry point. The views (sessions, commands, CodeLens, panel) are added on top of
- * the engine in src/heap, src/worker and src/profile; activation stays cheap: nothing here
- * loads the heap engine until a command needs it.
+ * Extension entry point: wires sessions, commands, CodeLens, decorations and the report panel.
+ * Activation only registers; workers start when a command runs.
  */
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import type { LeakReport } from '../profile/report';
+import { LeakCodeLensProvider, PROFILE_AT_COMMAND } from './codeLens';
+import { RetainerDecorations, type InlineNote } from './decorations';
+import { LeakReportPanel, LeakReportSerializer, PANEL_VIEW_TYPE } from './panel';
+import { ReportStore } from './reports';
+import { askInspectorAddress, ProfileRunner, type ProfileRequest } from './runner';
+import { DebugSessions } from './sessions';
+import { compareSnapshots, openSnapshot } from './snapshotCommands';
+import { functionSymbols } from './symbols';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // Intentionally empty for now: no command is contributed yet.
+/** What the extension offers other code (and its tests). */
+export interface LeakLensApi {
+  profile(request: ProfileRequest): Promise<LeakReport | undefined>;
+  lastReport(): LeakReport | undefined;
+  inlineNotes(): readonly InlineNote[];
+  showReport(report: LeakReport): void;
+}
+
+const SELECTOR: vscode.DocumentSelector = [
+  { language: 'javascript' },
+  { language: 'typescript' },
+  { language: 'javascriptreact' },
+  { language: 'typescriptreact' },
+];
+
+export function activate(context: vscode.ExtensionContext): LeakLensApi {
+  const output = vscode.window.createOutputChannel('Leak Lens');
+  const sessions = new DebugSessions();
+  const reports = new ReportStore();
+  const decorations = new RetainerDecorations();
+  const showReport = (report: LeakReport) => LeakReportPanel.createOrShow(context.extensionUri, report);
+  const runner = new ProfileRunner(sessions, output, (report, request) => {
+    reports.add(report, request.uri && request.name ? { uri: request.uri, name: request.name } : undefined);
+    void decorations.show(report);
+    showReport(report);
+  });
+  const lenses = new LeakCodeLensProvider(sessions, reports);
+
+  context.subscriptions.push(
+    output,
+    sessions,
+    reports,
+    decorations,
+    lenses,
+    vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, new LeakReportSerializer(context.extensionUri)),
+    vscode.commands.registerCommand('leakLens.profileFunction', () => profileFromPalette(runner)),
+    vscode.commands.registerCommand(PROFILE_AT_COMMAND, (uri: vscode.Uri, line: number, name: string) =>
+      runner.profile({ uri: uri.toString(), file: uri.fsPath, line: line + 1, name }),
+    ),
+    vscode.commands.registerCommand('leakLens.attachInspector', async () => {
+      const address = await askInspectorAddress();
+      if (!address) return;
+      const expression = await vscode.window.showInputBox({
+        title: 'Leak Lens: function to profile',
+        prompt: 'An expression giving the function in that process',
+        placeHolder: 'process.mainModule.exports.loadApp',
+      });
+      if (expression) await runner.profile({ expression, address });
+    }),
+    vscode.commands.registerCommand('leakLens.openHeapSnapshot', () => openSnapshot(output)),
+    vscode.commands.registerCommand('leakLens.compareHeapSnapshots', async () => {
+      const report = await compareSnapshots();
+      if (report) {
+        reports.add(report);
+        showReport(report);
+      }
+    }),
+    vscode.commands.registerCommand('leakLens.showLastReport', () => {
+      if (reports.last) showReport(reports.last);
+      else void vscode.window.showInformationMessage('Leak Lens: no report yet. Run "Profile function leaks" first.');
+    }),
+  );
+
+  return {
+    profile: (request) => runner.profile(request),
+    lastReport: () => reports.last,
+    inlineNotes: () => decorations.current,
+    showReport,
+  };
+}
+
+/** "Profile function leaks": pick a function of the active file, the one at the cursor first. */
+async function profileFromPalette(runner: ProfileRunner): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || !/javascript|typescript/.test(editor.document.languageId)) {
+    void vscode.window.showInformationMessage('Leak Lens: open a JavaScript or TypeScript file to pick a function.');
+    return;
+  }
+  const symbols = await functionSymbols(editor.document);
+  if (symbols.length === 0) {
+    void vscode.window.showInformationMessage('Leak Lens: no functions found in this file.');
+    return;
+  }
+  const cursor = editor.selection.active;
+  symbols.sort((a, b) => Number(b.range.contains(cursor)) - Number(a.range.contains(cursor)) || a.range.start.line - b.range.start.line);
+  const pick = await vscode.window.showQuickPick(
+    symbols.map((s) => ({ label: s.name, description: s.container ? `in ${s.container}` : undefined, detail: `line ${s.selection.start.line + 1}`, symbol: s })),
+    { placeHolder: 'Profile which function for leaks?' },
+  );
+  if (!pick) return;
+  const args = await vscode.window.showInputBox({
+    title: `Arguments for ${pick.label} (optional)`,
+    prompt: 'A JavaScript expression giving the arguments array; leave empty for none',
+    placeHolder: '["bot-1", { fast: true }]',
+  });
+  if (args === undefined) return;
+  const thisArg = pick.symbol.container
+    ? await vscode.window.showInputBox({
+        title: `Receiver for ${pick.symbol.container}.${pick.label}`,
+        prompt: 'A JavaScript expression giving `this` (methods need their object); leave empty for none',
+      })
+    : '';
+  if (thisArg === undefined) return;
+  await runner.profile({
+    uri: editor.document.uri.toString(),
+    file: editor.document.uri.fsPath,
+    line: pick.symbol.selection.start.line + 1,
+    name: pick.label,
+    ...(args.trim() ? { args } : {}),
+    ...(thisArg.trim() ? { thisArg } : {}),
+  });
 }
 
 export function deactivate(): void {}

@@ -1,0 +1,340 @@
+/**
+ * The retainer graph of one finding as SVG: layered (GC roots on top, leaked objects below),
+ * pan and zoom with d3-zoom, culprit edges and holder marked. Every heap string is set with
+ * textContent or as an attribute value.
+ */
+import { select, type Selection } from 'd3-selection';
+import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import type { LeakFinding } from '../../src/heap/leaks';
+import type { LeakReport } from '../../src/profile/report';
+import { replaceChildren, svg } from './dom';
+import { formatBytes, placeOf, truncate, type Place } from './format';
+import { layoutGraph, visibleGraph, type Box, type GraphFilter, type ViewEdge, type ViewNode } from './graphModel';
+
+export interface GraphRenderOptions {
+  report: LeakReport;
+  finding: LeakFinding;
+  filter: GraphFilter;
+  onExpand(target: number): void;
+  onReveal(place: Place): void;
+}
+
+export interface GraphStats {
+  nodes: number;
+  edges: number;
+  culpritEdges: number;
+  cutByDepth: number;
+}
+
+const NODE_HEIGHT = 42;
+const NAME_CHARS = 40;
+const EDGE_LABEL_CHARS = 36;
+
+export class GraphView {
+  readonly svg: SVGSVGElement;
+  private readonly viewport: SVGGElement;
+  private readonly zoomBehavior: ZoomBehavior<SVGSVGElement, unknown>;
+  private shownFor: LeakFinding | null = null;
+  private focusBox: { x0: number; y0: number; x1: number; y1: number } | null = null;
+  private size = { width: 0, height: 0 };
+
+  constructor(container: HTMLElement) {
+    this.svg = svg('svg', { class: 'll-graph-svg', role: 'group', 'aria-roledescription': 'graph' });
+    const defs = svg('defs');
+    defs.append(arrowMarker('ll-arrow', 'll-arrowhead'), arrowMarker('ll-arrow-culprit', 'll-arrowhead ll-arrowhead-culprit'));
+    this.viewport = svg('g', { class: 'll-viewport' });
+    this.svg.append(defs, this.viewport);
+    replaceChildren(container, this.svg);
+    this.zoomBehavior = zoom<SVGSVGElement, unknown>()
+      .scaleExtent([0.05, 4])
+      .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => {
+        this.viewport.setAttribute('transform', event.transform.toString());
+      });
+    const svgSel: Selection<SVGSVGElement, unknown, null, undefined> = select(this.svg);
+    svgSel.call(this.zoomBehavior).on('dblclick.zoom', null);
+  }
+
+  render(options: GraphRenderOptions): GraphStats {
+    const { report, finding, filter } = options;
+    const graph = finding.graph;
+    replaceChildren(this.viewport);
+    if (!graph || graph.nodes.length === 0) {
+      this.shownFor = finding;
+      return { nodes: 0, edges: 0, culpritEdges: 0, cutByDepth: 0 };
+    }
+    const view = visibleGraph(graph, filter);
+    const holderId = finding.culprit?.holderId;
+
+    // Nodes first, so their text can be measured before the layout.
+    const edgeLayer = svg('g', { class: 'll-edges' });
+    const nodeLayer = svg('g', { class: 'll-nodes' });
+    this.viewport.append(edgeLayer, nodeLayer);
+    const nodeElements = new Map<string, SVGGElement>();
+    for (const n of view.nodes) {
+      const g = nodeElement(n, report, holderId, options);
+      nodeLayer.append(g);
+      nodeElements.set(n.key, g);
+    }
+    const layout = layoutGraph(view, (n) => ({ w: measureNode(nodeElements.get(n.key)), h: NODE_HEIGHT }));
+    for (const n of view.nodes) {
+      const box = layout.boxes.get(n.key);
+      const g = nodeElements.get(n.key);
+      if (!box || !g) continue;
+      g.setAttribute('transform', `translate(${box.x - box.w / 2},${box.y - box.h / 2})`);
+      const rect = g.querySelector('rect');
+      rect?.setAttribute('width', String(box.w));
+    }
+    // Culprit edges are placed (labels first) and drawn last, on top.
+    const ordered = [...view.edges].sort((a, b) => Number(b.culprit) - Number(a.culprit));
+    const labels = new LabelPlacer([...layout.boxes.values()]);
+    const drawn = ordered.flatMap((e) => {
+      const from = layout.boxes.get(e.from);
+      const to = layout.boxes.get(e.to);
+      return from && to ? [edgeElement(e, from, to, labels)] : [];
+    });
+    edgeLayer.append(...drawn.reverse());
+
+    const culpritEdges = view.edges.filter((e) => e.culprit);
+    this.focusBox = boundsOf(
+      [
+        ...culpritEdges.flatMap((e) => [e.from, e.to]),
+        ...view.nodes.filter((n) => n.kind === 'node' && n.depth === 0).map((n) => n.key),
+      ]
+        .map((k) => layout.boxes.get(k))
+        .filter((b): b is Box => b !== undefined),
+    );
+    this.size = { width: layout.width, height: layout.height };
+    const label =
+      `Retainer graph of ${finding.className}: ${view.nodes.length} nodes, ${view.edges.length} edges, ` +
+      `${culpritEdges.length} culprit ${culpritEdges.length === 1 ? 'edge' : 'edges'}. GC roots at the top, leaked objects at the bottom.`;
+    this.svg.setAttribute('aria-label', label);
+    if (this.shownFor !== finding) {
+      this.shownFor = finding;
+      this.focus();
+    }
+    return { nodes: view.nodes.length, edges: view.edges.length, culpritEdges: culpritEdges.length, cutByDepth: view.cutByDepth };
+  }
+
+  /** Shows the culprit edges and the leaked objects, at a readable scale. */
+  focus(): void {
+    const box = this.focusBox ?? { x0: 0, y0: 0, x1: this.size.width, y1: this.size.height };
+    const { width, height } = this.viewSize();
+    const k = clamp(Math.min(width / (box.x1 - box.x0 + 120), height / (box.y1 - box.y0 + 120)), 0.4, 1);
+    this.setTransform(zoomIdentity.translate(width / 2 - k * ((box.x0 + box.x1) / 2), height / 2 - k * ((box.y0 + box.y1) / 2)).scale(k));
+  }
+
+  /** The whole graph in view. */
+  fit(): void {
+    const { width, height } = this.viewSize();
+    const k = clamp(Math.min(width / this.size.width, height / this.size.height), 0.05, 1);
+    this.setTransform(zoomIdentity.translate((width - k * this.size.width) / 2, (height - k * this.size.height) / 2).scale(k));
+  }
+
+  zoomBy(factor: number): void {
+    select(this.svg).call(this.zoomBehavior.scaleBy, factor);
+  }
+
+  private setTransform(t: ZoomTransform): void {
+    select(this.svg).call(this.zoomBehavior.transform, t);
+  }
+
+  private viewSize(): { width: number; height: number } {
+    const r = this.svg.getBoundingClientRect();
+    return { width: r.width || 800, height: r.height || 480 };
+  }
+}
+
+function nodeElement(n: ViewNode, report: LeakReport, holderId: number | undefined, options: GraphRenderOptions): SVGGElement {
+  if (n.kind === 'more') {
+    const title = n.expandable
+      ? `${n.count} more retainers. Click to show the ones the report holds.`
+      : `${n.count} more retainers, not recorded in the report (it keeps ${options.finding.graph?.tooMany ?? '?'} per object).`;
+    const g = svg(
+      'g',
+      {
+        class: `ll-node ll-more${n.expandable ? ' ll-expandable' : ''}`,
+        'data-testid': 'more-node',
+        'data-id': `more-${n.target}`,
+        'data-target': n.target,
+        'data-expandable': n.expandable ? 'true' : 'false',
+        role: n.expandable ? 'button' : 'img',
+        tabindex: n.expandable ? 0 : null,
+        'aria-label': title,
+      },
+      svg('title', {}, title),
+      svg('rect', { height: NODE_HEIGHT, rx: 6, ry: 6 }),
+      svg('text', { class: 'll-node-name', x: 10, y: 17 }, `+${n.count} more`),
+      svg('text', { class: 'll-node-sub', x: 10, y: 33 }, n.expandable ? 'click to expand' : 'not in the report'),
+    );
+    if (n.expandable) activate(g, () => options.onExpand(n.target));
+    return g;
+  }
+  const node = n.node;
+  const place = placeOf(report, node.location);
+  const isHolder = holderId !== undefined && node.id === holderId;
+  const roles = [node.isRoot ? 'GC root' : '', isHolder ? 'culprit holder' : '', node.leaked ? 'leaked' : ''].filter(Boolean);
+  const sub = [...roles, node.type, formatBytes(node.retainedSize)].join(' · ');
+  const details = [
+    `${node.name}`,
+    `${node.type}${roles.length ? ` (${roles.join(', ')})` : ''}${node.old ? ', existed before the calls' : ', new since the baseline'}`,
+    `self ${formatBytes(node.selfSize)}, retained ${formatBytes(node.retainedSize)}, ${node.refs} strong ${node.refs === 1 ? 'reference' : 'references'}`,
+    node.distance !== null ? `distance from the GC roots: ${node.distance}` : '',
+    place ? `defined at ${place.title} (click to open)` : '',
+  ].filter(Boolean);
+  const classes = ['ll-node', node.isRoot ? 'll-root' : '', isHolder ? 'll-holder' : '', node.leaked ? 'll-leaked' : '', place ? 'll-has-location' : '']
+    .filter(Boolean)
+    .join(' ');
+  const g = svg(
+    'g',
+    {
+      class: classes,
+      'data-testid': 'graph-node',
+      'data-id': node.id,
+      'data-name': node.name,
+      'data-depth': n.depth,
+      role: place ? 'button' : 'img',
+      tabindex: place ? 0 : null,
+      'aria-label': details.join('. '),
+    },
+    svg('title', {}, details.join('\n')),
+    svg('rect', { height: NODE_HEIGHT, rx: 6, ry: 6 }),
+    svg('text', { class: 'll-node-name', x: 10, y: 17 }, `${truncate(node.name || '(no name)', NAME_CHARS)} · refs ${node.refs}`),
+    svg('text', { class: 'll-node-sub', x: 10, y: 33 }, sub),
+  );
+  if (place) activate(g, () => options.onReveal(place));
+  return g;
+}
+
+function edgeElement(e: ViewEdge, from: Box, to: Box, labels: LabelPlacer): SVGGElement {
+  const p = route(from, to);
+  const text = e.more ? '' : truncate(edgeLabel(e), EDGE_LABEL_CHARS);
+  const g = svg(
+    'g',
+    {
+      class: `ll-edge${e.culprit ? ' ll-culprit' : ''}${e.more ? ' ll-edge-more' : ''}${from.layer >= to.layer ? ' ll-edge-back' : ''}`,
+      'data-testid': 'graph-edge',
+      'data-culprit': e.culprit ? 'true' : 'false',
+      'data-from': e.from.replace(/^n/, ''),
+      'data-to': e.to.replace(/^n/, ''),
+      'data-name': e.names.join(', '),
+    },
+    svg('path', {
+      d: `M${p[0]},${p[1]} C${p[2]},${p[3]} ${p[4]},${p[5]} ${p[6]},${p[7]}`,
+      'marker-end': `url(#${e.culprit ? 'll-arrow-culprit' : 'll-arrow'})`,
+    }),
+  );
+  if (text) {
+    const [mx, my] = labels.place(p, text);
+    g.append(svg('text', { class: 'll-edge-label', x: mx, y: my + 4, 'text-anchor': 'middle' }, text));
+    g.append(svg('title', {}, `${e.culprit ? 'Culprit edge: ' : ''}${e.types.join('/')} ${edgeLabel(e)}`));
+  }
+  return g;
+}
+
+function edgeLabel(e: ViewEdge): string {
+  return e.names.map((name, i) => (e.types[i] === 'element' || e.types[i] === 'hidden' ? `[${name}]` : name)).join(', ');
+}
+
+/** Cubic curve from holder to held: down when the holder is above, else looping around. */
+function route(from: Box, to: Box): number[] {
+  if (from.layer < to.layer) {
+    const y0 = from.y + from.h / 2;
+    const y1 = to.y - to.h / 2 - 2;
+    const dy = (y1 - y0) / 2;
+    return [from.x, y0, from.x, y0 + dy, to.x, y1 - dy, to.x, y1];
+  }
+  if (from.layer > to.layer) {
+    const y0 = from.y - from.h / 2;
+    const y1 = to.y + to.h / 2 + 2;
+    return [from.x, y0, from.x, y0 - 50, to.x, y1 + 50, to.x, y1];
+  }
+  const y0 = from.y - from.h / 2;
+  const y1 = to.y - to.h / 2 - 2;
+  return [from.x, y0, from.x, y0 - 40, to.x, y1 - 40, to.x, y1];
+}
+
+function bezierAt(p: number[], t: number): [number, number] {
+  const u = 1 - t;
+  const a = u * u * u;
+  const b = 3 * u * u * t;
+  const c = 3 * u * t * t;
+  const d = t * t * t;
+  return [a * p[0] + b * p[2] + c * p[4] + d * p[6], a * p[1] + b * p[3] + c * p[5] + d * p[7]];
+}
+
+/** Puts each edge label at the first point along its curve where it overlaps no node and no earlier label. */
+class LabelPlacer {
+  private readonly taken: { x0: number; y0: number; x1: number; y1: number }[] = [];
+
+  constructor(nodes: Box[]) {
+    for (const b of nodes) this.taken.push({ x0: b.x - b.w / 2, y0: b.y - b.h / 2, x1: b.x + b.w / 2, y1: b.y + b.h / 2 });
+  }
+
+  place(curve: number[], text: string): [number, number] {
+    const w = Array.from(text).length * 6.2 + 6;
+    const h = 14;
+    let best: [number, number] = bezierAt(curve, 0.5);
+    for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78]) {
+      const [x, y] = bezierAt(curve, t);
+      const box = { x0: x - w / 2, y0: y - h / 2, x1: x + w / 2, y1: y + h / 2 };
+      if (!this.taken.some((o) => box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1)) {
+        best = [x, y];
+        break;
+      }
+    }
+    this.taken.push({ x0: best[0] - w / 2, y0: best[1] - h / 2, x1: best[0] + w / 2, y1: best[1] + h / 2 });
+    return best;
+  }
+}
+
+function arrowMarker(id: string, className: string): SVGMarkerElement {
+  return svg(
+    'marker',
+    { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse', markerUnits: 'userSpaceOnUse' },
+    svg('path', { d: 'M0,0 L10,5 L0,10 z', class: className }),
+  );
+}
+
+function measureNode(g: SVGGElement | undefined): number {
+  if (!g) return 120;
+  let width = 0;
+  for (const t of Array.from(g.querySelectorAll('text'))) {
+    let w = 0;
+    try {
+      w = t.getComputedTextLength();
+    } catch {
+      w = 0;
+    }
+    // Hidden pages measure nothing: estimate from the length instead.
+    if (!w) w = (t.textContent ?? '').length * 7;
+    width = Math.max(width, w);
+  }
+  return Math.ceil(Math.max(90, width + 20));
+}
+
+function boundsOf(boxes: Box[]): { x0: number; y0: number; x1: number; y1: number } | null {
+  if (boxes.length === 0) return null;
+  return {
+    x0: Math.min(...boxes.map((b) => b.x - b.w / 2)),
+    y0: Math.min(...boxes.map((b) => b.y - b.h / 2)),
+    x1: Math.max(...boxes.map((b) => b.x + b.w / 2)),
+    y1: Math.max(...boxes.map((b) => b.y + b.h / 2)),
+  };
+}
+
+function activate(g: SVGGElement, action: () => void): void {
+  g.addEventListener('click', (event) => {
+    event.stopPropagation();
+    action();
+  });
+  g.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      action();
+    }
+  });
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, Number.isFinite(v) ? v : hi));
+}

@@ -1,0 +1,79 @@
+/**
+ * The messages between the extension host and the report webview (media/src), and the state the
+ * webview keeps with setState so VS Code can restore it. Types and guards only: no vscode, no DOM.
+ */
+import type { LeakReport } from '../profile/report';
+
+/** Page → host. */
+export type PageMessage =
+  /** The page has loaded its script and listens; the host answers with a report. */
+  | { type: 'ready' }
+  /** Open a source location. `line` and `column` are 0-based, as in the snapshot. */
+  | { type: 'reveal'; url: string; line: number; column: number };
+
+/** Host → page. */
+export type HostMessage = { type: 'report'; report: LeakReport };
+
+/** What the page saves with setState; VS Code hands it back to the host's serializer. */
+export interface PanelState {
+  version: 1;
+  report: LeakReport | null;
+  ui: PanelUiState;
+}
+
+export interface PanelUiState {
+  /** Class name of the selected finding. */
+  selected: string | null;
+  /** The table also lists the classes the primary leaks hold (non-primary findings). */
+  showHeld: boolean;
+  /** Graph filters; null means the report's own maxDepth / tooMany. */
+  maxDepth: number | null;
+  tooMany: number | null;
+  /** Graph node ids whose retainers are all shown regardless of tooMany. */
+  expanded: number[];
+}
+
+export const EMPTY_UI_STATE: PanelUiState = { selected: null, showHeld: false, maxDepth: null, tooMany: null, expanded: [] };
+
+export function isPageMessage(value: unknown): value is PageMessage {
+  if (!isRecord(value)) return false;
+  if (value.type === 'ready') return true;
+  return (
+    value.type === 'reveal' &&
+    typeof value.url === 'string' &&
+    Number.isInteger(value.line) &&
+    (value.line as number) >= 0 &&
+    Number.isInteger(value.column) &&
+    (value.column as number) >= 0
+  );
+}
+
+/** A shallow check: enough to tell a report message from anything else posted to the page. */
+export function isHostMessage(value: unknown): value is HostMessage {
+  return isRecord(value) && value.type === 'report' && looksLikeReport(value.report);
+}
+
+/** State handed back by VS Code (from an older page version, perhaps): usable or not. */
+export function isPanelState(value: unknown): value is PanelState {
+  return (
+    isRecord(value) &&
+    value.version === 1 &&
+    (value.report === null || looksLikeReport(value.report)) &&
+    isRecord(value.ui)
+  );
+}
+
+export function looksLikeReport(value: unknown): value is LeakReport {
+  return (
+    isRecord(value) &&
+    Array.isArray(value.samples) &&
+    Array.isArray(value.leaks) &&
+    (value.verdict === 'leak' || value.verdict === 'clean') &&
+    typeof value.summary === 'string' &&
+    isRecord(value.scripts)
+  );
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
