@@ -15,7 +15,8 @@ export function formatPerCall(n: number): string {
 }
 
 /** "1" when every survivor has the same number of strong retainers, else "1–3 (mostly 1)". */
-export function refsText(refs: LeakFinding['refs']): string {
+export function refsText(refs: LeakFinding['refs'] | undefined): string {
+  if (!refs) return '—';
   return refs.min === refs.max ? String(refs.min) : `${refs.min}–${refs.max} (mostly ${refs.typical})`;
 }
 
@@ -33,7 +34,7 @@ export interface Place {
 
 export function placeOf(report: LeakReport, location: SourceLocation | undefined): Place | null {
   if (!location) return null;
-  const url = report.scripts[String(location.scriptId)];
+  const url = report.scripts?.[String(location.scriptId)];
   if (typeof url !== 'string' || url === '') return null;
   const line = Math.max(0, Math.floor(location.line));
   const column = Math.max(0, Math.floor(location.column));

@@ -120,7 +120,11 @@ export class GraphView {
     const box = this.focusBox ?? { x0: 0, y0: 0, x1: this.size.width, y1: this.size.height };
     const { width, height } = this.viewSize();
     const k = clamp(Math.min(width / (box.x1 - box.x0 + 120), height / (box.y1 - box.y0 + 120)), 0.4, 1);
-    this.setTransform(zoomIdentity.translate(width / 2 - k * ((box.x0 + box.x1) / 2), height / 2 - k * ((box.y0 + box.y1) / 2)).scale(k));
+    // Leaked objects near the bottom edge, so the space above shows more of who holds them.
+    const centered = height / 2 - k * ((box.y0 + box.y1) / 2);
+    const bottom = height - 40 - k * box.y1;
+    const ty = k * box.y0 + bottom >= 40 ? bottom : centered;
+    this.setTransform(zoomIdentity.translate(width / 2 - k * ((box.x0 + box.x1) / 2), ty).scale(k));
   }
 
   /** The whole graph in view. */

@@ -170,7 +170,7 @@ class Panel {
 
   private select(finding: LeakFinding, reveal: boolean): void {
     const changed = finding.className !== this.selectedFinding()?.className;
-    if (changed) this.ui = { ...this.ui, selected: finding.className, expanded: [] };
+    this.ui = { ...this.ui, selected: finding.className, expanded: changed ? [] : this.ui.expanded };
     this.save();
     if (changed) this.renderLeaks(true);
     if (reveal && this.report) this.reveal(placeOf(this.report, finding.location));
@@ -210,7 +210,7 @@ class Panel {
         finding.fixHint ? el('span', { class: 'll-fix-text' }, finding.fixHint) : el('span', { class: 'll-muted' }, 'No fix hint for this class.'),
       ),
     ];
-    if (finding.holds.length > 0) {
+    if (finding.holds?.length) {
       parts.push(
         el(
           'p',
@@ -221,7 +221,7 @@ class Panel {
         ),
       );
     }
-    const path = finding.paths[0];
+    const path = finding.paths?.[0];
     if (path) parts.push(pathDetails(finding, path, finding.paths.reduce((s, p) => s + p.count, 0)));
     return el('div', { class: 'll-details', 'aria-live': 'polite' }, ...parts);
   }
@@ -291,7 +291,9 @@ class Panel {
     const notes = [`${stats.nodes} nodes, ${stats.edges} edges`];
     if (stats.culpritEdges > 0) notes.push(`${stats.culpritEdges} culprit ${stats.culpritEdges === 1 ? 'edge' : 'edges'}`);
     if (graph.folded > 0) notes.push(`${graph.folded} more retainers not recorded in the report`);
-    if (stats.cutByDepth > 0) notes.push(`${stats.cutByDepth} nodes have retainers deeper than depth ${maxDepth}`);
+    if (stats.cutByDepth > 0) {
+      notes.push(`${stats.cutByDepth} ${stats.cutByDepth === 1 ? 'node has' : 'nodes have'} retainers deeper than depth ${maxDepth}`);
+    }
     status.textContent = `${notes.join(' · ')}. Drag to pan, scroll to zoom; click a node with a source location to open it.`;
   }
 
@@ -426,7 +428,9 @@ function main(): void {
     if (report) panel.show(report, saved?.report && sameReport(saved.report, report) ? saved.ui : EMPTY_UI_STATE);
   }
   host.onMessage((message) => {
-    panel.show(message.report, panel.isSameReport(message.report) ? panel.uiState : EMPTY_UI_STATE);
+    // The host answers "ready" with the report the page may have restored already: keep the view.
+    if (panel.isSameReport(message.report)) return;
+    panel.show(message.report, EMPTY_UI_STATE);
   });
   host.post({ type: 'ready' });
 }

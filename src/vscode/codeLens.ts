@@ -32,10 +32,18 @@ export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
     private readonly reports: ReportStore,
   ) {
     this.subscriptions = [
-      sessions.onDidChange(() => this.changed.fire()),
-      reports.onDidChange(() => this.changed.fire()),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('leakLens.codeLens') && this.changed.fire()),
+      sessions.onDidChange(() => this.refresh()),
+      reports.onDidChange(() => this.refresh()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('leakLens.codeLens') && this.refresh()),
     ];
+  }
+
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  /** One refresh for a burst of changes (js-debug starts a parent and a child session). */
+  private refresh(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => this.changed.fire(), 300);
   }
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
@@ -57,6 +65,7 @@ export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   }
 
   dispose(): void {
+    clearTimeout(this.refreshTimer);
     this.changed.dispose();
     for (const d of this.subscriptions) d.dispose();
   }

@@ -70,7 +70,7 @@ export function looksLikeReport(value: unknown): value is LeakReport {
     Array.isArray(value.leaks) &&
     (value.verdict === 'leak' || value.verdict === 'clean') &&
     typeof value.summary === 'string' &&
-    isRecord(value.scripts)
+    (value.scripts === undefined || isRecord(value.scripts))
   );
 }
 

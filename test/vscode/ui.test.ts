@@ -1,0 +1,156 @@
+/**
+ * The extension as a person uses it, in a real VS Code (server build) in headless Chromium:
+ * open the example, start debugging, click the "Profile leaks" CodeLens, read the report
+ * panel's graph, click a node and see the editor jump. Then the same with a program whose heap
+ * strings are HTML/script payloads: shown as text, nothing runs. Screenshots go to
+ * test-artifacts/ (the README's pictures come from here).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
+import { codeLenses, openFile, REPO_ROOT, runCommand, screenshot, startVscodeHost, waitForWebview, waitForWorkbench, type VscodeHost } from './host';
+
+let host: VscodeHost;
+let page: Page;
+
+before(async () => {
+  // The workspace: the examples, the payload fixture, and a launch config for the open file.
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-lens-ui-'));
+  fs.cpSync(path.join(REPO_ROOT, 'examples'), workspace, { recursive: true });
+  fs.copyFileSync(path.join(REPO_ROOT, 'test/fixtures/ui/payload.js'), path.join(workspace, 'payload.js'));
+  fs.mkdirSync(path.join(workspace, '.vscode'));
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'launch.json'),
+    JSON.stringify({ version: '0.2.0', configurations: [{ type: 'node', request: 'launch', name: 'Launch current file', program: '${file}' }] }),
+  );
+  host = await startVscodeHost({ workspace, viewport: { width: 1600, height: 1000 } });
+  page = host.page;
+  await waitForWorkbench(page);
+});
+
+after(async () => {
+  await host?.stop();
+});
+
+/** The CodeLens anchor just above the first line that contains `lineText`. */
+async function lensAbove(lineText: string, title: string | RegExp) {
+  const line = page.locator('.monaco-editor .view-lines .view-line', { hasText: lineText }).first();
+  await line.waitFor({ state: 'visible', timeout: 30_000 });
+  const lineBox = await line.boundingBox();
+  assert.ok(lineBox);
+  const lenses = codeLenses(page, title);
+  await lenses.first().waitFor({ state: 'visible', timeout: 60_000 });
+  let best: { index: number; gap: number } | undefined;
+  const count = await lenses.count();
+  for (let i = 0; i < count; i++) {
+    const box = await lenses.nth(i).boundingBox();
+    if (!box) continue;
+    const gap = lineBox.y - box.y;
+    if (gap > 0 && (!best || gap < best.gap)) best = { index: i, gap };
+  }
+  assert.ok(best, `a "${String(title)}" lens above "${lineText}"`);
+  return lenses.nth(best.index);
+}
+
+async function startDebugging(): Promise<void> {
+  await runCommand(page, 'Debug: Start Debugging');
+  // The debug toolbar shows while the session runs.
+  await page.locator('.debug-toolbar').first().waitFor({ state: 'visible', timeout: 60_000 });
+}
+
+async function stopDebugging(): Promise<void> {
+  await runCommand(page, 'Debug: Stop').catch(() => undefined);
+  await page.locator('.debug-toolbar').first().waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
+}
+
+/**
+ * Clicks a lens and waits for the run to start (its progress notification). Lenses re-render
+ * when sessions change, so a click can land on one being replaced: then it is clicked again.
+ */
+async function clickLens(find: () => Promise<import('playwright-core').Locator>): Promise<void> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await page.waitForTimeout(2500); // let the lenses settle after the session started
+    await (await find()).click();
+    const started = await page
+      .locator('.notifications-toasts', { hasText: /Leak Lens: profiling/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 8000 })
+      .then(() => true)
+      .catch(() => false);
+    if (started) return;
+  }
+  await screenshot(page, 'ui-failure-lens-click');
+  assert.fail('clicking the CodeLens did not start a profile run');
+}
+
+async function reportFrame(text: string | RegExp): Promise<Frame> {
+  try {
+    return await waitForWebview(page, { text, selector: '[data-testid="graph-node"]' }, 120_000);
+  } catch (e) {
+    await screenshot(page, 'ui-failure-no-report');
+    throw e;
+  }
+}
+
+test('CodeLens → report panel with the retainer graph → click a node → the editor jumps', { timeout: 300_000 }, async (t) => {
+  t.after(stopDebugging);
+  await openFile(page, 'registry/leaky.js');
+  await startDebugging();
+  await lensAbove('function loadApp', 'Profile leaks');
+  await screenshot(page, 'ui-1-codelens');
+  await clickLens(() => lensAbove('function loadApp', 'Profile leaks'));
+
+  const frame = await reportFrame(/Processor/);
+  const names = await frame.locator('[data-testid="graph-node"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name') ?? e.textContent ?? ''));
+  assert.ok(names.some((n) => n.includes('Processor')), `graph labels: ${names.join(' | ')}`);
+  assert.ok(names.some((n) => n.includes('Map')), 'the Map behind instanceMap is in the graph');
+  assert.ok((await frame.locator('[data-testid="graph-edge"][data-culprit="true"]').count()) >= 1, 'the culprit edge is highlighted');
+  assert.match(await frame.locator('[data-testid="culprit"]').innerText(), /Processor\.instanceMap \(Map\) → value → Processor/);
+  assert.match(await frame.locator('[data-testid="fix"]').innerText(), /WeakRef/);
+  await screenshot(page, 'ui-2-report');
+
+  // The lens now carries the verdict.
+  await codeLenses(page, /leaks 1 Processor\/call/).first().waitFor({ state: 'visible', timeout: 30_000 });
+
+  // Clicking the leaked Processor's node (it has a source location) reveals its constructor.
+  const processorNode = frame.locator('[data-testid="graph-node"][data-name="Processor"]').first();
+  await processorNode.click();
+  const cursor = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first();
+  const source = fs.readFileSync(path.join(REPO_ROOT, 'examples/registry/leaky.js'), 'utf8').split('\n');
+  const classLine = source.findIndex((l) => l.startsWith('class Processor'));
+  const expectedLine = source.findIndex((l, i) => i > classLine && l.trim().startsWith('constructor('));
+  await page.waitForFunction(
+    (want) =>
+      Array.from((globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } }).document.querySelectorAll('.statusbar-item')).some((e) =>
+        (e.textContent ?? '').includes(`Ln ${want},`),
+      ),
+    expectedLine + 1,
+    { timeout: 20_000 },
+  ).catch(async () => {
+    assert.fail(`the editor did not jump to line ${expectedLine + 1}; status bar says "${await cursor.innerText()}"`);
+  });
+  await screenshot(page, 'ui-3-revealed');
+  await stopDebugging();
+});
+
+test('heap strings with HTML and script payloads render as text and run nothing', { timeout: 300_000 }, async (t) => {
+  t.after(stopDebugging);
+  await openFile(page, 'payload.js');
+  await startDebugging();
+  await clickLens(() => lensAbove('function addPayload', 'Profile leaks'));
+  const payload = '<script>window.__pwned=2</script>';
+  const frame = await reportFrame(payload);
+  assert.ok((await frame.locator('body').innerText()).includes(payload), 'the payload is shown literally');
+  const edgeLabels = await frame.locator('[data-testid="graph-edge"]').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+  assert.ok(edgeLabels.some((t) => t.includes(payload)), `edge labels: ${edgeLabels.join(' | ')}`);
+  assert.equal(await frame.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), undefined, 'no payload ran');
+  // (VS Code injects its own bridge script into the frame; none may carry the payload.)
+  const scriptsWithPayload = await frame.locator('script').evaluateAll((els) => els.filter((e) => (e.textContent ?? '').includes('__pwned')).length);
+  assert.equal(scriptsWithPayload, 0, 'no script element made from the payload');
+  assert.equal(await frame.locator('img').count(), 0, 'no element made from the payload');
+  await screenshot(page, 'ui-4-payload');
+  await stopDebugging();
+});
