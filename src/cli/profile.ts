@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectInspector } from '../inspector/connect';
-import { profileFunction, type FunctionSpec } from '../profile/profileFunction';
+import { profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
 import { diffSnapshotFiles, SnapshotFileError } from '../profile/diffSnapshots';
 import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../profile/report';
 import { parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
@@ -103,6 +103,7 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
   try {
     const session = await connectInspector(launched.wsUrl);
     try {
+      await waitUntilStarted(session);
       const report = await profileFunction(session, spec, options, {
         targetKind: 'launch',
         targetDescription: `node ${path.relative(process.cwd(), script) || script}`,

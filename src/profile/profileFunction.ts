@@ -48,6 +48,15 @@ export interface ProfileHooks {
   worker?: HeapWorker;
 }
 
+/**
+ * A just-launched process can accept an inspector connection before its main script has run,
+ * and then the function does not exist yet. The event loop's first turn comes after the main
+ * script's synchronous part: wait for it.
+ */
+export async function waitUntilStarted(session: InspectorSession, timeoutMs = 30_000): Promise<void> {
+  await session.evaluateValue('new Promise((resolve) => setImmediate(() => resolve(true)))', { awaitPromise: true, timeoutMs });
+}
+
 export class ProfileError extends Error {
   override readonly name = 'ProfileError';
 }

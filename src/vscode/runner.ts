@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { connectInspector, type InspectorTarget } from '../inspector/connect';
 import type { InspectorSession } from '../inspector/session';
-import { profileFunction, type FunctionSpec } from '../profile/profileFunction';
+import { profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
 import type { LeakReport } from '../profile/report';
 import { type DebugSessions, requestCdpProxy } from './sessions';
 import { allowRemoteInspector, profileSettings, saveSnapshotsFolder } from './settings';
@@ -142,7 +142,13 @@ export class ProfileRunner {
       description: `debug session "${session.name}"`,
       kind: 'attach',
       viaJsDebug: true,
-      connect: async () => connectInspector(await requestCdpProxy(session), { allowRemote: allowRemoteInspector() }),
+      connect: async () => {
+        const connected = await connectInspector(await requestCdpProxy(session), { allowRemote: allowRemoteInspector() });
+        // A session that has just started may not have run its main script yet. (A paused
+        // program does not answer this; the run then stops with a clear "paused" error.)
+        await waitUntilStarted(connected, 5000).catch(() => undefined);
+        return connected;
+      },
     };
   }
 
@@ -167,7 +173,17 @@ export class ProfileRunner {
     });
     if (!started) throw new Error(`Could not start a debug session for ${file}`);
     const session = await this.sessions.waitForConcrete(30_000, before);
-    return this.sessionTarget(session);
+    const target = this.sessionTarget(session);
+    return {
+      ...target,
+      kind: 'launch',
+      // The program may not have run its top level yet when the session appears.
+      connect: async () => {
+        const connected = await target.connect();
+        await waitUntilStarted(connected);
+        return connected;
+      },
+    };
   }
 }
 
