@@ -244,7 +244,13 @@ test('diff on saved snapshots finds the same leak', async () => {
   assert.equal(r.code, 1);
   const saved = r.report?.snapshots;
   assert.ok(saved && fs.existsSync(saved.baseline) && fs.existsSync(saved.final));
-  const d = await runCli(['diff', saved.baseline, saved.target, '--final', saved.final, '--json']);
+  const html = path.join(testTempDir(), 'report.html');
+  const d = await runCli(['diff', saved.baseline, saved.target, '--final', saved.final, '--json', '--html', html]);
+  // --html: one self-contained page, the webview's bundle and the report inlined under a nonce CSP.
+  const page = fs.readFileSync(html, 'utf8');
+  assert.match(page, /Content-Security-Policy" content="default-src (&#39;|')none(&#39;|');[^"]*script-src (&#39;|')nonce-/);
+  assert.match(page, /<script type="application\/json" id="leak-lens-report">/);
+  assert.ok(page.includes('Processor.instanceMap (Map) → value → Processor'), 'the report is embedded');
   assert.equal(d.code, 1, d.stderr);
   const report = validateReport(JSON.parse(d.stdout));
   assert.equal(topLeak(report).className, 'Processor');

@@ -63,13 +63,15 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       });
       if (expression) await runner.profile({ expression, address });
     }),
-    vscode.commands.registerCommand('leakLens.openHeapSnapshot', () => openSnapshot(output)),
-    vscode.commands.registerCommand('leakLens.compareHeapSnapshots', async () => {
-      const report = await compareSnapshots();
+    // Both take optional file URIs (from other commands or tests) and ask for files otherwise.
+    vscode.commands.registerCommand('leakLens.openHeapSnapshot', (file?: vscode.Uri) => openSnapshot(output, file)),
+    vscode.commands.registerCommand('leakLens.compareHeapSnapshots', async (baseline?: vscode.Uri, target?: vscode.Uri) => {
+      const report = await compareSnapshots(baseline, target);
       if (report) {
         reports.add(report);
         showReport(report);
       }
+      return report;
     }),
     vscode.commands.registerCommand('leakLens.showLastReport', () => {
       if (reports.last) showReport(reports.last);

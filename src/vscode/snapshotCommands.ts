@@ -6,15 +6,21 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { diffSnapshotFiles } from '../profile/diffSnapshots';
+import type { HeapSummary } from '../heap/summary';
 import type { LeakReport } from '../profile/report';
 import { loadFileInWorker, type HeapWorker } from '../worker/client';
 import { profileSettings } from './settings';
 
 const FILTERS = { 'Heap snapshots': ['heapsnapshot'] };
 
-export async function openSnapshot(output: vscode.OutputChannel): Promise<void> {
-  const [file] = (await vscode.window.showOpenDialog({ filters: FILTERS, canSelectMany: false, title: 'Open heap snapshot' })) ?? [];
-  if (!file) return;
+/**
+ * Reads a snapshot in the worker, prints its summary to the output channel and offers its
+ * classes and largest objects in a quick pick; picking an object walks up its retainers.
+ * Resolves with the summary once it is shown (the quick pick stays open on its own).
+ */
+export async function openSnapshot(output: vscode.OutputChannel, given?: vscode.Uri): Promise<HeapSummary | undefined> {
+  const [file] = given ? [given] : ((await vscode.window.showOpenDialog({ filters: FILTERS, canSelectMany: false, title: 'Open heap snapshot' })) ?? []);
+  if (!file) return undefined;
   const loaded = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Leak Lens: reading ${path.basename(file.fsPath)}`, cancellable: false },
     async (progress) => {
@@ -29,8 +35,19 @@ export async function openSnapshot(output: vscode.OutputChannel): Promise<void> 
     },
   );
   const { worker } = loaded;
+  let summary: HeapSummary;
   try {
-    const summary = await worker.summary(40);
+    summary = await worker.summary(40);
+  } catch (e) {
+    await worker.dispose();
+    throw e;
+  }
+  void browseSnapshot(worker, summary, file, output);
+  return summary;
+}
+
+async function browseSnapshot(worker: HeapWorker, summary: HeapSummary, file: vscode.Uri, output: vscode.OutputChannel): Promise<void> {
+  try {
     output.appendLine(`Heap snapshot ${file.fsPath}`);
     output.appendLine(`  ${summary.nodeCount} nodes, ${summary.edgeCount} edges, total ${kb(summary.totalSize)}, reachable ${kb(summary.reachableSize)}`);
     for (const c of summary.classes) output.appendLine(`  ${kb(c.retainedSize).padStart(12)} retained  ${String(c.count).padStart(8)} × ${c.name}`);
@@ -64,11 +81,11 @@ async function showRetainers(worker: HeapWorker, id: number): Promise<(vscode.Qu
   );
 }
 
-export async function compareSnapshots(): Promise<LeakReport | undefined> {
+export async function compareSnapshots(givenBaseline?: vscode.Uri, givenTarget?: vscode.Uri): Promise<LeakReport | undefined> {
   const pickOne = async (title: string) => (await vscode.window.showOpenDialog({ filters: FILTERS, canSelectMany: false, title }))?.[0];
-  const baseline = await pickOne('Baseline heap snapshot (before)');
+  const baseline = givenBaseline ?? (await pickOne('Baseline heap snapshot (before)'));
   if (!baseline) return undefined;
-  const target = await pickOne('Target heap snapshot (after)');
+  const target = givenTarget ?? (await pickOne('Target heap snapshot (after)'));
   if (!target) return undefined;
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Leak Lens: comparing snapshots', cancellable: true },

@@ -136,6 +136,25 @@ test('CodeLens → report panel with the retainer graph → click a node → the
   await stopDebugging();
 });
 
+test('the "Profile function leaks" command: pick the function, leave the arguments empty, get the report', { timeout: 300_000 }, async (t) => {
+  t.after(stopDebugging);
+  await openFile(page, 'registry/leaky.js');
+  await startDebugging();
+  await page.waitForTimeout(2000);
+  await runCommand(page, 'Leak Lens: Profile function leaks');
+  // The quick pick lists the file's functions and methods.
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'loadApp' }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.ok((await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'handle' }).count()) >= 1, 'methods are listed too');
+  await row.click();
+  // The optional arguments prompt: accept it empty.
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget', { hasText: 'Arguments for loadApp' }).waitFor({ state: 'visible', timeout: 20_000 });
+  await input.press('Enter');
+  const frame = await reportFrame(/loadApp leaks 1 Processor per call/);
+  assert.match(await frame.locator('[data-testid="summary"]').innerText(), /Processor\.instanceMap/);
+});
+
 test('heap strings with HTML and script payloads render as text and run nothing', { timeout: 300_000 }, async (t) => {
   t.after(stopDebugging);
   await openFile(page, 'payload.js');
