@@ -7,6 +7,7 @@
  * - objects whose constructor has a source location are told apart by that location;
  * - nodes with a self size of 0 are not counted.
  */
+import { countsToOffsets } from './csr';
 import type { HeapSnapshot } from './snapshot';
 
 export interface ClassTable {
@@ -367,14 +368,7 @@ export function buildDominatedNodes(dominator: Uint32Array, root: number): { fir
   const count = dominator.length;
   const first = new Uint32Array(count + 1);
   for (let n = 0; n < count; n++) if (n !== root) first[dominator[n]]++;
-  let sum = 0;
-  for (let n = 0; n < count; n++) {
-    const c = first[n];
-    first[n] = sum;
-    sum += c;
-  }
-  first[count] = sum;
-  const nodes = new Uint32Array(sum);
+  const nodes = new Uint32Array(countsToOffsets(first, count));
   const cursor = first.slice(0, count);
   for (let n = 0; n < count; n++) if (n !== root) nodes[cursor[dominator[n]]++] = n;
   return { first, nodes };

@@ -7,6 +7,7 @@
  * Every problem is a HeapSnapshotError naming what was wrong and the byte offset.
  */
 import { HeapSnapshotError } from './errors';
+import { countsToOffsets } from './csr';
 import { GrowableUint32 } from './growable';
 import { sharedFloat64, sharedUint32 } from './memory';
 import { resolveEdgeTypes, resolveNodeTypes, type HeapSnapshot } from './snapshot';
@@ -789,15 +790,8 @@ export class SnapshotParser {
       if (this.edgeSum !== this.edgeCount) {
         this.fail(`The nodes' edge counts add up to ${this.edgeSum} but the header declares ${this.edgeCount} edges`, i);
       }
-      // Turn per-node edge counts into first-edge offsets (exclusive prefix sum).
-      const firstEdge = this.firstEdge;
-      let sum = 0;
-      for (let n = 0; n < this.nodeCount; n++) {
-        const count = firstEdge[n];
-        firstEdge[n] = sum;
-        sum += count;
-      }
-      firstEdge[this.nodeCount] = sum;
+      // Per-node edge counts become first-edge offsets.
+      countsToOffsets(this.firstEdge, this.nodeCount);
     } else if (this.section === Section.Edges) {
       if (this.row !== this.edgeCount) {
         this.fail(`"edges" holds ${this.row} edges but the header declares ${this.edgeCount}`, i);

@@ -1,3 +1,4 @@
+import { countsToOffsets } from './csr';
 import { sharedUint32 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
@@ -21,13 +22,7 @@ export function buildRetainers(s: EdgeGraph): Retainers {
   const retainerEdge = sharedUint32(edgeCount);
   const retainerNode = sharedUint32(edgeCount);
   for (let e = 0; e < edgeCount; e++) firstRetainer[edgeTarget[e]]++;
-  let sum = 0;
-  for (let n = 0; n < nodeCount; n++) {
-    const count = firstRetainer[n];
-    firstRetainer[n] = sum;
-    sum += count;
-  }
-  firstRetainer[nodeCount] = sum;
+  countsToOffsets(firstRetainer, nodeCount);
   // firstRetainer[n] is used as a cursor while filling, then shifted back.
   for (let n = 0; n < nodeCount; n++) {
     const end = firstEdge[n + 1];
