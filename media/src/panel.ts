@@ -133,7 +133,7 @@ class Panel {
 
   private selectedFinding(): LeakFinding | null {
     const listed = this.listed();
-    return listed.find((l) => l.className === this.ui.selected) ?? listed[0] ?? null;
+    return listed.find((l) => (l.key ?? l.className) === this.ui.selected) ?? listed[0] ?? null;
   }
 
   private renderLeaks(keepFocus: boolean): void {
@@ -169,8 +169,11 @@ class Panel {
   }
 
   private select(finding: LeakFinding, reveal: boolean): void {
-    const changed = finding.className !== this.selectedFinding()?.className;
-    this.ui = { ...this.ui, selected: finding.className, expanded: changed ? [] : this.ui.expanded };
+    // Findings are told apart by key: two classes may share a name (different files).
+    const id = finding.key ?? finding.className;
+    const current = this.selectedFinding();
+    const changed = id !== (current ? current.key ?? current.className : undefined);
+    this.ui = { ...this.ui, selected: id, expanded: changed ? [] : this.ui.expanded };
     this.save();
     if (changed) this.renderLeaks(true);
     if (reveal && this.report) this.reveal(placeOf(this.report, finding.location));

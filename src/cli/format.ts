@@ -30,8 +30,13 @@ export function table(header: string[], rows: string[][], numeric = header.lengt
   return [line(header), ...rows.map(line)].map((l) => '  ' + l).join('\n');
 }
 
-/** Heap strings are untrusted: keep control characters out of the terminal. */
-export function printable(text: string): string {
+/**
+ * Heap strings are untrusted: keep control characters (escape sequences) and bidirectional
+ * overrides ("Trojan Source") out of the terminal. `keepLines` leaves newlines and tabs, for
+ * messages and stacks.
+ */
+export function printable(text: string, keepLines = false): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const unsafe = keepLines ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g : /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  return text.replace(unsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -23,7 +23,20 @@ export async function launchWithInspector(
   });
   const output = options.output;
   child.stdout?.on('data', (d) => output?.write(d));
+  // The child has an open inspector and never exits by itself: it must not outlive us, even
+  // when we are killed or crash.
+  const killNow = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    killNow();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('exit', killNow);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
   const stop = async () => {
+    process.off('exit', killNow);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal);
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
@@ -36,11 +49,11 @@ export async function launchWithInspector(
       reject(new Error(`${script} did not open an inspector within ${options.timeoutMs ?? 10_000} ms`));
     }, options.timeoutMs ?? 10_000);
     const onData = (d: Buffer) => {
-      const text = d.toString();
-      stderr += text;
+      stderr = (stderr + d.toString()).slice(-8192);
       const m = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
       if (m) {
         clearTimeout(timer);
+        child.stderr?.off('data', onData);
         resolve(m[1]);
       }
     };

@@ -1,6 +1,7 @@
 /** `leak-lens` command line: the same engine as the extension, headless. */
 import { analyzeCommand, ANALYZE_USAGE, describeLoadError } from './analyze';
 import { UsageError } from './args';
+import { printable } from './format';
 import { attachCommand, diffCommand, profileCommand, PROFILE_USAGE } from './profile';
 import { InspectorError } from '../inspector/session';
 import { ProfileError } from '../profile/profileFunction';
@@ -36,21 +37,22 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`leak-lens: ${e.message}\n\n${USAGE}\n`);
+      process.stderr.write(`leak-lens: ${printable(e.message, true)}\n\n${USAGE}\n`);
       return 2;
     }
     if (e instanceof InspectorError || e instanceof ProfileError) {
-      process.stderr.write(`leak-lens: ${e.message}\n`);
+      // Messages carry the debuggee's strings: printed safely.
+      process.stderr.write(`leak-lens: ${printable(e.message, true)}\n`);
       const remote = (e as { remoteStack?: string }).remoteStack;
-      if (remote) process.stderr.write(`${remote}\n`);
+      if (remote) process.stderr.write(`${printable(remote, true)}\n`);
       return 2;
     }
     const load = describeLoadError(e);
     if (load) {
-      process.stderr.write(`leak-lens: ${load}\n`);
+      process.stderr.write(`leak-lens: ${printable(load, true)}\n`);
       return 2;
     }
-    process.stderr.write(`leak-lens: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`leak-lens: ${printable(e instanceof Error ? e.stack ?? e.message : String(e), true)}\n`);
     return 2;
   }
 }

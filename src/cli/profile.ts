@@ -28,7 +28,9 @@ leak-lens attach <host:port | ws-url> --function <...> [options]
     --json              print the LeakReport as JSON
     --html FILE         also write the report as a page (chart, table, retainer graph)
 leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--json]
-  The verdict from saved snapshots of one process (ids must come from one HeapProfiler session).`;
+  The verdict from saved snapshots of one process (ids must come from one HeapProfiler session).
+  Without --final every new object in the target counts as surviving: give a final snapshot
+  (taken after N more calls) for the memlab-style "still alive" check.`;
 
 const VALUED = ['function', 'args', 'this', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html'];
 const FLAGS = ['json', 'allow-remote'];

@@ -14,6 +14,7 @@
  */
 import type { HeapAnalysis } from './analysis';
 import { NO_DISTANCE } from './distances';
+import { buildClassTable, type ClassTable } from './classes';
 import { IdSet } from './idSet';
 import { edgeNameText, type HeapSnapshot } from './snapshot';
 import { describeNode, objectName, strongRetainerCount, type ObjectSummary } from './summary';
@@ -110,6 +111,8 @@ export interface BackReferenceGraph {
 }
 
 export interface LeakFinding {
+  /** Unique per finding: the display name plus, where it has one, the source location. */
+  key: string;
   className: string;
   /** Survivors: new since baseline, alive in target and final. */
   survivors: number;
@@ -182,18 +185,19 @@ export function findLeaks(
     }
     survivor[v] = 1;
     survivorCount++;
-    const key = leakClassKey(target, v);
+    const key = leakClassKey(s, target.classTable, v);
     let list = groups.get(key);
     if (!list) groups.set(key, (list = []));
     list.push(v);
   }
   // New objects per class in final (for the growth rule).
   const finalNew = new Map<string, number>();
+  const finalTable = buildClassTable(final);
   const finalNoise = new Uint8Array(final.nodeTypeNames.length);
   final.nodeTypeNames.forEach((t, i) => (finalNoise[i] = NOISE_TYPES.includes(t) ? 1 : 0));
   for (let v = 0; v < final.nodeCount; v++) {
     if (baselineIds.has(final.nodeId[v]) || isNoise(final, v, finalNoise)) continue;
-    const key = plainClassKey(final, v);
+    const key = leakClassKey(final, finalTable, v);
     finalNew.set(key, (finalNew.get(key) ?? 0) + 1);
   }
 
@@ -229,7 +233,7 @@ export function findLeaks(
       }
     }
     for (const [r, byKey] of covered) {
-      const own = leakClassKey(target, r);
+      const own = leakClassKey(s, target.classTable, r);
       for (const [key, count] of byKey) {
         const total = groups.get(key)?.length ?? 0;
         if (key !== own && count >= n && count >= 0.8 * total) container[r] = 1;
@@ -240,8 +244,8 @@ export function findLeaks(
   const verdicts: LeakFinding[] = [];
   const watch: LeakFindings['watch'] = [];
   for (const [key, members] of groups) {
-    const className = key.split('\u0000')[0];
-    const growth = (finalNew.get(plainKeyOf(key)) ?? 0) - members.length;
+    const className = displayName(key);
+    const growth = (finalNew.get(key) ?? 0) - members.length;
     const perCall = members.length / n;
     const leaking = perCall >= 1 || (growth > 0 && growth % n === 0);
     if (!leaking) {
@@ -260,6 +264,7 @@ export function findLeaks(
       }
     }
     verdicts.push({
+      key,
       className,
       survivors: members.length,
       countPerCall: round2(perCall),
@@ -277,18 +282,18 @@ export function findLeaks(
   verdicts.sort((a, b) => Number(b.primary) - Number(a.primary) || b.retainedSize - a.retainedSize);
 
   // What each primary leak holds: secondary classes whose roots are its survivors.
-  const byClass = new Map(verdicts.map((f) => [f.className, f]));
+  const byKey = new Map(verdicts.map((f) => [f.key, f]));
   for (const f of verdicts) {
     if (f.primary) continue;
-    const members = groups.get(keyOfFinding(groups, f.className)) ?? [];
+    const members = groups.get(f.key) ?? [];
     const holders = new Map<string, number>();
     for (const v of members) {
       const root = rootOf[v] >= 0 ? rootOf[v] : leakRoot(v);
-      const holderClass = leakClassKey(target, root).split('\u0000')[0];
+      const holderClass = leakClassKey(s, target.classTable, root);
       holders.set(holderClass, (holders.get(holderClass) ?? 0) + 1);
     }
     for (const [holderClass, count] of holders) {
-      const holder = byClass.get(holderClass);
+      const holder = byKey.get(holderClass);
       if (holder && holder !== f) holder.holds.push({ className: f.className, countPerCall: round2(count / n) });
     }
   }
@@ -296,7 +301,7 @@ export function findLeaks(
   // Describe the top leaks in full.
   const described = verdicts.filter((f) => f.primary).slice(0, options.maxLeaks);
   for (const f of described) {
-    const members = groups.get(keyOfFinding(groups, f.className)) ?? [];
+    const members = groups.get(f.key) ?? [];
     const roots = members.filter((v) => !container[v] && (rootOf[v] >= 0 ? rootOf[v] : leakRoot(v)) === v);
     const sample = roots.slice(0, 30);
     f.examples = sample.slice(0, 5).map((v) => describeNode(target, v));
@@ -335,40 +340,23 @@ function isNoise(s: HeapSnapshot, v: number, noiseType: Uint8Array): boolean {
 }
 
 /**
- * Class of a node for grouping leaks: the DevTools class for objects (with the constructor
- * location), the function name and location for closures, the type for strings and the rest.
- * The part before "\0" is the display name.
+ * Class of a node for grouping leaks: the DevTools class for objects (interface names such as
+ * `{id, name}` included, with the constructor location), the function name and location for
+ * closures, the type for strings and the rest. The part before "\0" is the display name. The
+ * same key is computed in target and final, so growth compares like with like.
  */
-function leakClassKey(a: HeapAnalysis, v: number): string {
-  const s = a.snapshot;
+function leakClassKey(s: HeapSnapshot, table: ClassTable, v: number): string {
   const loc = locationOf(s, v);
   const where = loc ? `\u0000${loc.scriptId}:${loc.line}:${loc.column}` : '';
-  if (s.nodeType[v] === s.types.closure) {
-    const name = s.strings.get(s.nodeName[v]) || '(anonymous)';
-    return `${name}()${where}`;
-  }
-  if (s.nodeType[v] === s.types.object) return objectName(a, v) + where;
-  return plainClassKey(s, v);
-}
-
-/** A key computable without class tables (for the final snapshot): type or raw name. */
-function plainClassKey(s: HeapSnapshot, v: number): string {
   const t = s.nodeTypeNames[s.nodeType[v]];
-  if (t === 'object' || t === 'native') return s.strings.get(s.nodeName[v]) || `(${t})`;
-  if (t === 'closure') return `${s.strings.get(s.nodeName[v]) || '(anonymous)'}()`;
+  if (t === 'closure') return `${s.strings.get(s.nodeName[v]) || '(anonymous)'}()${where}`;
+  if (t === 'object') return table.classes[table.classOf[v]].name + where;
+  if (t === 'native') return s.strings.get(s.nodeName[v]) || '(native)';
   return `(${t})`;
 }
 
-/** Maps a leak class key to the plain key its final-snapshot counterpart uses. */
-function plainKeyOf(key: string): string {
-  const name = key.split('\u0000')[0];
-  // Interface names like "{a, b}" are plain Objects in the raw snapshot.
-  return name.startsWith('{') ? 'Object' : name;
-}
-
-function keyOfFinding(groups: Map<string, number[]>, className: string): string {
-  for (const key of groups.keys()) if (key.split('\u0000')[0] === className) return key;
-  return className;
+function displayName(key: string): string {
+  return key.split('\u0000')[0];
 }
 
 function refStats(a: HeapAnalysis, members: number[]): LeakFinding['refs'] {

@@ -68,6 +68,10 @@ export async function profileFunction(
   hooks: ProfileHooks = {},
 ): Promise<LeakReport> {
   const opts: ProfileOptions = { ...DEFAULT_PROFILE_OPTIONS, ...options };
+  // A zero or negative timeout would mean none at all: never wait forever.
+  opts.callTimeoutMs = Math.max(1, opts.callTimeoutMs);
+  opts.maxDepth = Math.max(1, opts.maxDepth);
+  opts.tooMany = Math.max(1, opts.tooMany);
   if (!Number.isInteger(opts.iterations) || opts.iterations < 2) throw new ProfileError('iterations must be a whole number ≥ 2');
   if (!Number.isInteger(opts.warmup) || opts.warmup < 0) throw new ProfileError('warmup must be a whole number ≥ 0');
   const progress = hooks.onProgress ?? (() => undefined);
@@ -75,28 +79,40 @@ export async function profileFunction(
   const checkCancelled = () => {
     if (signal?.aborted) throw new InspectorAbortError('the profile run was cancelled');
   };
-  const worker = hooks.worker ?? new HeapWorker((phase, bytes, slot) => progress(`${slot}:${phase}`, bytes));
-  const started = performance.now();
-  const timings = { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: 0, totalMs: 0 };
+  // The snapshot folder first: if it cannot be made, nothing has started yet.
   const saved: { baseline: string; target: string; final: string } | undefined = hooks.saveSnapshotsDir
     ? await snapshotPaths(hooks.saveSnapshotsDir)
     : undefined;
+  const worker = hooks.worker ?? new HeapWorker((phase, bytes, slot) => progress(`${slot}:${phase}`, bytes));
+  const started = performance.now();
+  const timings = { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: 0, totalMs: 0 };
 
   const snapshot = async (slot: string, analyze: boolean, savePath?: string) => {
     checkCancelled();
     const t = performance.now();
     const file = savePath ? createWriteStream(savePath) : null;
+    // A write error (no permission, disk full) ends the run with that error, not a crash.
+    let fileError: Error | null = null;
+    file?.on('error', (e) => (fileError = e));
     try {
       await session.takeSnapshot(
         async (chunk) => {
           await worker.write(chunk, slot);
-          if (file && !file.write(chunk)) await new Promise<void>((r) => file.once('drain', () => r()));
+          if (!file) return;
+          if (fileError) throw new ProfileError(`Cannot save ${savePath}: ${(fileError as Error).message}`);
+          if (!file.write(chunk)) {
+            await new Promise<void>((resolve) => {
+              file.once('drain', resolve);
+              file.once('error', () => resolve());
+            });
+          }
         },
         { signal, onProgress: (done, total) => progress(slot, done, total) },
       );
     } finally {
-      if (file) await closeStream(file);
+      if (file) await closeStream(file).catch(() => undefined);
     }
+    if (fileError) throw new ProfileError(`Cannot save ${savePath}: ${(fileError as Error).message}`);
     timings.snapshotMs += performance.now() - t;
     const a = performance.now();
     progress('analysis');
@@ -119,6 +135,13 @@ export async function profileFunction(
 
     const samples: { call: number; usedBytes: number }[] = [];
     let calls = 0;
+    // Cancel must not wait for a slow call to finish (V8 cannot stop it; we stop waiting).
+    const cancelled = new Promise<never>((_, reject) => {
+      const abort = () => reject(new InspectorAbortError('the profile run was cancelled'));
+      if (signal?.aborted) abort();
+      else signal?.addEventListener('abort', abort, { once: true });
+    });
+    cancelled.catch(() => undefined);
     const callOnce = async () => {
       checkCancelled();
       const t = performance.now();
@@ -132,6 +155,7 @@ export async function profileFunction(
             checkResponsive: calls === 0,
           }),
           watchdog.exited,
+          cancelled,
         ]);
       } finally {
         watchdog.stop();
@@ -192,7 +216,8 @@ export async function profileFunction(
       slope,
       verdict,
       summary: summarize(fn.name, verdict, confirmed, slope, n),
-      leaks: verdict === 'leak' ? findings.leaks : findings.leaks.map((l) => ({ ...l, primary: false })),
+      // Unconfirmed classes stay in the list, as context, but are not reported as leaks.
+      leaks: findings.leaks.map((l) => (l.primary && !confirmed.includes(l) ? { ...l, primary: false } : l)),
       watch: findings.watch,
       noiseFiltered: findings.noiseFiltered,
       scripts: usedScripts,

@@ -70,7 +70,14 @@ export function validateReport(value: unknown): LeakReport {
     }
     if (typeof l.className !== 'string') fail('a leak\'s className must be text');
     if (!Array.isArray(l.paths)) fail(`leak ${String(l.className)} lacks "paths"`);
+    for (const p of l.paths as unknown[]) {
+      if (!isObject(p) || !Array.isArray(p.steps) || typeof p.culprit !== 'number') fail(`a path of ${String(l.className)} is malformed`);
+    }
+    if (!isObject(l.refs) || typeof l.refs.min !== 'number') fail(`leak ${String(l.className)} lacks "refs"`);
+    if (!Array.isArray(l.holds)) fail(`leak ${String(l.className)} lacks "holds"`);
   }
+  if (!isObject(value.target) || typeof value.target.description !== 'string') fail('"target" is missing');
+  if (!isObject(value.scripts)) fail('"scripts" is missing');
   if (!isObject(value.options)) fail('"options" is missing');
   if (!isObject(value.timings)) fail('"timings" is missing');
   if (typeof value.summary !== 'string') fail('"summary" is missing');
@@ -81,17 +88,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The verdict: a primary leak whose per-call growth the heap-use slope confirms. */
+/**
+ * The verdict: each primary leak is confirmed on its own by the heap-use slope (heap use after
+ * GC grows by at least a quarter of what the leak retains per call), so one large doubtful
+ * class cannot hide a real small leak. Without a slope (saved snapshots) the class rule decides.
+ */
 export function decideVerdict(
   leaks: LeakFinding[],
   slope: Slope | null,
   options: { requireSlope: boolean } = { requireSlope: true },
 ): { verdict: 'leak' | 'clean'; confirmed: LeakFinding[] } {
   const primary = leaks.filter((l) => l.primary);
-  if (primary.length === 0) return { verdict: 'clean', confirmed: [] };
-  if (!options.requireSlope) return { verdict: 'leak', confirmed: primary };
-  const expected = primary.reduce((sum, l) => sum + l.bytesPerCall, 0);
-  // Heap use after GC must grow by a fair part of what the surviving objects retain per call.
-  const agrees = slope !== null && slope.bytesPerCall > 0 && slope.bytesPerCall >= expected * 0.25;
-  return agrees ? { verdict: 'leak', confirmed: primary } : { verdict: 'clean', confirmed: [] };
+  const confirmed = options.requireSlope
+    ? primary.filter((l) => slope !== null && slope.bytesPerCall > 0 && slope.bytesPerCall >= l.bytesPerCall * 0.25)
+    : primary;
+  return { verdict: confirmed.length > 0 ? 'leak' : 'clean', confirmed };
 }

@@ -17,6 +17,7 @@ class FunctionLens extends vscode.CodeLens {
     readonly uri: vscode.Uri,
     readonly name: string,
     readonly line: number,
+    readonly container: string | undefined,
   ) {
     super(range);
   }
@@ -49,7 +50,7 @@ export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!codeLensEnabled() || !this.sessions.any) return [];
     const symbols = await functionSymbols(document);
-    return symbols.map((s) => new FunctionLens(s.selection, document.uri, s.name, s.selection.start.line));
+    return symbols.map((s) => new FunctionLens(s.selection, document.uri, s.name, s.selection.start.line, s.container));
   }
 
   resolveCodeLens(lens: vscode.CodeLens): vscode.CodeLens {
@@ -59,7 +60,7 @@ export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
       title: report ? verdictTitle(report) : 'Profile leaks',
       tooltip: report ? `${report.summary} Click to profile again.` : `Run ${lens.name} in the debugged process and look for leaks`,
       command: PROFILE_AT_COMMAND,
-      arguments: [lens.uri, lens.line, lens.name],
+      arguments: [lens.uri, lens.line, lens.name, lens.container],
     };
     return lens;
   }

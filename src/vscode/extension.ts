@@ -50,9 +50,12 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, new LeakReportSerializer(context.extensionUri)),
     vscode.commands.registerCommand('leakLens.profileFunction', () => profileFromPalette(runner)),
-    vscode.commands.registerCommand(PROFILE_AT_COMMAND, (uri: vscode.Uri, line: number, name: string) =>
-      runner.profile({ uri: uri.toString(), file: uri.fsPath, line: line + 1, name }),
-    ),
+    vscode.commands.registerCommand(PROFILE_AT_COMMAND, async (uri: vscode.Uri, line: number, name: string, container?: string) => {
+      // A method needs its receiver: ask for it (empty runs it with `this` undefined).
+      const thisArg = container ? await askReceiver(container, name) : '';
+      if (thisArg === undefined) return undefined;
+      return runner.profile({ uri: uri.toString(), file: uri.fsPath, line: line + 1, name, ...(thisArg.trim() ? { thisArg } : {}) });
+    }),
     vscode.commands.registerCommand('leakLens.attachInspector', async () => {
       const address = await askInspectorAddress();
       if (!address) return;
@@ -112,12 +115,7 @@ async function profileFromPalette(runner: ProfileRunner): Promise<void> {
     placeHolder: '["bot-1", { fast: true }]',
   });
   if (args === undefined) return;
-  const thisArg = pick.symbol.container
-    ? await vscode.window.showInputBox({
-        title: `Receiver for ${pick.symbol.container}.${pick.label}`,
-        prompt: 'A JavaScript expression giving `this` (methods need their object); leave empty for none',
-      })
-    : '';
+  const thisArg = pick.symbol.container ? await askReceiver(pick.symbol.container, pick.label) : '';
   if (thisArg === undefined) return;
   await runner.profile({
     uri: editor.document.uri.toString(),
@@ -126,6 +124,14 @@ async function profileFromPalette(runner: ProfileRunner): Promise<void> {
     name: pick.label,
     ...(args.trim() ? { args } : {}),
     ...(thisArg.trim() ? { thisArg } : {}),
+  });
+}
+
+function askReceiver(container: string, name: string): Thenable<string | undefined> {
+  return vscode.window.showInputBox({
+    title: `Receiver for ${container}.${name}`,
+    prompt: 'A JavaScript expression giving `this` (methods need their object); leave empty for none',
+    placeHolder: 'process.mainModule.exports.log',
   });
 }
 

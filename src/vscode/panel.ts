@@ -6,11 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import * as vscode from 'vscode';
 import type { LeakReport } from '../profile/report';
+import { validateReport } from '../profile/report';
 import { makeNonce, panelHtml } from './panelHtml';
+import { isPageMessage, type PageMessage } from './panelProtocol';
 
 export const PANEL_VIEW_TYPE = 'leakLens.report';
-
-type FromPage = { type: 'ready' } | { type: 'reveal'; url: string; line: number; column?: number };
 
 export class LeakReportPanel {
   static current: LeakReportPanel | undefined;
@@ -33,8 +33,13 @@ export class LeakReportPanel {
 
   static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: unknown): LeakReportPanel {
     const revived = new LeakReportPanel(panel, extensionUri);
-    const report = (state as { report?: LeakReport } | undefined)?.report;
-    if (report) revived.show(report);
+    // State comes back from the webview: accept only a report this version can read.
+    const saved = (state as { report?: unknown } | undefined)?.report;
+    try {
+      if (saved) revived.show(validateReport(saved));
+    } catch {
+      // An old or damaged state: the panel stays empty until the next run.
+    }
     return revived;
   }
 
@@ -46,7 +51,7 @@ export class LeakReportPanel {
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = this.html();
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
-    panel.webview.onDidReceiveMessage((m: FromPage) => this.receive(m), null, this.disposables);
+    panel.webview.onDidReceiveMessage((m: unknown) => isPageMessage(m) && this.receive(m), null, this.disposables);
   }
 
   get visible(): boolean {
@@ -59,12 +64,14 @@ export class LeakReportPanel {
     if (this.ready) void this.panel.webview.postMessage({ type: 'report', report });
   }
 
-  private receive(m: FromPage): void {
+  private receive(m: PageMessage): void {
     if (m.type === 'ready') {
       this.ready = true;
       if (this.report) void this.panel.webview.postMessage({ type: 'report', report: this.report });
     } else if (m.type === 'reveal') {
-      void reveal(m.url, m.line, m.column ?? 0);
+      reveal(m.url, m.line, m.column ?? 0).catch((e: Error) =>
+        vscode.window.showWarningMessage(`Leak Lens: cannot open ${m.url}: ${e.message}`),
+      );
     }
   }
 

@@ -180,8 +180,15 @@ export class ProfileRunner {
       // The program may not have run its top level yet when the session appears.
       connect: async () => {
         const connected = await target.connect();
-        await waitUntilStarted(connected);
-        return connected;
+        try {
+          await waitUntilStarted(connected);
+          return connected;
+        } catch (e) {
+          // The program never got going (paused on entry, exited): undo what we started.
+          await connected.close().catch(() => undefined);
+          await vscode.debug.stopDebugging(session);
+          throw e;
+        }
       },
     };
   }

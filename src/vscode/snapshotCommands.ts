@@ -42,7 +42,9 @@ export async function openSnapshot(output: vscode.OutputChannel, given?: vscode.
     await worker.dispose();
     throw e;
   }
-  void browseSnapshot(worker, summary, file, output);
+  browseSnapshot(worker, summary, file, output).catch((e: Error) =>
+    vscode.window.showErrorMessage(`Leak Lens: ${e.message}`),
+  );
   return summary;
 }
 

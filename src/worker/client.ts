@@ -22,7 +22,7 @@ export class HeapWorker {
   private seq = 0;
   private readonly pending = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
   private readonly acks: Promise<unknown>[] = [];
-  private error: HeapSnapshotError | null = null;
+  private error: Error | null = null;
   private exited: Error | null = null;
 
   constructor(
@@ -38,7 +38,7 @@ export class HeapWorker {
   }
 
   /** The load error, once the worker has reported one (reading can stop early). */
-  get loadError(): HeapSnapshotError | null {
+  get loadError(): Error | null {
     return this.error;
   }
 
@@ -121,10 +121,20 @@ export class HeapWorker {
       this.onProgress?.(m.phase, m.bytes, m.slot);
       return;
     }
+    if (m.type === 'error' && m.kind === 'query') {
+      // One query failed: only its caller hears of it.
+      const p = this.pending.get(m.seq);
+      this.pending.delete(m.seq);
+      p?.reject(new Error(`Heap worker: ${m.message}`));
+      return;
+    }
     if (m.type === 'error') {
-      const error = new HeapSnapshotError(m.message.replace(/ \(at byte \d+\)$/, ''), m.offset);
+      const error =
+        m.offset >= 0
+          ? new HeapSnapshotError(m.message.replace(/ \(at byte \d+\)$/, ''), m.offset)
+          : new Error(`Heap worker: ${m.message}`);
       this.error = error;
-      // Fail every waiter: the chunk that broke, later chunks and the end request.
+      // A snapshot could not be read: fail every waiter (the chunk that broke, later chunks, end).
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
       return;

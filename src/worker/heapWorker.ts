@@ -140,6 +140,7 @@ port.on('message', async (m: ToWorker) => {
       slot.thread = null;
     }
     const offset = e instanceof HeapSnapshotError ? e.offset : -1;
-    send({ type: 'error', seq: m.seq, slot: slotName, message: e instanceof Error ? e.message : String(e), offset });
+    const kind = m.type === 'chunk' || m.type === 'end' ? 'load' : 'query';
+    send({ type: 'error', seq: m.seq, slot: slotName, kind, message: e instanceof Error ? e.message : String(e), offset });
   }
 });

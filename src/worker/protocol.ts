@@ -25,7 +25,8 @@ export type FromWorker =
   | { type: 'leaks'; seq: number; findings: LeakFindings; scripts: Record<string, string>; ms: number }
   | { type: 'closures'; seq: number; matches: ClosureMatch[]; scriptIds: number[] }
   | { type: 'progress'; slot: SlotName; phase: string; bytes: number }
-  | { type: 'error'; seq: number; slot: SlotName; message: string; offset: number };
+  /** `load`: reading a snapshot failed (the slot is unusable); `query`: one request failed. */
+  | { type: 'error'; seq: number; slot: SlotName; kind: 'load' | 'query'; message: string; offset: number };
 
 export interface LoadInfo {
   nodeCount: number;
