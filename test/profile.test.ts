@@ -148,7 +148,12 @@ test('a method with its receiver (--this) and arguments (--args)', async () => {
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  // An exited child not yet reaped by its parent is a zombie: not running.
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return false;
   }
@@ -174,6 +179,29 @@ test('faults: a throwing function reports its error and stack', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /TypeError: config\.port is undefined/);
   assert.match(r.stderr, /faults\.js:\d+:\d+/);
+});
+
+test('faults: the debuggee\'s error text cannot drive the terminal', async () => {
+  const r = await profileFault('throwsEscapes');
+  assert.equal(r.code, 2);
+  assert.ok(!r.stderr.includes('\x1b'), 'no raw escape character reaches the terminal');
+  assert.match(r.stderr, /\\u001b\]0;owned\\u0007/);
+});
+
+test('faults: the CLI killed mid-run takes its launched process with it', async () => {
+  const pidFile = path.join(testTempDir(), 'killed.pid');
+  const cli = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'profile', leaks('faults.js'), '--function', 'slow', '--iterations', '20'], {
+    env: { ...process.env, LEAK_LENS_PIDFILE: pidFile },
+    stdio: 'ignore',
+  });
+  while (!fs.existsSync(pidFile)) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1500));
+  const exited = new Promise((r) => cli.once('exit', r));
+  cli.kill('SIGTERM');
+  await exited;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(pidAlive(pid), false, 'the launched process is gone');
 });
 
 test('faults: a function that never settles times out', async () => {

@@ -29,8 +29,12 @@ export async function launchWithInspector(
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (child.exitCode !== null || child.signalCode !== null) process.exit(code);
+    // Wait for the child's exit (so it is reaped, not left a zombie), but not for long.
+    child.once('exit', () => process.exit(code));
+    setTimeout(() => process.exit(code), 2000).unref();
     killNow();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.on('exit', killNow);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
