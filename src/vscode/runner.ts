@@ -24,7 +24,6 @@ export interface Target {
   connect(): Promise<InspectorSession>;
   description: string;
   kind: LeakReport['target']['kind'];
-  viaJsDebug: boolean;
 }
 
 const PHASES: Record<string, string> = {
@@ -70,7 +69,8 @@ export class ProfileRunner {
               signal: abort.signal,
               targetKind: target.kind,
               targetDescription: target.description,
-              leaveHeapProfilerEnabled: target.viaJsDebug,
+              // js-debug does not keep HeapProfiler on by itself: disable it again, as found.
+              leaveHeapProfilerEnabled: false,
               saveSnapshotsDir: saveSnapshotsFolder(),
               onProgress: (phase, done, total) => {
                 const [name] = phase.split(':');
@@ -141,7 +141,6 @@ export class ProfileRunner {
     return {
       description: `debug session "${session.name}"`,
       kind: 'attach',
-      viaJsDebug: true,
       connect: async () => {
         const connected = await connectInspector(await requestCdpProxy(session), { allowRemote: allowRemoteInspector() });
         // A session that has just started may not have run its main script yet. (A paused
@@ -157,7 +156,6 @@ export class ProfileRunner {
     return {
       description: `inspector at ${address}`,
       kind: 'attach',
-      viaJsDebug: false,
       connect: () => connectInspector(target, { allowRemote: allowRemoteInspector() }),
     };
   }
