@@ -50,11 +50,13 @@ export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!codeLensEnabled() || !this.sessions.any) return [];
     const symbols = await functionSymbols(document);
-    return symbols.map((s) => new FunctionLens(s.selection, document.uri, s.name, s.selection.start.line, s.container));
+    // The command is attached here, not in resolveCodeLens: in the web workbench a lens
+    // resolved against an older provide call can keep a command VS Code has already released
+    // ("Actual command not found"). The title is a map lookup, so nothing is lost.
+    return symbols.map((s) => this.withCommand(new FunctionLens(s.selection, document.uri, s.name, s.selection.start.line, s.container)));
   }
 
-  resolveCodeLens(lens: vscode.CodeLens): vscode.CodeLens {
-    if (!(lens instanceof FunctionLens)) return lens;
+  private withCommand(lens: FunctionLens): vscode.CodeLens {
     const report = this.reports.forFunction(lens.uri.toString(), lens.name);
     lens.command = {
       title: report ? verdictTitle(report) : 'Profile leaks',
