@@ -1,7 +1,7 @@
 /**
  * "Profile leaks" above each function and method in JS/TS files, once a Node debug session
- * exists (before that, lenses cost nothing). Titles are filled in lazily (resolveCodeLens)
- * and carry the last verdict for that function.
+ * exists (before that, no symbols are even asked for). Titles carry the last verdict for
+ * that function; a burst of session changes refreshes them once.
  */
 import * as vscode from 'vscode';
 import { verdictTitle, type ReportStore } from './reports';
