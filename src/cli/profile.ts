@@ -108,6 +108,7 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
       await waitUntilStarted(session);
       const report = await profileFunction(session, spec, options, {
         targetKind: 'launch',
+        resolveRetryMs: 10_000,
         targetDescription: `node ${path.relative(process.cwd(), script) || script}`,
         onProgress: progressTo(err),
         saveSnapshotsDir: saveDir(args),

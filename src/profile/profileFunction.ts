@@ -46,6 +46,11 @@ export interface ProfileHooks {
   targetKind?: LeakReport['target']['kind'];
   /** A heap worker to use (the caller keeps it); one is started and stopped otherwise. */
   worker?: HeapWorker;
+  /**
+   * For a process just launched: keep looking for the function this long. Its main script may
+   * still be loading (ES modules, --import preloads load asynchronously).
+   */
+  resolveRetryMs?: number;
 }
 
 /**
@@ -128,7 +133,7 @@ export async function profileFunction(
     // Resolve the function, its receiver and arguments.
     progress('resolve');
     const t0 = performance.now();
-    const fn = await resolveFunction(session, worker, spec, snapshot);
+    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), hooks.resolveRetryMs ?? 0);
     const thisObject = spec.thisArg ? await session.evaluate(spec.thisArg) : undefined;
     const argsObject = spec.args ? await argumentsArray(session, spec.args) : undefined;
     timings.resolveMs = performance.now() - t0;
@@ -255,6 +260,19 @@ function watchForExit(session: InspectorSession, name: string): { exited: Promis
   });
   exited.catch(() => undefined);
   return { exited, stop: () => clearInterval(timer) };
+}
+
+async function resolveWithRetry(resolve: () => Promise<ResolvedFunction>, retryMs: number): Promise<ResolvedFunction> {
+  const deadline = Date.now() + retryMs;
+  for (;;) {
+    try {
+      return await resolve();
+    } catch (e) {
+      const notYet = e instanceof ProfileError && /^No live function|is not loaded in the debuggee/.test(e.message);
+      if (!notYet || Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 interface ResolvedFunction {

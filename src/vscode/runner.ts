@@ -72,6 +72,8 @@ export class ProfileRunner {
               // js-debug does not keep HeapProfiler on by itself: disable it again, as found.
               leaveHeapProfilerEnabled: false,
               saveSnapshotsDir: saveSnapshotsFolder(),
+              // A program launched a moment ago may still be loading its main module.
+              resolveRetryMs: target.kind === 'launch' ? 10_000 : 2_000,
               onProgress: (phase, done, total) => {
                 const [name] = phase.split(':');
                 const text = PHASES[name];
