@@ -364,7 +364,8 @@ function graphLegend(): HTMLElement {
 }
 
 function pathDetails(finding: LeakFinding, path: RetainerPath, total: number): HTMLElement {
-  const holderStep = finding.culprit?.collection ? path.culprit - 1 : path.culprit;
+  // The report says which step is the holder's (older reports: the culprit step itself).
+  const holderStep = path.holder ?? path.culprit;
   const items = path.steps.map((step, i) => {
     const marks: Child[] = [];
     if (i === holderStep && path.culprit >= 0) marks.push(el('span', { class: 'll-mark ll-mark-culprit' }, 'culprit'));

@@ -40,7 +40,7 @@ function renderLeak(r: LeakReport, l: LeakFinding): string[] {
   if (path) {
     out.push(`  Retainer path (${path.count} of ${l.paths.reduce((s, p) => s + p.count, 0)} sampled objects), GC root first:`);
     // With a collection, the culprit is the holder's edge to it; the collection is what grows.
-    const holderStep = l.culprit?.collection ? path.culprit - 1 : path.culprit;
+    const holderStep = path.holder ?? path.culprit;
     path.steps.forEach((st, i) => {
       const mark = i === holderStep ? '   ◀ culprit' : i === path.culprit ? '   ◀ grows on every call' : '';
       out.push(`    ${printable(st.from)}${st.fromOld ? '' : ' (new)'} —${st.edgeType} ${printable(st.edgeName)}→${mark}`);

@@ -57,8 +57,13 @@ export interface RetainerPath {
   steps: PathStep[];
   /** How many sampled leaked objects share this path shape. */
   count: number;
-  /** Index into steps of the culprit edge, or -1. */
+  /** Index into steps of the culprit edge (where new objects attach), or -1. */
   culprit: number;
+  /**
+   * Index of the holder's edge: the culprit's own when the holder points at the new objects,
+   * one earlier when it points at a collection that grows (`Processor.instanceMap` → Map).
+   */
+  holder: number;
 }
 
 export interface Culprit {
@@ -450,7 +455,10 @@ function clusterPaths(a: HeapAnalysis, sample: number[], baselineIds: IdSet): Re
     const shape = steps.map((st) => `${st.from}|${st.edgeType}|${/^\d+$/.test(st.edgeName) ? '#' : st.edgeName}`).join('>');
     const c = clusters.get(shape);
     if (c) c.count++;
-    else clusters.set(shape, { steps, count: 1, culprit: culpritIndex(steps) });
+    else {
+      const culprit = culpritIndex(steps);
+      clusters.set(shape, { steps, count: 1, culprit, holder: culprit > 0 && isCollectionStep(steps[culprit]) ? culprit - 1 : culprit });
+    }
   }
   return [...clusters.values()].sort((x, y) => y.count - x.count);
 }
@@ -474,12 +482,17 @@ function culpritIndex(steps: PathStep[]): number {
 
 const COLLECTIONS = ['Map', 'Set', 'Array', 'Object', 'WeakMap', 'WeakSet'];
 
+/** A step out of a collection (Map, Set, Array, a plain or interface-named object). */
+function isCollectionStep(st: PathStep): boolean {
+  return COLLECTIONS.includes(st.from) || st.from.startsWith('{');
+}
+
 function describeCulprit(a: HeapAnalysis, path: RetainerPath, leaked: string, example: number): Culprit {
   const steps = path.steps;
   const i = path.culprit;
   const st = steps[i];
   const s = a.snapshot;
-  const isCollection = COLLECTIONS.includes(st.from) || st.from.startsWith('{');
+  const isCollection = isCollectionStep(st);
   // What kind of holder it is, judged from the culprit onwards (the way to the root is
   // irrelevant: it often passes through timers or emitters of its own).
   const near = steps.slice(Math.max(0, i - 1));

@@ -411,4 +411,3 @@ function formatKb(bytes: number): string {
   return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`;
 }
 
-export { InspectorError };
