@@ -77,3 +77,31 @@ test('chunk boundaries anywhere give the same result (1–97 byte chunks, and CD
   // V8 escapes non-ASCII in snapshots, so the text is ASCII and latin1 strings are exact.
   assertSameAsJson(parseInChunks(bytes, () => 65536, true), raw);
 });
+
+test('the fast path for V8-formatted rows and the general scanner agree, at any chunk size and layout', async () => {
+  const file = await snapshotOf('strings.mjs');
+  const bytes = fs.readFileSync(file);
+  const raw = JSON.parse(bytes.toString('utf8')) as RawSnapshot;
+  let seed = 11;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  // Chunks around the fast path's guard: rows cross from one path to the other many times.
+  assertSameAsJson(parseInChunks(bytes, () => 300 + Math.floor(random() * 3000)), raw);
+  // No newlines between rows: still the fast path.
+  assertSameAsJson(parseInChunks(Buffer.from(JSON.stringify(raw)), () => 1 << 16), raw);
+  // Spaces and newlines everywhere: the general scanner only.
+  assertSameAsJson(parseInChunks(Buffer.from(JSON.stringify(raw, null, 1)), () => 1 << 16), raw);
+  // A field order of our own (not V8's): the per-field fast path for nodes.
+  const nf = raw.snapshot.meta.node_fields;
+  const order = [...nf.keys()].reverse();
+  const width = nf.length;
+  const reordered: RawSnapshot = {
+    ...raw,
+    snapshot: { ...raw.snapshot, meta: { ...raw.snapshot.meta, node_fields: order.map((k) => nf[k]) } },
+    nodes: raw.nodes.map((_, i) => raw.nodes[i - (i % width) + order[i % width]]),
+  };
+  const meta = raw.snapshot.meta as unknown as { node_types: unknown[] };
+  (reordered.snapshot.meta as unknown as { node_types: unknown[] }).node_types = order.map((k) => meta.node_types[k]);
+  const text = JSON.stringify(reordered).replace(/\],"edges"/, ']\n,"edges"');
+  const s = parseInChunks(Buffer.from(text), () => 1 << 16);
+  assertSameAsJson(s, reordered);
+});

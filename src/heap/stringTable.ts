@@ -26,41 +26,38 @@ export class StringTable {
   private currentStart = 0;
   private currentEscaped = false;
 
-  /** Start a new string. */
-  begin(): void {
-    this.currentStart = this.used;
-    this.currentEscaped = false;
+  /**
+   * Copies a run of the strings section's raw bytes (strings and the separators between them)
+   * into the current block in one go, and returns the block offset where bytes[from] landed.
+   * With `inString`, the string begun earlier continues in this run and stays in one block.
+   */
+  copyRun(bytes: Uint8Array, from: number, to: number, inString: boolean): number {
+    const n = to - from;
+    if (!inString) this.currentStart = this.used;
+    if (this.used + n > this.block.length) this.newBlock(n);
+    const at = this.used;
+    this.block.set(bytes.subarray(from, to), at);
+    this.used = at + n;
+    return at;
   }
 
-  /** Append raw bytes of the current string. */
-  append(bytes: Uint8Array, from: number, to: number): void {
-    const n = to - from;
-    if (n <= 0) return;
-    if (this.used + n > this.block.length) this.newBlock(n);
-    const block = this.block;
-    let at = this.used;
-    if (n < 64) {
-      // Most names are short: a plain loop beats making a subarray per string.
-      for (let i = from; i < to; i++) block[at++] = bytes[i];
-    } else {
-      block.set(bytes.subarray(from, to), at);
-      at += n;
-    }
-    this.used = at;
+  /** Start a new string at block offset `at` (inside the last run). */
+  begin(at: number): void {
+    this.currentStart = at;
+    this.currentEscaped = false;
   }
 
   markEscaped(): void {
     this.currentEscaped = true;
   }
 
-  /** Finish the current string and return its index. */
-  end(): number {
+  /** Finish the current string, which ends just before block offset `at`; returns its index. */
+  end(at: number): number {
     const i = this.count;
     if (i === this.startOf.length) this.growIndex();
     this.blockOf[i] = this.blockNumber < 0 ? 0 : this.blockNumber;
     this.startOf[i] = this.currentStart;
-    const length = this.used - this.currentStart;
-    this.lengthOf[i] = length;
+    this.lengthOf[i] = at - this.currentStart;
     if (this.currentEscaped) this.markEscapedAt(i);
     this.count = i + 1;
     return i;
