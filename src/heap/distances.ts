@@ -1,4 +1,4 @@
-import type { EphemeronNames } from './edgeRules';
+import { EPHEMERON_NAME, type EphemeronNames } from './edgeRules';
 import { isDocumentTreesRoot } from './edgeRules';
 import type { HeapSnapshot } from './snapshot';
 
@@ -42,34 +42,45 @@ export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames): I
     }
   }
 
-  // Names the filter compares against, resolved once per distinct string index.
-  const nameIs = memoNames(s);
-  const pending = new Set<string>();
+  // Names the filters compare against, resolved once per distinct string index.
+  const nativeContext = nameMatcher(s, 'system / NativeContext');
+  const mapDescriptors = nameMatcher(s, '(map descriptors)');
+  const sloppyFunctionMap = nameMatcher(s, 'sloppy_function_map');
   const weak = edgeKinds.weak;
   const internal = edgeKinds.internal;
   const element = edgeKinds.element;
   const hidden = edgeKinds.hidden;
+  const ephemeronState = ephemerons.state;
 
-  const passes = (node: number, edge: number): boolean => {
+  /** DevTools' per-node filters: 1 for a NativeContext, 2 for "(map descriptors)", else 0. */
+  const filterOf = (node: number): number => {
     const t = nodeType[node];
-    if (t === types.hidden && nameIs(nodeName[node], 'system / NativeContext')) {
-      if (edgeType[edge] !== element && edgeType[edge] !== hidden && nameIs(edgeName[edge], 'sloppy_function_map')) {
-        return false;
-      }
+    if (t === types.hidden && nativeContext(nodeName[node])) return 1;
+    if (t === types.array && mapDescriptors(nodeName[node])) return 2;
+    return 0;
+  };
+  const passesFilter = (filter: number, edge: number): boolean => {
+    const et = edgeType[edge];
+    if (filter === 1) return et === element || et === hidden || !sloppyFunctionMap(edgeName[edge]);
+    const index = et === element || et === hidden ? edgeName[edge] : parseInt(strings.get(edgeName[edge]), 10);
+    return index < 2 || index % 3 !== 1;
+  };
+  /** A WeakMap value is reached through the second edge of its table/key pair. */
+  let pending = new Uint8Array(0);
+  const secondOfPair = (edge: number): boolean => {
+    const pair = ephemerons.pairNumber(edgeName[edge]);
+    // Pairs are numbered as names are classified, which can happen during this walk.
+    if (pair >= pending.length) {
+      const grown = new Uint8Array(Math.max(ephemerons.pairCount, 2 * pending.length, 64));
+      grown.set(pending);
+      pending = grown;
     }
-    if (t === types.array && nameIs(nodeName[node], '(map descriptors)')) {
-      const et = edgeType[edge];
-      const index = et === element || et === hidden ? edgeName[edge] : parseInt(strings.get(edgeName[edge]), 10);
-      return index < 2 || index % 3 !== 1;
+    if (pending[pair] === 1) {
+      pending[pair] = 0;
+      return true;
     }
-    if (edgeType[edge] === internal && ephemerons.isEphemeron(edgeName[edge])) {
-      const pair = ephemerons.pairKey(edgeName[edge]);
-      if (!pending.delete(pair)) {
-        pending.add(pair);
-        return false;
-      }
-    }
-    return true;
+    pending[pair] = 1;
+    return false;
   };
 
   const bfs = (start: number, end: number): number => {
@@ -78,11 +89,18 @@ export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames): I
       const node = queue[head++];
       const next = distances[node] + 1;
       const last = firstEdge[node + 1];
+      const filter = filterOf(node);
       for (let e = firstEdge[node]; e < last; e++) {
-        if (edgeType[e] === weak) continue;
+        const et = edgeType[e];
+        if (et === weak) continue;
         const child = edgeTarget[e];
         if (distances[child] !== NO_DISTANCE) continue;
-        if (!passes(node, e)) continue;
+        if (filter !== 0 && !passesFilter(filter, e)) continue;
+        if (et === internal) {
+          const name = edgeName[e];
+          const st = ephemeronState[name] || ephemerons.classify(name);
+          if (st === EPHEMERON_NAME && !secondOfPair(e)) continue;
+        }
         distances[child] = next;
         queue[end++] = child;
       }
@@ -97,15 +115,11 @@ export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames): I
   return distances;
 }
 
-/** nameIs(index, text): compares a string-table entry with text, caching per index. */
-function memoNames(s: HeapSnapshot): (index: number, text: string) => boolean {
-  const cache = new Map<string, Int8Array>();
-  return (index, text) => {
-    let known = cache.get(text);
-    if (!known) {
-      known = new Int8Array(s.strings.count);
-      cache.set(text, known);
-    }
+/** matches(index): whether string-table entry `index` is `text`, cached per index. */
+function nameMatcher(s: HeapSnapshot, text: string): (index: number) => boolean {
+  const known = new Int8Array(s.strings.count);
+  return (index) => {
+    if (index >= known.length) return s.strings.get(index) === text;
     let v = known[index];
     if (v === 0) {
       v = s.strings.storedLength(index) === text.length && s.strings.get(index) === text ? 1 : -1;

@@ -12,13 +12,16 @@ const EPHEMERON = /^\d+(?<pair> \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\
 
 const UNKNOWN = 0;
 const PLAIN = 1;
-const EPHEMERON_NAME = 2;
+/** A value of EphemeronNames.state: the name is a WeakMap ephemeron edge name. */
+export const EPHEMERON_NAME = 2;
 
 export class EphemeronNames {
   /** Per string index: 0 not yet looked at, 1 plain, 2 an ephemeron edge name. Hot loops read it directly. */
   readonly state: Uint8Array;
   private readonly tableIds = new Map<number, number>();
-  private readonly pairs = new Map<number, string>();
+  /** Per string index of an ephemeron name: the number of its key/value pair (both edges share it). */
+  private readonly pairOf = new Map<number, number>();
+  private readonly pairNumbers = new Map<string, number>();
 
   constructor(private readonly snapshot: HeapSnapshot) {
     this.state = new Uint8Array(snapshot.strings.count);
@@ -35,13 +38,22 @@ export class EphemeronNames {
     let st = this.state[nameIndex];
     if (st === UNKNOWN) {
       const strings = this.snapshot.strings;
-      // Cheap pre-check before decoding: these names are long and contain " / part of key".
+      // Cheap pre-check before decoding: these names are long and start with a digit.
       let match: RegExpExecArray | null = null;
-      if (strings.storedLength(nameIndex) > 40) match = EPHEMERON.exec(strings.get(nameIndex));
+      const first = strings.firstByte(nameIndex);
+      if (first >= 0x30 && first <= 0x39 && strings.storedLength(nameIndex) > 40) {
+        match = EPHEMERON.exec(strings.get(nameIndex));
+      }
       if (match?.groups) {
         st = EPHEMERON_NAME;
         this.tableIds.set(nameIndex, Number(match.groups.table));
-        this.pairs.set(nameIndex, match.groups.pair);
+        const pair = match.groups.pair;
+        let number = this.pairNumbers.get(pair);
+        if (number === undefined) {
+          number = this.pairNumbers.size;
+          this.pairNumbers.set(pair, number);
+        }
+        this.pairOf.set(nameIndex, number);
       } else {
         st = PLAIN;
       }
@@ -55,9 +67,16 @@ export class EphemeronNames {
     return this.tableIds.get(nameIndex) ?? -1;
   }
 
-  /** The part both edges of a key/value pair share (everything after the leading index). */
-  pairKey(nameIndex: number): string {
-    return this.pairs.get(nameIndex) ?? '';
+  /**
+   * The number of the key/value pair an ephemeron name belongs to (both edges of a pair share
+   * everything after the leading index), from 0 to pairCount - 1; -1 for other names.
+   */
+  pairNumber(nameIndex: number): number {
+    return this.pairOf.get(nameIndex) ?? -1;
+  }
+
+  get pairCount(): number {
+    return this.pairNumbers.size;
   }
 }
 

@@ -9,7 +9,7 @@
 import { HeapSnapshotError } from './errors';
 import { countsToOffsets } from './csr';
 import { GrowableUint32 } from './growable';
-import { sharedFloat64, sharedUint32 } from './memory';
+import { sharedFloat64, sharedUint32, sharedUint8 } from './memory';
 import { resolveEdgeTypes, resolveNodeTypes, type HeapSnapshot } from './snapshot';
 import { StringTable } from './stringTable';
 
@@ -26,6 +26,8 @@ const enum State {
   StringIn,
   StringEscape,
   Skip,
+  /** The "edges" section while another parser reads it (see ParserOptions.edgesElsewhere). */
+  SkipEdges,
   AfterValue,
   Done,
 }
@@ -70,11 +72,43 @@ function describeByte(c: number): string {
   return `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
+/**
+ * Everything a second parser needs to read the "edges" section on its own, into the arrays
+ * this parser allocated (shared, so the result needs no copy).
+ */
+export interface EdgeSectionJob {
+  /** Absolute offset just past the "snapshot" header: the "edges" key lies after it. */
+  readonly searchFrom: number;
+  readonly nodeCount: number;
+  readonly nodeFieldCount: number;
+  readonly edgeCount: number;
+  readonly edgeFields: readonly string[];
+  readonly edgeTypeNames: readonly string[];
+  readonly edgeType: Uint8Array;
+  readonly edgeName: Uint32Array;
+  readonly edgeTarget: Uint32Array;
+}
+
+/** What the second parser reports back once the section is read. */
+export interface EdgeSectionResult {
+  /** Absolute offset of the section's '['. */
+  readonly sectionOffset: number;
+  /** The largest string index a string-named edge uses, and that edge (-1 if none). */
+  readonly maxNamedEdge: number;
+  readonly maxNamedEdgeRow: number;
+}
+
 export interface ParserOptions {
   /** Total input size when known (a file): lets a header that promises more than fits fail at once. */
   expectedBytes?: number;
   /** Called after each chunk with the bytes read so far. */
   onProgress?: (bytesRead: number) => void;
+  /**
+   * Another parser reads the "edges" section (SnapshotParser.forEdgeSection): called once the
+   * header is read; this parser then skips the section. The caller must pass that parser's
+   * result to checkEdgeSection() before using the snapshot.
+   */
+  edgesElsewhere?: (job: EdgeSectionJob) => void;
 }
 
 export class SnapshotParser {
@@ -137,8 +171,8 @@ export class SnapshotParser {
   private selfSize: Float64Array = new Float64Array(0);
   private firstEdge: Uint32Array = new Uint32Array(1);
   private detachedness: Uint8Array | null = null;
-  private edgeType = new Uint8Array(0);
-  private edgeName = new Uint32Array(0);
+  private edgeType: Uint8Array = new Uint8Array(0);
+  private edgeName: Uint32Array = new Uint32Array(0);
   private edgeTarget: Uint32Array = new Uint32Array(0);
   private locationFieldCount = 0;
   private locationSlots = new Int8Array(0);
@@ -148,6 +182,14 @@ export class SnapshotParser {
   private maxNodeNameRow = 0;
   private rootIndex = 0;
   private extraNativeBytes = 0;
+  private maxNamedEdge = -1;
+  private maxNamedEdgeRow = -1;
+  private headerEnd = 0;
+  /** Absolute offset of the "edges" section's '[', once seen. */
+  private edgeSectionOffset = -1;
+  private stringsEnd = 0;
+  /** Set for a parser that reads only the "edges" section. */
+  private edgesOnly = false;
 
   private readonly strings = new StringTable();
   private uHexLeft = 0;
@@ -160,6 +202,7 @@ export class SnapshotParser {
     const end = bytes.length;
     let i = 0;
     while (i < end) {
+      if (this.edgesOnly && this.state !== State.Numbers) break;
       switch (this.state) {
         case State.Numbers:
           i = this.readNumbers(bytes, i, end);
@@ -176,6 +219,16 @@ export class SnapshotParser {
         case State.Skip:
           i = this.readSkip(bytes, i, end);
           break;
+        case State.SkipEdges: {
+          // No bracket inside the section: its end is the first ']' (the other parser checks the rest).
+          const close = bytes.indexOf(CLOSE_BRACKET, i);
+          if (close < 0) i = end;
+          else {
+            this.state = State.AfterValue;
+            i = close + 1;
+          }
+          break;
+        }
         default:
           i = this.readStructure(bytes, i, end);
       }
@@ -349,6 +402,13 @@ export class SnapshotParser {
     if (key === 'nodes' || key === 'edges' || key === 'locations') {
       if (c !== OPEN_BRACKET) this.fail(`Malformed snapshot: "${key}" must be an array, found ${describeByte(c)}`, i);
       if (key === 'edges' && !this.seen.has('nodes')) this.fail('Malformed snapshot: "edges" comes before "nodes"', i);
+      if (key === 'edges') {
+        this.edgeSectionOffset = this.base + i;
+        if (this.options.edgesElsewhere) {
+          this.state = State.SkipEdges;
+          return i + 1;
+        }
+      }
       this.section = key === 'nodes' ? Section.Nodes : key === 'edges' ? Section.Edges : Section.Locations;
       if (this.section === Section.Locations && this.locationFieldCount === 0) {
         this.fail('Malformed snapshot: "locations" present but meta.location_fields is missing', i);
@@ -443,6 +503,7 @@ export class SnapshotParser {
     }
     this.header.push(b.slice(i, next));
     if (done) {
+      this.headerEnd = this.base + next;
       this.acceptHeader(decoder.decode(concat(this.header, this.headerSize)), next - 1);
       this.header = [];
       this.state = State.AfterValue;
@@ -536,11 +597,82 @@ export class SnapshotParser {
       this.selfSize = sharedFloat64(nodeCount);
       this.firstEdge = sharedUint32(nodeCount + 1);
       if (nodeFields.includes('detachedness')) this.detachedness = new Uint8Array(nodeCount);
-      this.edgeType = new Uint8Array(edgeCount);
-      this.edgeName = new Uint32Array(edgeCount);
+      this.edgeType = sharedUint8(edgeCount);
+      this.edgeName = sharedUint32(edgeCount);
       this.edgeTarget = sharedUint32(edgeCount);
     } catch {
       this.fail(`Cannot allocate memory for ${nodeCount} nodes and ${edgeCount} edges`, at);
+    }
+    this.options.edgesElsewhere?.({
+      searchFrom: this.headerEnd,
+      nodeCount,
+      nodeFieldCount: this.nodeFieldCount,
+      edgeCount,
+      edgeFields,
+      edgeTypeNames: edgeTypes,
+      edgeType: this.edgeType,
+      edgeName: this.edgeName,
+      edgeTarget: this.edgeTarget,
+    });
+  }
+
+  /**
+   * A parser for the "edges" section alone, as another thread runs it for edgesElsewhere.
+   * Feed it the bytes from just after the section's '[' at `sectionOffset`; it ignores what
+   * follows the section. Errors name absolute offsets, as the whole-file parser's would.
+   */
+  static forEdgeSection(job: EdgeSectionJob, sectionOffset: number): SnapshotParser {
+    const p = new SnapshotParser();
+    p.edgesOnly = true;
+    p.base = sectionOffset + 1;
+    p.edgeSectionOffset = sectionOffset;
+    p.key = 'edges';
+    p.nodeCount = job.nodeCount;
+    p.nodeFieldCount = job.nodeFieldCount;
+    p.edgeCount = job.edgeCount;
+    p.edgeFieldCount = job.edgeFields.length;
+    p.edgeTypeColumn = job.edgeFields.indexOf('type');
+    p.edgeNameColumn = job.edgeFields.indexOf('name_or_index');
+    p.edgeToColumn = job.edgeFields.indexOf('to_node');
+    p.edgeTypeNames = [...job.edgeTypeNames];
+    p.edgeType = job.edgeType;
+    p.edgeName = job.edgeName;
+    p.edgeTarget = job.edgeTarget;
+    p.section = Section.Edges;
+    p.state = State.Numbers;
+    return p;
+  }
+
+  /** For a forEdgeSection parser: the result once the section is complete, else the error. */
+  edgeSectionResult(): EdgeSectionResult {
+    if (this.state === State.Numbers) {
+      throw new HeapSnapshotError(`Unexpected end of input ${this.where()}: the snapshot is truncated or incomplete`, this.base);
+    }
+    return { sectionOffset: this.edgeSectionOffset, maxNamedEdge: this.maxNamedEdge, maxNamedEdgeRow: this.maxNamedEdgeRow };
+  }
+
+  /** For a forEdgeSection parser: whether the section's closing ']' has been read. */
+  get edgeSectionDone(): boolean {
+    return this.edgesOnly && this.state !== State.Numbers;
+  }
+
+  /** Where the "edges" section's '[' is (-1 before it is reached). */
+  get edgesAt(): number {
+    return this.edgeSectionOffset;
+  }
+
+  /**
+   * With edgesElsewhere: accepts the other parser's result, checking what needs both halves
+   * (every string-named edge names a string that exists). Throws HeapSnapshotError.
+   */
+  checkEdgeSection(result: EdgeSectionResult): void {
+    this.checkEdgeNames(result.maxNamedEdge, result.maxNamedEdgeRow, this.stringsEnd);
+  }
+
+  private checkEdgeNames(maxName: number, row: number, at: number): void {
+    const count = this.strings.count;
+    if (maxName >= count) {
+      throw new HeapSnapshotError(`Edge ${row} names string ${maxName} but "strings" holds only ${count}`, at);
     }
   }
 
@@ -584,6 +716,10 @@ export class SnapshotParser {
     const nodeWidth = this.nodeFieldCount;
     const nodeLimit = this.nodeCount * nodeWidth;
     const rows = this.edgeCount;
+    // Element and hidden edges name an index, the others a string.
+    const kinds = resolveEdgeTypes(this.edgeTypeNames);
+    let maxNamed = this.maxNamedEdge;
+    let maxNamedRow = this.maxNamedEdgeRow;
     let row = this.row;
     let afterRow = this.numberState === 2;
     while (i < limit && row < rows) {
@@ -629,12 +765,19 @@ export class SnapshotParser {
         i = rowStart;
         break;
       }
+      const name = nameAt === 0 ? v0 : nameAt === 1 ? v1 : v2;
+      if (name > maxNamed && type !== kinds.element && type !== kinds.hidden) {
+        maxNamed = name;
+        maxNamedRow = row;
+      }
       edgeType[row] = type;
-      edgeName[row] = nameAt === 0 ? v0 : nameAt === 1 ? v1 : v2;
+      edgeName[row] = name;
       edgeTarget[row] = target;
       row++;
       afterRow = true;
     }
+    this.maxNamedEdge = maxNamed;
+    this.maxNamedEdgeRow = maxNamedRow;
     if (row !== this.row) {
       this.row = row;
       this.numberState = 2;
@@ -966,11 +1109,17 @@ export class SnapshotParser {
     const typeCount = this.edgeTypeNames.length;
     const nodeWidth = this.nodeFieldCount;
     const limit = this.nodeCount * nodeWidth;
+    const kinds = resolveEdgeTypes(this.edgeTypeNames);
     for (let v = 0; v < rows * width; v += width, row++) {
       const type = values[v + typeAt];
       if (type >= typeCount) this.failAtValue(`Edge ${row} has unknown type ${type}`, v + typeAt);
       edgeType[row] = type;
-      edgeName[row] = values[v + nameAt];
+      const name = values[v + nameAt];
+      edgeName[row] = name;
+      if (name > this.maxNamedEdge && type !== kinds.element && type !== kinds.hidden) {
+        this.maxNamedEdge = name;
+        this.maxNamedEdgeRow = row;
+      }
       const to = values[v + toAt];
       // A float division and floor are much cheaper than `%` on doubles.
       const target = to / nodeWidth;
@@ -1131,16 +1280,10 @@ export class SnapshotParser {
     if (this.nodeCount > 0 && this.maxNodeName >= count) {
       this.fail(`Node ${this.maxNodeNameRow} names string ${this.maxNodeName} but "strings" holds only ${count}`, i);
     }
-    // Edge names are string indexes except for element and hidden edges.
-    const kinds = resolveEdgeTypes(this.edgeTypeNames);
-    const edgeType = this.edgeType;
-    const edgeName = this.edgeName;
-    for (let e = 0; e < this.edgeCount; e++) {
-      const t = edgeType[e];
-      if (t !== kinds.element && t !== kinds.hidden && edgeName[e] >= count) {
-        this.fail(`Edge ${e} names string ${edgeName[e]} but "strings" holds only ${count}`, i);
-      }
-    }
+    this.stringsEnd = this.base + i;
+    // Edge names are string indexes except for element and hidden edges; with the edges read
+    // elsewhere, checkEdgeSection() does this.
+    if (!this.options.edgesElsewhere) this.checkEdgeNames(this.maxNamedEdge, this.maxNamedEdgeRow, this.stringsEnd);
     this.state = State.AfterValue;
   }
 }

@@ -15,6 +15,7 @@ export class StringTable {
   private blockOf = new Uint32Array(1024);
   private startOf = new Uint32Array(1024);
   private lengthOf = new Uint32Array(1024);
+  /** Decoded strings by index; filled with `undefined` at seal() so it stays a fast (not sparse) array. */
   private decoded: (string | undefined)[] = [];
   private extra: string[] = [];
   count = 0;
@@ -71,6 +72,9 @@ export class StringTable {
     if (this.blockNumber >= 0) this.blocks[this.blockNumber] = this.block.slice(0, this.used);
     this.block = new Uint8Array(0);
     this.escapedBits = this.escapedBits.slice(0, (this.count >>> 3) + 1);
+    const decoded: (string | undefined)[] = [];
+    for (let i = 0; i < this.count; i++) decoded.push(undefined);
+    this.decoded = decoded;
   }
 
   /** The string at index i (snapshot strings first, then strings added by analysis). */
@@ -90,6 +94,12 @@ export class StringTable {
       this.decoded[i] = s;
     }
     return s;
+  }
+
+  /** The first stored byte of string i, or -1 if it is empty (cheap: no decoding). */
+  firstByte(i: number): number {
+    if (i >= this.count || this.lengthOf[i] === 0) return -1;
+    return this.blocks[this.blockOf[i]][this.startOf[i]];
   }
 
   /** Byte length of string i as stored (cheap; used to skip long strings without decoding). */

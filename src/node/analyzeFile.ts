@@ -1,9 +1,11 @@
 /** Reads a .heapsnapshot file in chunks straight into the streaming parser, then analyzes it. */
 import { promises as fs } from 'node:fs';
 import { analyzeSnapshot, type HeapAnalysis } from '../heap/analysis';
-import { SnapshotParser } from '../heap/parser';
+import { HeapSnapshotError } from '../heap/errors';
+import { SnapshotParser, type EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { analyzeInParallel, DominatorThread } from '../worker/parallel';
+import type { EdgeSectionOutcome } from './edgeSection';
 
 export interface FileProgress {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
@@ -17,22 +19,60 @@ export interface FileAnalysis extends HeapAnalysis {
 
 const CHUNK_BYTES = 1 << 20;
 
-export async function readSnapshotFile(path: string, options: FileProgress = {}): Promise<HeapSnapshot> {
-  const file = await fs.open(path, 'r');
+export interface ReadOptions extends FileProgress {
+  /** Reads the "edges" section on this thread while the main thread parses the rest. */
+  edgeThread?: DominatorThread;
+}
+
+export async function readSnapshotFile(path: string, options: ReadOptions = {}): Promise<HeapSnapshot> {
+  const thread = options.edgeThread;
+  const size = (await fs.stat(path)).size;
+  if (!thread) return feedFile(path, newParser(size, options));
+  let edges: Promise<EdgeSectionOutcome> | null = null;
+  const parser = newParser(size, options, (job) => (edges = thread.readEdges(path, job)));
+  let snapshot: HeapSnapshot;
   try {
-    const { size } = await file.stat();
-    const parser = new SnapshotParser({
-      expectedBytes: size,
-      onProgress: options.onProgress ? (read) => options.onProgress?.(read, size) : undefined,
-    });
+    snapshot = await feedFile(path, parser);
+  } catch (e) {
+    // Past the edges section, the thread may have found an earlier problem inside it: report
+    // the first in the file, as a single parser would.
+    if (edges && e instanceof HeapSnapshotError && parser.edgesAt >= 0 && e.offset > parser.edgesAt) {
+      const outcome = await (edges as Promise<EdgeSectionOutcome>);
+      if (outcome.type === 'error' && outcome.offset <= e.offset) throw new HeapSnapshotError(outcome.problem, outcome.offset);
+    }
+    throw e;
+  }
+  const outcome = await (edges as Promise<EdgeSectionOutcome> | null);
+  if (outcome?.type === 'error') throw new HeapSnapshotError(outcome.problem, outcome.offset);
+  // Not V8's layout after all (the thread found no edges key, or another one): one parser reads it all.
+  if (outcome?.type !== 'read' || outcome.result.sectionOffset !== parser.edgesAt) {
+    return feedFile(path, newParser(size, options));
+  }
+  parser.checkEdgeSection(outcome.result);
+  return snapshot;
+}
+
+function newParser(size: number, options: FileProgress, edgesElsewhere?: (job: EdgeSectionJob) => void): SnapshotParser {
+  return new SnapshotParser({
+    expectedBytes: size,
+    onProgress: options.onProgress ? (read) => options.onProgress?.(read, size) : undefined,
+    edgesElsewhere,
+  });
+}
+
+async function feedFile(path: string, parser: SnapshotParser): Promise<HeapSnapshot> {
+  const file = await fs.open(path, 'r');
+  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
+  try {
     // Two buffers, reused in turn: the next read runs in the thread pool while this chunk is
     // parsed (the parser copies what it keeps), and fresh buffers per chunk would cost a page
     // fault per 4 KiB of the file.
     const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
     let turn = 0;
-    let pending = file.read(buffers[0], 0, CHUNK_BYTES, null);
+    pending = file.read(buffers[0], 0, CHUNK_BYTES, null);
     for (;;) {
       const { bytesRead, buffer } = await pending;
+      pending = null;
       if (bytesRead === 0) break;
       turn ^= 1;
       pending = file.read(buffers[turn], 0, CHUNK_BYTES, null);
@@ -40,17 +80,18 @@ export async function readSnapshotFile(path: string, options: FileProgress = {})
     }
     return parser.end();
   } finally {
+    await pending?.catch(() => undefined);
     await file.close();
   }
 }
 
-/** Parse and analyze a file; with `parallel` (the default) dominators run on a second thread. */
+/** Parse and analyze a file; with `parallel` (the default) a second thread reads the edges and computes dominators. */
 export async function analyzeFile(path: string, options: FileProgress & { parallel?: boolean } = {}): Promise<FileAnalysis> {
   const start = performance.now();
   const thread = options.parallel === false ? null : new DominatorThread();
   try {
     options.onPhase?.('parse');
-    const snapshot = await readSnapshotFile(path, options);
+    const snapshot = await readSnapshotFile(path, { ...options, edgeThread: thread ?? undefined });
     const parseMs = performance.now() - start;
     const analysis = thread
       ? await analyzeInParallel(snapshot, thread, options.onPhase)

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { computeDominators } from '../heap/dominators';
 import { buildRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
+import { readEdgeSection } from '../node/edgeSection';
 import type { DominatorReply, DominatorRequest } from './parallel';
 
 const port = parentPort;
@@ -17,6 +18,13 @@ let started = 0;
 
 port.on('message', (m: DominatorRequest) => {
   try {
+    if (m.type === 'edges') {
+      readEdgeSection(m.path, m.job).then(
+        (outcome) => port.postMessage({ type: 'edges', outcome } satisfies DominatorReply),
+        (e: unknown) => port.postMessage({ type: 'error', message: describe(e) } satisfies DominatorReply),
+      );
+      return;
+    }
     if (m.type === 'graph') {
       started = performance.now();
       graph = m.graph;
@@ -30,7 +38,11 @@ port.on('message', (m: DominatorRequest) => {
     graph = null;
     retainers = null;
   } catch (e) {
-    const reply: DominatorReply = { type: 'error', message: e instanceof Error ? e.stack ?? e.message : String(e) };
+    const reply: DominatorReply = { type: 'error', message: describe(e) };
     port.postMessage(reply);
   }
 });
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.stack ?? e.message : String(e);
+}

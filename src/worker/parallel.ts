@@ -10,31 +10,51 @@ import { buildClassTable } from '../heap/classes';
 import { computeDistances } from '../heap/distances';
 import type { Dominators } from '../heap/dominators';
 import type { EdgeGraph, Retainers } from '../heap/retainers';
+import type { EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
+import type { EdgeSectionOutcome } from '../node/edgeSection';
 
 export type DominatorRequest =
+  | { type: 'edges'; path: string; job: EdgeSectionJob }
   | { type: 'graph'; graph: EdgeGraph }
   | { type: 'dominate'; essential: Uint8Array; selfSize: Float64Array };
 
 export type DominatorReply =
+  | { type: 'edges'; outcome: EdgeSectionOutcome }
   | { type: 'done'; retainers: Retainers; dominators: Dominators; ms: number }
   | { type: 'error'; message: string };
 
-/** A started second thread; start it early (before parsing) so its start-up is hidden. */
+type Done = Extract<DominatorReply, { type: 'done' }>;
+
+/**
+ * The second analysis thread. Start it early (before parsing) so its start-up is hidden; it
+ * can read a file's "edges" section while this thread parses the rest.
+ */
 export class DominatorThread {
   private readonly worker: Worker;
-  private readonly reply: Promise<Extract<DominatorReply, { type: 'done' }>>;
+  private readonly failed: Promise<never>;
+  private edgesReply: ((outcome: EdgeSectionOutcome) => void) | null = null;
+  private doneReply: ((m: Done) => void) | null = null;
 
   constructor(scriptPath = path.join(__dirname, 'dominatorThread.js')) {
     this.worker = new Worker(scriptPath);
-    this.reply = new Promise((resolve, reject) => {
-      this.worker.once('message', (m: DominatorReply) =>
-        m.type === 'done' ? resolve(m) : reject(new Error(`Dominator thread failed: ${m.message}`)),
-      );
+    this.failed = new Promise<never>((_, reject) => {
+      this.worker.on('message', (m: DominatorReply) => {
+        if (m.type === 'edges') this.edgesReply?.(m.outcome);
+        else if (m.type === 'done') this.doneReply?.(m);
+        else reject(new Error(`Analysis thread failed: ${m.message}`));
+      });
       this.worker.once('error', reject);
-      this.worker.once('exit', (code) => reject(new Error(`Dominator thread exited (code ${code})`)));
+      this.worker.once('exit', (code) => reject(new Error(`Analysis thread exited (code ${code})`)));
     });
-    this.reply.catch(() => undefined);
+    this.failed.catch(() => undefined);
+  }
+
+  /** Reads the "edges" section of the file at `filePath` into the job's shared arrays. */
+  readEdges(filePath: string, job: EdgeSectionJob): Promise<EdgeSectionOutcome> {
+    const reply = new Promise<EdgeSectionOutcome>((resolve) => (this.edgesReply = resolve));
+    this.post({ type: 'edges', path: filePath, job });
+    return Promise.race([reply, this.failed]);
   }
 
   /** Hands over the graph; the thread builds retainers right away. */
@@ -49,9 +69,10 @@ export class DominatorThread {
     this.post({ type: 'graph', graph });
   }
 
-  dominate(essential: Uint8Array, selfSize: Float64Array): Promise<Extract<DominatorReply, { type: 'done' }>> {
+  dominate(essential: Uint8Array, selfSize: Float64Array): Promise<Done> {
+    const reply = new Promise<Done>((resolve) => (this.doneReply = resolve));
     this.post({ type: 'dominate', essential, selfSize });
-    return this.reply;
+    return Promise.race([reply, this.failed]);
   }
 
   async dispose(): Promise<void> {

@@ -1,0 +1,79 @@
+/**
+ * Reads a file's "edges" section on its own (on the analysis thread) while the main thread
+ * parses the rest of the file: the biggest section, parsed in parallel with the nodes and
+ * strings. The main parser checks that both agree on where the section is.
+ */
+import { promises as fs } from 'node:fs';
+import { HeapSnapshotError } from '../heap/errors';
+import { SnapshotParser, type EdgeSectionJob, type EdgeSectionResult } from '../heap/parser';
+
+const CHUNK_BYTES = 1 << 20;
+const KEY = Buffer.from('"edges"');
+
+export type EdgeSectionOutcome =
+  | { readonly type: 'read'; readonly result: EdgeSectionResult }
+  /** The section's '[' was not found where V8 puts it: the main thread reads the edges instead. */
+  | { readonly type: 'not-found' }
+  | { readonly type: 'error'; readonly problem: string; readonly offset: number };
+
+export async function readEdgeSection(path: string, job: EdgeSectionJob): Promise<EdgeSectionOutcome> {
+  const file = await fs.open(path, 'r');
+  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
+  try {
+    const sectionOffset = await findSection(file, job.searchFrom);
+    if (sectionOffset < 0) return { type: 'not-found' };
+    const parser = SnapshotParser.forEdgeSection(job, sectionOffset);
+    // Two buffers in turn: the next read runs while this chunk is parsed.
+    const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+    let turn = 0;
+    let position = sectionOffset + 1;
+    pending = file.read(buffers[0], 0, CHUNK_BYTES, position);
+    while (!parser.edgeSectionDone) {
+      const { bytesRead, buffer } = await pending;
+      pending = null;
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      turn ^= 1;
+      pending = file.read(buffers[turn], 0, CHUNK_BYTES, position);
+      parser.write(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead));
+    }
+    return { type: 'read', result: parser.edgeSectionResult() };
+  } catch (e) {
+    if (e instanceof HeapSnapshotError) return { type: 'error', problem: e.problem, offset: e.offset };
+    throw e;
+  } finally {
+    await pending?.catch(() => undefined);
+    await file.close();
+  }
+}
+
+/**
+ * The offset of the '[' that opens "edges": the first `"edges"` after the header (V8 writes
+ * only the "nodes" key and digits in between), then ':' and '['. -1 if the file is not laid
+ * out that way.
+ */
+async function findSection(file: fs.FileHandle, from: number): Promise<number> {
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let position = from;
+  for (;;) {
+    const { bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, position);
+    if (bytesRead < KEY.length) return -1;
+    const chunk = buffer.subarray(0, bytesRead);
+    const key = chunk.indexOf(KEY);
+    // Near the end of a full chunk, read again from the key so ':' and '[' are in view.
+    if (key >= 0 && (key + 256 <= bytesRead || bytesRead < CHUNK_BYTES)) {
+      let i = key + KEY.length;
+      while (i < bytesRead && isSpace(chunk[i])) i++;
+      if (chunk[i] !== 0x3a) return -1;
+      i++;
+      while (i < bytesRead && isSpace(chunk[i])) i++;
+      return chunk[i] === 0x5b ? position + i : -1;
+    }
+    if (bytesRead < CHUNK_BYTES) return -1;
+    position += key >= 0 ? key : bytesRead - KEY.length;
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
