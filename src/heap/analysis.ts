@@ -43,15 +43,19 @@ export interface PreparedGraph {
 }
 
 /**
- * Edge and size rules that must be settled before dominators: DOM state names, page-owned
- * flags, storage attribution (changes self sizes) and the essential-edge bits.
+ * Edge rules that must be settled before dominators: DOM state names, page-owned flags and
+ * the essential-edge bits.
  */
-export function prepareGraph(snapshot: HeapSnapshot): PreparedGraph {
+export function prepareEdges(snapshot: HeapSnapshot): PreparedGraph {
   propagateDomState(snapshot);
   const ephemerons = new EphemeronNames(snapshot);
   const pageOwned = markPageOwned(snapshot);
-  attributeOwnedStorage(snapshot, hasUserRoots(snapshot));
   return { ephemerons, essential: essentialEdges(snapshot, pageOwned, ephemerons) };
+}
+
+/** Self sizes as DevTools shows them (storage attribution); needed before retained sizes. */
+export function prepareSizes(snapshot: HeapSnapshot): void {
+  attributeOwnedStorage(snapshot, hasUserRoots(snapshot));
 }
 
 /** The indexes that need dominators: dominator-tree children and per-class aggregates. */
@@ -98,8 +102,9 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   const now = () => performance.now();
   let t = now();
   onPhase?.('retainers');
-  const { ephemerons, essential } = prepareGraph(snapshot);
-  const retainers = buildRetainers(snapshot);
+  const { ephemerons, essential } = prepareEdges(snapshot);
+  prepareSizes(snapshot);
+  const retainers = buildRetainers(snapshot, essential);
   onPhase?.('distances');
   const distances = computeDistances(snapshot, ephemerons);
   const indexMs = now() - t;

@@ -1,6 +1,6 @@
 import { isEssential } from './edgeRules';
 import { sharedFloat64, sharedUint32 } from './memory';
-import type { EdgeGraph, Retainers } from './retainers';
+import { NOT_ESSENTIAL, RETAINER_MASK, type EdgeGraph, type Retainers } from './retainers';
 import type { HeapSnapshot } from './snapshot';
 
 export interface Dominators {
@@ -9,20 +9,47 @@ export interface Dominators {
   readonly retainedSize: Float64Array;
 }
 
-/**
- * Immediate dominators by Lengauer–Tarjan (simple eval/link, iterative DFS and path
- * compression), over the essential edges only. As in DevTools: nodes the DFS from the root
- * misses are attached to the root — first those with no essential retainer (each starts a
- * DFS of its own), then any left (cycles retained only by each other), one by one.
- * Retained size = self size + the retained sizes of the nodes it dominates.
- */
+export interface DominatorTree {
+  readonly dominator: Uint32Array;
+  /** Node ordinals in DFS preorder: every node comes after its dominator. */
+  readonly order: Uint32Array;
+}
+
+/** Dominators, then retained sizes (see computeDominatorTree and computeRetainedSizes). */
 export function computeDominators(
   s: EdgeGraph & Pick<HeapSnapshot, 'selfSize'>,
   retainers: Retainers,
   essential: Uint8Array,
 ): Dominators {
-  const { nodeCount, firstEdge, edgeTarget, selfSize } = s;
-  const { firstRetainer, retainerEdge, retainerNode } = retainers;
+  const tree = computeDominatorTree(s, retainers, essential);
+  return { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, s.selfSize) };
+}
+
+/**
+ * Retained size = self size + the retained sizes of the nodes it dominates: one pass in
+ * reverse preorder. Separate from the tree so self sizes can still change (storage
+ * attribution) while the tree is computed.
+ */
+export function computeRetainedSizes(tree: DominatorTree, selfSize: Float64Array): Float64Array {
+  const { dominator, order } = tree;
+  const retainedSize = sharedFloat64(dominator.length);
+  retainedSize.set(selfSize);
+  for (let i = order.length - 1; i > 0; i--) {
+    const o = order[i];
+    retainedSize[dominator[o]] += retainedSize[o];
+  }
+  return retainedSize;
+}
+
+/**
+ * Immediate dominators by Lengauer–Tarjan (simple eval/link, iterative DFS and path
+ * compression), over the essential edges only. As in DevTools: nodes the DFS from the root
+ * misses are attached to the root — first those with no essential retainer (each starts a
+ * DFS of its own), then any left (cycles retained only by each other), one by one.
+ */
+export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essential: Uint8Array): DominatorTree {
+  const { nodeCount, firstEdge, edgeTarget } = s;
+  const { firstRetainer, retainerNode } = retainers;
   // Vertices are numbered 1..n (ordinal + 1) so 0 can mean "none", as in the paper.
   const size = nodeCount + 1;
   const parent = new Uint32Array(size);
@@ -65,7 +92,7 @@ export function computeDominators(
   dfs(r);
   if (n < nodeCount) {
     for (let v = 1; v <= nodeCount; v++) {
-      if (semi[v] === 0 && hasNoEssentialRetainer(v - 1, retainers, essential)) {
+      if (semi[v] === 0 && hasNoEssentialRetainer(v - 1, retainers)) {
         parent[v] = r;
         dfs(v);
       }
@@ -113,9 +140,10 @@ export function computeDominators(
     const wOrdinal = w - 1;
     let orphan = true;
     for (let k = firstRetainer[wOrdinal]; k < firstRetainer[wOrdinal + 1]; k++) {
-      if (!isEssential(essential, retainerEdge[k])) continue;
+      const entry = retainerNode[k];
+      if ((entry & NOT_ESSENTIAL) !== 0) continue;
       orphan = false;
-      const u = evaluate(retainerNode[k] + 1);
+      const u = evaluate((entry & RETAINER_MASK) + 1);
       if (semi[u] < semi[w]) semi[w] = semi[u];
     }
     // A node with no essential retainer hangs off the root.
@@ -140,23 +168,18 @@ export function computeDominators(
     if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
   }
 
-  // Back to ordinals, in place: dom[o] is read (as dom[o + 1]) before it is overwritten.
-  const retainedSize = sharedFloat64(nodeCount);
+  // Back to ordinals, in place: dom[o] is read (as dom[o + 1]) before it is overwritten;
+  // vertex[i] likewise becomes order[i - 1].
   for (let o = 0; o < nodeCount; o++) {
     dom[o] = dom[o + 1] - 1;
-    retainedSize[o] = selfSize[o];
+    vertex[o] = vertex[o + 1] - 1;
   }
-  const dominator = dom.subarray(0, nodeCount);
-  for (let i = n; i > 1; i--) {
-    const o = vertex[i] - 1;
-    retainedSize[dominator[o]] += retainedSize[o];
-  }
-  return { dominator, retainedSize };
+  return { dominator: dom.subarray(0, nodeCount), order: vertex.subarray(0, nodeCount) };
 }
 
-function hasNoEssentialRetainer(node: number, r: Retainers, essential: Uint8Array): boolean {
+function hasNoEssentialRetainer(node: number, r: Retainers): boolean {
   for (let k = r.firstRetainer[node]; k < r.firstRetainer[node + 1]; k++) {
-    if (isEssential(essential, r.retainerEdge[k])) return false;
+    if ((r.retainerNode[k] & NOT_ESSENTIAL) === 0) return false;
   }
   return true;
 }

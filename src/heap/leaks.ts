@@ -16,6 +16,7 @@ import type { HeapAnalysis } from './analysis';
 import { NO_DISTANCE } from './distances';
 import { buildClassTable, type ClassTable } from './classes';
 import { IdSet } from './idSet';
+import { edgeSource, forEachRetainingEdge, RETAINER_MASK } from './retainers';
 import { edgeNameText, type HeapSnapshot } from './snapshot';
 import { describeNode, objectName, strongRetainerCount, type ObjectSummary } from './summary';
 
@@ -394,27 +395,32 @@ export function locationOf(s: HeapSnapshot, v: number): SourceLocation | undefin
  */
 export function shortestPath(a: HeapAnalysis, v: number): number[] {
   const s = a.snapshot;
-  const { firstRetainer, retainerEdge, retainerNode } = a.retainers;
+  const { firstRetainer, retainerNode } = a.retainers;
   const edges: number[] = [];
   let node = v;
   let guard = 0;
   while (node !== s.rootOrdinal && guard++ < 10000) {
     const d = a.distances[node];
     if (d === NO_DISTANCE || d <= 0) break;
+    // The first retainer one step closer to the roots, through its first non-weak edge here.
     let best = -1;
-    for (let k = firstRetainer[node]; k < firstRetainer[node + 1]; k++) {
-      const e = retainerEdge[k];
-      if (s.edgeType[e] === s.edgeKinds.weak) continue;
-      const r = retainerNode[k];
+    let previous = -1;
+    for (let k = firstRetainer[node]; k < firstRetainer[node + 1] && best < 0; k++) {
+      const r = retainerNode[k] & RETAINER_MASK;
+      if (r === previous) continue;
+      previous = r;
       const rd = a.distances[r];
-      if (rd === d - 1 || (d === 1 && r === s.rootOrdinal) || (rd === 0 && r === s.rootOrdinal)) {
-        best = k;
-        break;
+      if (!(rd === d - 1 || (d === 1 && r === s.rootOrdinal) || (rd === 0 && r === s.rootOrdinal))) continue;
+      for (let e = s.firstEdge[r]; e < s.firstEdge[r + 1]; e++) {
+        if (s.edgeTarget[e] === node && s.edgeType[e] !== s.edgeKinds.weak) {
+          best = e;
+          break;
+        }
       }
     }
     if (best < 0) break;
-    edges.push(retainerEdge[best]);
-    node = retainerNode[best];
+    edges.push(best);
+    node = edgeSource(s, best);
   }
   return edges.reverse();
 }
@@ -424,7 +430,7 @@ function stepsOf(a: HeapAnalysis, edges: number[], baselineIds: IdSet): PathStep
   const steps: PathStep[] = [];
   for (const e of edges) {
     const to = s.edgeTarget[e];
-    const from = sourceOf(a, e, to);
+    const from = edgeSource(s, e);
     steps.push({
       fromId: s.nodeId[from],
       from: objectName(a, from),
@@ -440,12 +446,6 @@ function stepsOf(a: HeapAnalysis, edges: number[], baselineIds: IdSet): PathStep
   return steps;
 }
 
-/** The source node of edge e, found among the retainers of its target. */
-function sourceOf(a: HeapAnalysis, e: number, to: number): number {
-  const { firstRetainer, retainerEdge, retainerNode } = a.retainers;
-  for (let k = firstRetainer[to]; k < firstRetainer[to + 1]; k++) if (retainerEdge[k] === e) return retainerNode[k];
-  return a.snapshot.rootOrdinal;
-}
 
 /** Paths of the sample objects, grouped by shape (edge names with indexes blurred, classes). */
 function clusterPaths(a: HeapAnalysis, sample: number[], baselineIds: IdSet): RetainerPath[] {
@@ -606,7 +606,6 @@ function backReferenceGraph(
   topPath: RetainerPath | undefined,
 ): BackReferenceGraph {
   const s = a.snapshot;
-  const { firstRetainer, retainerEdge, retainerNode } = a.retainers;
   const nodes = new Map<number, GraphNode>();
   const edges: GraphEdge[] = [];
   let folded = 0;
@@ -649,17 +648,15 @@ function backReferenceGraph(
   for (let depth = 0; depth < options.maxDepth && frontier.length > 0; depth++) {
     const next: number[] = [];
     for (const v of frontier) {
-      const retainers: { k: number; d: number }[] = [];
-      for (let k = firstRetainer[v]; k < firstRetainer[v + 1]; k++) {
-        if (s.edgeType[retainerEdge[k]] === s.edgeKinds.weak) continue;
-        const d = a.distances[retainerNode[k]];
-        retainers.push({ k, d: d < 0 ? Number.MAX_SAFE_INTEGER : d });
-      }
+      const retainers: { e: number; r: number; d: number }[] = [];
+      forEachRetainingEdge(s, a.retainers, v, (e, r) => {
+        if (s.edgeType[e] === s.edgeKinds.weak) return;
+        const d = a.distances[r];
+        retainers.push({ e, r, d: d < 0 ? Number.MAX_SAFE_INTEGER : d });
+      });
       retainers.sort((x, y) => x.d - y.d);
       const shown = retainers.slice(0, options.tooMany);
-      for (const { k } of shown) {
-        const r = retainerNode[k];
-        const e = retainerEdge[k];
+      for (const { e, r } of shown) {
         add(r);
         const from = s.nodeId[r];
         const to = s.nodeId[v];

@@ -55,7 +55,8 @@ const MAX_HEADER_BYTES = 1 << 20;
 const MAX_KEY_BYTES = 256;
 /** 15 digits stay exact in a double. */
 const MAX_DIGITS = 15;
-const MAX_NODE_COUNT = 0x7fffffff;
+/** Retainer entries keep two flag bits above the node ordinal (see retainers.ts). */
+const MAX_NODE_COUNT = 0x3fffffff;
 const MAX_EDGE_COUNT = 0xfffffffe;
 /**
  * The fast path starts no row within this many bytes of a chunk's end. A row it accepts has at

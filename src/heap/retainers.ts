@@ -4,35 +4,97 @@ import type { HeapSnapshot } from './snapshot';
 
 /**
  * Incoming edges per node in CSR form (a counting sort over all edges): the retainers of node
- * n are retainerEdge/retainerNode[firstRetainer[n] .. firstRetainer[n+1]-1], in the order of
- * their source nodes and, within a source, of its edges.
+ * n are retainerNode[firstRetainer[n] .. firstRetainer[n+1]-1], in the order of their source
+ * nodes and, within a source, of its edges. Each entry is the retaining node's ordinal with two
+ * flag bits on top (NOT_ESSENTIAL, NOT_STRONG), so dominators and ref counts need no edge
+ * index; the edge itself is found, when a view wants its name, among the retainer's own edges
+ * (retainingEdges). This saves an edge-sized array.
  */
 export interface Retainers {
   readonly firstRetainer: Uint32Array;
-  readonly retainerEdge: Uint32Array;
   readonly retainerNode: Uint32Array;
 }
 
-/** The part of a snapshot the graph algorithms need; plain arrays, so another thread can hold it. */
-export type EdgeGraph = Pick<HeapSnapshot, 'nodeCount' | 'edgeCount' | 'firstEdge' | 'edgeTarget' | 'rootOrdinal'>;
+/** Flag: the edge does not count for dominators (see essentialEdges). */
+export const NOT_ESSENTIAL = 0x80000000;
+/** Flag: the edge does not keep its target alive on its own account (weak, or a shortcut not from the root). */
+export const NOT_STRONG = 0x40000000;
+/** The retaining node's ordinal in an entry. Node counts are capped below this (parser). */
+export const RETAINER_MASK = 0x3fffffff;
 
-export function buildRetainers(s: EdgeGraph): Retainers {
-  const { nodeCount, edgeCount, firstEdge, edgeTarget } = s;
+/** The part of a snapshot the graph algorithms need; plain arrays, so another thread can hold it. */
+export type EdgeGraph = Pick<
+  HeapSnapshot,
+  'nodeCount' | 'edgeCount' | 'firstEdge' | 'edgeTarget' | 'edgeType' | 'edgeKinds' | 'rootOrdinal'
+>;
+
+/** First half: counts incoming edges (before the essential bits are known). */
+export function countRetainers(s: EdgeGraph): Uint32Array {
+  const { nodeCount, edgeCount, edgeTarget } = s;
   const firstRetainer = sharedUint32(nodeCount + 1);
-  const retainerEdge = sharedUint32(edgeCount);
-  const retainerNode = sharedUint32(edgeCount);
   for (let e = 0; e < edgeCount; e++) firstRetainer[edgeTarget[e]]++;
   countsToOffsets(firstRetainer, nodeCount);
+  return firstRetainer;
+}
+
+/** Second half: fills the entries, with their flags, from the counts of countRetainers. */
+export function fillRetainers(s: EdgeGraph, firstRetainer: Uint32Array, essential: Uint8Array): Retainers {
+  const { nodeCount, edgeCount, firstEdge, edgeTarget, edgeType, rootOrdinal } = s;
+  const weak = s.edgeKinds.weak;
+  const shortcut = s.edgeKinds.shortcut;
+  const retainerNode = sharedUint32(edgeCount);
   // firstRetainer[n] is used as a cursor while filling, then shifted back.
   for (let n = 0; n < nodeCount; n++) {
     const end = firstEdge[n + 1];
+    const notStrongShortcut = n === rootOrdinal ? -1 : shortcut;
     for (let e = firstEdge[n]; e < end; e++) {
-      const slot = firstRetainer[edgeTarget[e]]++;
-      retainerEdge[slot] = e;
-      retainerNode[slot] = n;
+      let entry = n;
+      if ((essential[e >>> 3] & (1 << (e & 7))) === 0) entry |= NOT_ESSENTIAL;
+      const t = edgeType[e];
+      if (t === weak || t === notStrongShortcut) entry |= NOT_STRONG;
+      retainerNode[firstRetainer[edgeTarget[e]]++] = entry >>> 0;
     }
   }
   for (let n = nodeCount; n > 0; n--) firstRetainer[n] = firstRetainer[n - 1];
   firstRetainer[0] = 0;
-  return { firstRetainer, retainerEdge, retainerNode };
+  return { firstRetainer, retainerNode };
+}
+
+export function buildRetainers(s: EdgeGraph, essential: Uint8Array): Retainers {
+  return fillRetainers(s, countRetainers(s), essential);
+}
+
+/**
+ * Each edge into `node` with its source, in retainer order: calls visit(edge, source) until it
+ * returns true. Entries from one source are adjacent, and that source's edges to the node are
+ * found by scanning its own edges. For views and queries (a few nodes), not for whole-heap passes.
+ */
+export function forEachRetainingEdge(
+  s: Pick<HeapSnapshot, 'firstEdge' | 'edgeTarget'>,
+  r: Retainers,
+  node: number,
+  visit: (edge: number, source: number) => boolean | void,
+): void {
+  const { firstRetainer, retainerNode } = r;
+  let previous = -1;
+  for (let k = firstRetainer[node]; k < firstRetainer[node + 1]; k++) {
+    const source = retainerNode[k] & RETAINER_MASK;
+    if (source === previous) continue;
+    previous = source;
+    for (let e = s.firstEdge[source]; e < s.firstEdge[source + 1]; e++) {
+      if (s.edgeTarget[e] === node && visit(e, source) === true) return;
+    }
+  }
+}
+
+/** The node whose edges include edge e (a binary search over first-edge offsets). */
+export function edgeSource(s: Pick<HeapSnapshot, 'firstEdge' | 'nodeCount'>, e: number): number {
+  let lo = 0;
+  let hi = s.nodeCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (s.firstEdge[mid] <= e) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

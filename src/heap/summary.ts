@@ -5,6 +5,7 @@
 import type { HeapAnalysis } from './analysis';
 import { NO_DISTANCE, SYSTEM_DISTANCE } from './distances';
 import { isEssential } from './edgeRules';
+import { forEachRetainingEdge, NOT_STRONG } from './retainers';
 import { edgeNameText, type HeapSnapshot } from './snapshot';
 
 export interface ClassSummary {
@@ -118,17 +119,9 @@ export function displayDistance(d: number): number | null {
  * (not weak; shortcut edges only from the root, where they mark globals).
  */
 export function strongRetainerCount(a: HeapAnalysis, n: number): number {
-  const s = a.snapshot;
-  const { firstRetainer, retainerEdge, retainerNode } = a.retainers;
-  const weak = s.edgeKinds.weak;
-  const shortcut = s.edgeKinds.shortcut;
+  const { firstRetainer, retainerNode } = a.retainers;
   let refs = 0;
-  for (let k = firstRetainer[n]; k < firstRetainer[n + 1]; k++) {
-    const t = s.edgeType[retainerEdge[k]];
-    if (t === weak) continue;
-    if (t === shortcut && retainerNode[k] !== s.rootOrdinal) continue;
-    refs++;
-  }
+  for (let k = firstRetainer[n]; k < firstRetainer[n + 1]; k++) if ((retainerNode[k] & NOT_STRONG) === 0) refs++;
   return refs;
 }
 
@@ -149,19 +142,18 @@ export function nodeDisplayName(s: HeapSnapshot, n: number): string {
 /** Retainers of one object: edge type and name, and who holds it; strong ones first. */
 export function retainersOf(a: HeapAnalysis, n: number, limit = 50): RetainerSummary[] {
   const s = a.snapshot;
-  const { firstRetainer, retainerEdge, retainerNode } = a.retainers;
   const out: { strong: boolean; r: RetainerSummary }[] = [];
-  for (let k = firstRetainer[n]; k < firstRetainer[n + 1] && out.length < limit; k++) {
-    const e = retainerEdge[k];
+  forEachRetainingEdge(s, a.retainers, n, (e, source) => {
     out.push({
       strong: isEssential(a.essential, e),
       r: {
         edgeType: s.edgeTypeNames[s.edgeType[e]],
         edgeName: edgeNameText(s, e),
-        retainer: describeNode(a, retainerNode[k]),
+        retainer: describeNode(a, source),
       },
     });
-  }
+    return out.length >= limit;
+  });
   return out.sort((x, y) => Number(y.strong) - Number(x.strong)).map((x) => x.r);
 }
 

@@ -4,8 +4,8 @@
  * distances and class names.
  */
 import { parentPort } from 'node:worker_threads';
-import { computeDominators } from '../heap/dominators';
-import { buildRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
+import { computeDominatorTree, computeRetainedSizes, type DominatorTree } from '../heap/dominators';
+import { countRetainers, fillRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
 import { readEdgeSection } from '../node/edgeSection';
 import type { DominatorReply, DominatorRequest } from './parallel';
 
@@ -13,7 +13,9 @@ const port = parentPort;
 if (!port) throw new Error('dominatorThread must run in a worker thread');
 
 let graph: EdgeGraph | null = null;
+let firstRetainer: Uint32Array | null = null;
 let retainers: Retainers | null = null;
+let tree: DominatorTree | null = null;
 let started = 0;
 
 port.on('message', (m: DominatorRequest) => {
@@ -28,15 +30,23 @@ port.on('message', (m: DominatorRequest) => {
     if (m.type === 'graph') {
       started = performance.now();
       graph = m.graph;
-      retainers = buildRetainers(graph);
+      firstRetainer = countRetainers(graph);
       return;
     }
-    if (!graph || !retainers) throw new Error('dominate before graph');
-    const dominators = computeDominators({ ...graph, selfSize: m.selfSize }, retainers, m.essential);
+    if (m.type === 'essential') {
+      if (!graph || !firstRetainer) throw new Error('essential edges before the graph');
+      retainers = fillRetainers(graph, firstRetainer, m.essential);
+      tree = computeDominatorTree(graph, retainers, m.essential);
+      return;
+    }
+    if (!retainers || !tree) throw new Error('sizes before the dominator tree');
+    const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize) };
     const reply: DominatorReply = { type: 'done', retainers, dominators, ms: performance.now() - started };
     port.postMessage(reply);
     graph = null;
+    firstRetainer = null;
     retainers = null;
+    tree = null;
   } catch (e) {
     const reply: DominatorReply = { type: 'error', message: describe(e) };
     port.postMessage(reply);

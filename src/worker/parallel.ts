@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { completeAnalysis, prepareGraph, type HeapAnalysis, type PhaseListener } from '../heap/analysis';
+import { completeAnalysis, prepareEdges, prepareSizes, type HeapAnalysis, type PhaseListener } from '../heap/analysis';
 import { buildClassTable } from '../heap/classes';
 import { computeDistances } from '../heap/distances';
 import type { Dominators } from '../heap/dominators';
@@ -17,7 +17,8 @@ import type { EdgeSectionOutcome } from '../node/edgeSection';
 export type DominatorRequest =
   | { type: 'edges'; path: string; job: EdgeSectionJob }
   | { type: 'graph'; graph: EdgeGraph }
-  | { type: 'dominate'; essential: Uint8Array; selfSize: Float64Array };
+  | { type: 'essential'; essential: Uint8Array }
+  | { type: 'sizes'; selfSize: Float64Array };
 
 export type DominatorReply =
   | { type: 'edges'; outcome: EdgeSectionOutcome }
@@ -57,21 +58,29 @@ export class DominatorThread {
     return Promise.race([reply, this.failed]);
   }
 
-  /** Hands over the graph; the thread builds retainers right away. */
+  /** Hands over the graph; the thread counts retainers right away. */
   start(s: HeapSnapshot): void {
     const graph: EdgeGraph = {
       nodeCount: s.nodeCount,
       edgeCount: s.edgeCount,
       firstEdge: s.firstEdge,
       edgeTarget: s.edgeTarget,
+      edgeType: s.edgeType,
+      edgeKinds: s.edgeKinds,
       rootOrdinal: s.rootOrdinal,
     };
     this.post({ type: 'graph', graph });
   }
 
-  dominate(essential: Uint8Array, selfSize: Float64Array): Promise<Done> {
+  /** With the essential-edge bits, the thread fills the retainers and computes the dominator tree. */
+  dominate(essential: Uint8Array): void {
+    this.post({ type: 'essential', essential });
+  }
+
+  /** Once self sizes are final (storage attribution), the thread adds up retained sizes. */
+  retainedSizes(selfSize: Float64Array): Promise<Done> {
     const reply = new Promise<Done>((resolve) => (this.doneReply = resolve));
-    this.post({ type: 'dominate', essential, selfSize });
+    this.post({ type: 'sizes', selfSize });
     return Promise.race([reply, this.failed]);
   }
 
@@ -94,8 +103,10 @@ export async function analyzeInParallel(
     const t0 = performance.now();
     thread.start(snapshot);
     onPhase?.('retainers');
-    const { ephemerons, essential } = prepareGraph(snapshot);
-    const pending = thread.dominate(essential, snapshot.selfSize);
+    const { ephemerons, essential } = prepareEdges(snapshot);
+    thread.dominate(essential);
+    prepareSizes(snapshot);
+    const pending = thread.retainedSizes(snapshot.selfSize);
     onPhase?.('distances');
     const distances = computeDistances(snapshot, ephemerons);
     const indexMs = performance.now() - t0;
