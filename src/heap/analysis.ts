@@ -7,9 +7,10 @@
  */
 import { aggregateClasses, buildClassTable, buildDominatedNodes, type ClassAggregate, type ClassTable } from './classes';
 import { computeDistances, hasUserRoots } from './distances';
-import { computeDominators, type Dominators } from './dominators';
+import { computeDominatorTree, computeRetainedSizes, type Dominators } from './dominators';
 import { propagateDomState } from './domState';
 import { EphemeronNames, essentialEdges, markPageOwned } from './edgeRules';
+import { Scratch } from './memory';
 import { buildRetainers, type Retainers } from './retainers';
 import { attributeOwnedStorage } from './shallowSizes';
 import type { HeapSnapshot } from './snapshot';
@@ -46,16 +47,32 @@ export interface PreparedGraph {
  * Edge rules that must be settled before dominators: DOM state names, page-owned flags and
  * the essential-edge bits.
  */
-export function prepareEdges(snapshot: HeapSnapshot): PreparedGraph {
+export function prepareEdges(snapshot: HeapSnapshot, scratch: Scratch): PreparedGraph {
   propagateDomState(snapshot);
   const ephemerons = new EphemeronNames(snapshot);
-  const pageOwned = markPageOwned(snapshot);
+  const pageOwned = markPageOwned(snapshot, scratch.uint32(0));
   return { ephemerons, essential: essentialEdges(snapshot, pageOwned, ephemerons) };
 }
 
 /** Self sizes as DevTools shows them (storage attribution); needed before retained sizes. */
-export function prepareSizes(snapshot: HeapSnapshot): void {
-  attributeOwnedStorage(snapshot, hasUserRoots(snapshot));
+export function prepareSizes(snapshot: HeapSnapshot, scratch: Scratch): void {
+  attributeOwnedStorage(snapshot, hasUserRoots(snapshot), { owners: scratch.uint32(0), work: scratch.uint32(1, 2) });
+}
+
+/**
+ * Scratch for this thread's per-node temporaries (page-owned walk, storage attribution,
+ * the distance queue, class naming): three regions, reused phase after phase.
+ */
+export function analysisScratch(snapshot: HeapSnapshot): Scratch {
+  return Scratch.forNodes(snapshot.nodeCount, 3);
+}
+
+export function distancesWith(snapshot: HeapSnapshot, ephemerons: EphemeronNames, scratch: Scratch): Int32Array {
+  return computeDistances(snapshot, ephemerons, scratch.uint32(0, 2));
+}
+
+export function classTableWith(snapshot: HeapSnapshot, scratch: Scratch): ClassTable {
+  return buildClassTable(snapshot, { names: scratch.uint32(0), shapes: scratch.int32(1), locationRows: scratch.int32(2) });
 }
 
 /** The indexes that need dominators: dominator-tree children and per-class aggregates. */
@@ -67,12 +84,18 @@ export function completeAnalysis(
     distances: Int32Array;
     dominators: Dominators;
     classTable: ClassTable;
+    /** Arrays the dominator tree left (DominatorTree.spare.words): the dominated-node index goes there. */
+    spare?: readonly [Uint32Array, Uint32Array, Uint32Array];
   },
   timings: AnalysisTimings,
 ): HeapAnalysis {
-  const { retainers, essential, distances, dominators, classTable } = parts;
+  const { retainers, essential, distances, dominators, classTable, spare } = parts;
   const t = performance.now();
-  const dominated = buildDominatedNodes(dominators.dominator, snapshot.rootOrdinal);
+  const dominated = buildDominatedNodes(
+    dominators.dominator,
+    snapshot.rootOrdinal,
+    spare && { first: spare[0], nodes: spare[1], cursor: spare[2] },
+  );
   const classAggregates = aggregateClasses(
     snapshot,
     classTable,
@@ -80,6 +103,7 @@ export function completeAnalysis(
     dominators.retainedSize,
     dominated.first,
     dominated.nodes,
+    spare?.[2],
   );
   timings.classesMs += performance.now() - t;
   return {
@@ -102,25 +126,27 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   const now = () => performance.now();
   let t = now();
   onPhase?.('retainers');
-  const { ephemerons, essential } = prepareEdges(snapshot);
-  prepareSizes(snapshot);
+  const scratch = analysisScratch(snapshot);
+  const { ephemerons, essential } = prepareEdges(snapshot, scratch);
+  prepareSizes(snapshot, scratch);
   const retainers = buildRetainers(snapshot, essential);
   onPhase?.('distances');
-  const distances = computeDistances(snapshot, ephemerons);
+  const distances = distancesWith(snapshot, ephemerons, scratch);
   const indexMs = now() - t;
 
   t = now();
   onPhase?.('dominators');
-  const dominators = computeDominators(snapshot, retainers, essential);
+  const tree = computeDominatorTree(snapshot, retainers, essential);
+  const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, snapshot.selfSize, tree.spare.sizes) };
   const dominatorsMs = now() - t;
 
   t = now();
   onPhase?.('classes');
-  const classTable = buildClassTable(snapshot);
+  const classTable = classTableWith(snapshot, scratch);
   const classesMs = now() - t;
   return completeAnalysis(
     snapshot,
-    { retainers, essential, distances, dominators, classTable },
+    { retainers, essential, distances, dominators, classTable, spare: tree.spare.words },
     { indexMs, dominatorsMs, classesMs },
   );
 }

@@ -39,16 +39,23 @@ const MAX_INTERFACE_NAME_LENGTH = 120;
 const MIN_OBJECTS_PER_INTERFACE = 2;
 const MIN_PROPORTION_PER_INTERFACE = 1000;
 
-export function buildClassTable(s: HeapSnapshot): ClassTable {
-  const classNameIndex = nameClasses(s);
-  applyInterfaces(s, classNameIndex);
-  return assignClassIds(s, classNameIndex);
+/** Per-node temporaries of buildClassTable, for callers that reuse memory (each nodeCount long). */
+export interface ClassTableScratch {
+  readonly names: Uint32Array;
+  readonly shapes: Int32Array;
+  readonly locationRows: Int32Array;
+}
+
+export function buildClassTable(s: HeapSnapshot, scratch?: ClassTableScratch): ClassTable {
+  const n = s.nodeCount;
+  const classNameIndex = nameClasses(s, scratch?.names.subarray(0, n) ?? new Uint32Array(n));
+  applyInterfaces(s, classNameIndex, scratch?.shapes.subarray(0, n) ?? new Int32Array(n));
+  return assignClassIds(s, classNameIndex, scratch?.locationRows.subarray(0, n) ?? new Int32Array(n));
 }
 
 /** First pass: a class-name string index per node (DevTools' calculateObjectNames). */
-function nameClasses(s: HeapSnapshot): Uint32Array {
+function nameClasses(s: HeapSnapshot, out: Uint32Array): Uint32Array {
   const { nodeCount, nodeType, nodeName, types, strings, nodeTypeNames } = s;
-  const out = new Uint32Array(nodeCount);
   const added = new Map<string, number>();
   const indexFor = (text: string): number => {
     let i = added.get(text);
@@ -113,7 +120,7 @@ interface Shape {
  * applyInterfaceDefinitions). Objects are grouped by their exact sequence of property names
  * in a trie, so names are built once per shape, not once per object.
  */
-function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
+function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array, shapeOfNode: Int32Array): void {
   const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeName, types, edgeKinds, strings } = s;
   const objectName = findString(s, 'Object');
   if (objectName < 0) return;
@@ -122,7 +129,7 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
   const children: Map<number, number>[] = [new Map()];
   const shapeOfTrieNode: number[] = [-1];
   const shapes: Shape[] = [];
-  const shapeOfNode = new Int32Array(nodeCount).fill(-1);
+  shapeOfNode.fill(-1);
   let plainObjects = 0;
   for (let n = 0; n < nodeCount; n++) {
     if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
@@ -251,9 +258,9 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
 }
 
 /** Third pass: class ids per (class name, constructor location for objects). */
-function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array): ClassTable {
+function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array, locationRow: Int32Array): ClassTable {
   const { nodeCount, nodeType, types, locations, strings } = s;
-  const locationRow = new Int32Array(nodeCount).fill(-1);
+  locationRow.fill(-1);
   for (let r = 0; r < locations.length; r += 4) locationRow[locations[r]] = r;
 
   const classOf = new Uint32Array(nodeCount);
@@ -317,6 +324,7 @@ export function aggregateClasses(
   retainedSize: Float64Array,
   dominatedFirst: Uint32Array,
   dominatedNodes: Uint32Array,
+  stack: Uint32Array = new Uint32Array(s.nodeCount),
 ): ClassAggregate[] {
   const { nodeCount, selfSize } = s;
   const { classOf, classes } = table;
@@ -336,7 +344,6 @@ export function aggregateClasses(
   }
   // Depth-first over the dominator tree; `open` marks classes with an instance on the path.
   const open = new Uint8Array(classes.length);
-  const stack = new Uint32Array(nodeCount);
   const openedAt: number[] = [];
   const openedClass: number[] = [];
   let top = 0;
@@ -364,12 +371,18 @@ export function aggregateClasses(
 }
 
 /** Children of each node in the dominator tree, CSR form. */
-export function buildDominatedNodes(dominator: Uint32Array, root: number): { first: Uint32Array; nodes: Uint32Array } {
+export function buildDominatedNodes(
+  dominator: Uint32Array,
+  root: number,
+  scratch?: { first: Uint32Array; nodes: Uint32Array; cursor: Uint32Array },
+): { first: Uint32Array; nodes: Uint32Array } {
   const count = dominator.length;
-  const first = new Uint32Array(count + 1);
+  const first = scratch?.first.subarray(0, count + 1).fill(0) ?? new Uint32Array(count + 1);
   for (let n = 0; n < count; n++) if (n !== root) first[dominator[n]]++;
-  const nodes = new Uint32Array(countsToOffsets(first, count));
-  const cursor = first.slice(0, count);
+  const total = countsToOffsets(first, count);
+  const nodes = scratch?.nodes.subarray(0, total) ?? new Uint32Array(total);
+  const cursor = scratch?.cursor.subarray(0, count) ?? new Uint32Array(count);
+  cursor.set(first.subarray(0, count));
   for (let n = 0; n < count; n++) if (n !== root) nodes[cursor[dominator[n]]++] = n;
   return { first, nodes };
 }

@@ -27,12 +27,12 @@ function isUserRoot(s: HeapSnapshot, node: number): boolean {
  * "(map descriptors)" arrays and NativeContext's sloppy_function_map are skipped, and a
  * WeakMap value is reached through the second of its table/key edge pair.
  */
-export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames): Int32Array {
+export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames, scratch?: Uint32Array): Int32Array {
   const { nodeCount, firstEdge, edgeType, edgeName, edgeTarget, nodeType, nodeName, types, edgeKinds, strings } = s;
   const distances = new Int32Array(nodeCount).fill(NO_DISTANCE);
   const root = s.rootOrdinal;
   const rootEdges = firstEdge[root + 1] - firstEdge[root];
-  const queue = new Uint32Array(nodeCount + rootEdges);
+  const queue = scratch && scratch.length >= nodeCount + rootEdges ? scratch : new Uint32Array(nodeCount + rootEdges);
   let length = 0;
   for (let e = firstEdge[root]; e < firstEdge[root + 1]; e++) {
     const child = edgeTarget[e];

@@ -1,5 +1,5 @@
 import { isEssential } from './edgeRules';
-import { sharedFloat64, sharedUint32 } from './memory';
+import { Scratch, sharedFloat64, sharedUint32 } from './memory';
 import { NOT_ESSENTIAL, RETAINER_MASK, type EdgeGraph, type Retainers } from './retainers';
 import type { HeapSnapshot } from './snapshot';
 
@@ -13,6 +13,12 @@ export interface DominatorTree {
   readonly dominator: Uint32Array;
   /** Node ordinals in DFS preorder: every node comes after its dominator. */
   readonly order: Uint32Array;
+  /**
+   * Shared arrays the algorithm is done with, for the caller's later results and temporaries
+   * (pages already in memory instead of fresh ones): `sizes` for retained sizes, and three of
+   * nodeCount + 1 words.
+   */
+  readonly spare: { sizes: Float64Array; words: [Uint32Array, Uint32Array, Uint32Array] };
 }
 
 /** Dominators, then retained sizes (see computeDominatorTree and computeRetainedSizes). */
@@ -22,7 +28,7 @@ export function computeDominators(
   essential: Uint8Array,
 ): Dominators {
   const tree = computeDominatorTree(s, retainers, essential);
-  return { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, s.selfSize) };
+  return { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, s.selfSize, tree.spare.sizes) };
 }
 
 /**
@@ -30,9 +36,12 @@ export function computeDominators(
  * reverse preorder. Separate from the tree so self sizes can still change (storage
  * attribution) while the tree is computed.
  */
-export function computeRetainedSizes(tree: DominatorTree, selfSize: Float64Array): Float64Array {
+export function computeRetainedSizes(
+  tree: DominatorTree,
+  selfSize: Float64Array,
+  retainedSize = sharedFloat64(tree.dominator.length),
+): Float64Array {
   const { dominator, order } = tree;
-  const retainedSize = sharedFloat64(dominator.length);
   retainedSize.set(selfSize);
   for (let i = order.length - 1; i > 0; i--) {
     const o = order[i];
@@ -52,12 +61,14 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
   const { firstRetainer, retainerNode } = retainers;
   // Vertices are numbered 1..n (ordinal + 1) so 0 can mean "none", as in the paper.
   const size = nodeCount + 1;
-  const parent = new Uint32Array(size);
-  const ancestor = new Uint32Array(size);
+  // parent and ancestor share a buffer that later holds the retained sizes (8 bytes a node).
+  const pair = Scratch.forNodes(nodeCount, 2);
+  const parent = pair.uint32(0, 1, size);
+  const ancestor = pair.uint32(1, 1, size);
   const vertex = new Uint32Array(size);
-  const label = new Uint32Array(size);
-  const semi = new Uint32Array(size);
-  const nextEdge = new Uint32Array(size);
+  const label = sharedUint32(size);
+  const semi = sharedUint32(size);
+  const nextEdge = sharedUint32(size);
   let n = 0;
 
   const dfs = (start: number): void => {
@@ -114,19 +125,24 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
   bucketHead.fill(0);
   const bucketNext = new Uint32Array(size);
   const dom = sharedUint32(size);
-  const stack = new Uint32Array(size);
 
+  // Path compression without a stack: the way up reverses the ancestor links (each node then
+  // points at the one below it), the way down restores them, compressed, from the top.
   const compress = (v: number): void => {
-    let top = 0;
+    let below = 0;
     while (ancestor[ancestor[v]] !== 0) {
-      stack[++top] = v;
-      v = ancestor[v];
+      const up = ancestor[v];
+      ancestor[v] = below;
+      below = v;
+      v = up;
     }
-    while (top > 0) {
-      const w = stack[top--];
-      const a = ancestor[w];
-      if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
-      ancestor[w] = ancestor[a];
+    // v is the highest node still to compress from; `below` the next one down.
+    while (below !== 0) {
+      const w = below;
+      below = ancestor[w];
+      if (semi[label[v]] < semi[label[w]]) label[w] = label[v];
+      ancestor[w] = ancestor[v];
+      v = w;
     }
   };
   const evaluate = (v: number): number => {
@@ -174,7 +190,11 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
     dom[o] = dom[o + 1] - 1;
     vertex[o] = vertex[o + 1] - 1;
   }
-  return { dominator: dom.subarray(0, nodeCount), order: vertex.subarray(0, nodeCount) };
+  return {
+    dominator: dom.subarray(0, nodeCount),
+    order: vertex.subarray(0, nodeCount),
+    spare: { sizes: pair.float64(0, nodeCount), words: [label, semi, nextEdge] },
+  };
 }
 
 function hasNoEssentialRetainer(node: number, r: Retainers): boolean {

@@ -85,10 +85,9 @@ export class EphemeronNames {
  * globals, and from "(Document DOM trees)". DevTools calls them page-owned; an edge from a
  * node outside that set into it does not count for dominators.
  */
-export function markPageOwned(s: HeapSnapshot): Uint8Array {
+export function markPageOwned(s: HeapSnapshot, stack: Uint32Array = new Uint32Array(s.nodeCount)): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeKinds, rootOrdinal } = s;
   const owned = new Uint8Array(nodeCount);
-  const stack = new Uint32Array(nodeCount);
   let top = 0;
   for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
     const t = edgeType[e];

@@ -6,13 +6,21 @@ export class GrowableUint32 {
   constructor(initialCapacity = 1024) {
     this.data = new Uint32Array(Math.max(16, initialCapacity));
   }
+  /** Room for `capacity` values up front (virtual memory: untouched pages cost nothing). */
+  reserve(capacity: number): void {
+    if (capacity <= this.data.length || capacity > 1 << 28) return;
+    const next = new Uint32Array(capacity);
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+
   push(value: number): void {
     if (this.length === this.data.length) this.grow();
     this.data[this.length++] = value;
   }
-  /** The filled part, trimmed so the spare capacity can be freed. */
+  /** The filled part (a view: the unused tail was never written, so it holds no memory). */
   finish(): Uint32Array {
-    return this.data.slice(0, this.length);
+    return this.data.subarray(0, this.length);
   }
   private grow(): void {
     const next = new Uint32Array(this.data.length * 2);

@@ -411,6 +411,10 @@ export class SnapshotParser {
         }
       }
       this.section = key === 'nodes' ? Section.Nodes : key === 'edges' ? Section.Edges : Section.Locations;
+      // A location row is four numbers of at least two bytes each.
+      if (this.section === Section.Locations && this.options.expectedBytes !== undefined) {
+        this.locations.reserve(Math.ceil((this.options.expectedBytes - this.base - i) / 2) + 4);
+      }
       if (this.section === Section.Locations && this.locationFieldCount === 0) {
         this.fail('Malformed snapshot: "locations" present but meta.location_fields is missing', i);
       }
@@ -425,6 +429,10 @@ export class SnapshotParser {
     }
     if (key === 'strings') {
       if (c !== OPEN_BRACKET) this.fail(`Malformed snapshot: "strings" must be an array, found ${describeByte(c)}`, i);
+      // Each string takes at least three bytes ("" and a separator).
+      if (this.options.expectedBytes !== undefined) {
+        this.strings.reserve(Math.ceil((this.options.expectedBytes - this.base - i) / 3) + 1);
+      }
       this.sectionEmpty = true;
       this.state = State.StringsExpect;
       return i + 1;

@@ -9,13 +9,17 @@ const SHARED = 0xfffffffe;
  * 0. Applies only when the root has user roots (snapshots taken with internals exposed are
  * shown as they are). Changes `selfSize` in place; returns whether it applied.
  */
-export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): boolean {
+export function attributeOwnedStorage(
+  s: HeapSnapshot,
+  hasUserRoots: boolean,
+  scratch?: { owners: Uint32Array; work: Uint32Array },
+): boolean {
   if (!hasUserRoots) return false;
   const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeTarget, selfSize, types, edgeKinds } = s;
-  const owners = new Uint32Array(nodeCount);
+  const owners = scratch?.owners ?? new Uint32Array(nodeCount);
   // Each node enters the work list once as its own owner, or at most twice as owned
   // (unvisited → owned → shared), so 2 × nodeCount bounds it.
-  const work = new Uint32Array(2 * nodeCount);
+  const work = scratch && scratch.work.length >= 2 * nodeCount ? scratch.work : new Uint32Array(2 * nodeCount);
   let top = 0;
   const externalStringData = findNativeName(s, 'system / ExternalStringData');
   for (let n = 0; n < nodeCount; n++) {

@@ -6,6 +6,8 @@
  */
 
 const BLOCK_SIZE = 16 * 1024 * 1024;
+/** Beyond this many strings (1 GiB of index per array), reserve() leaves the index to grow. */
+const MAX_RESERVED = 1 << 28;
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -15,8 +17,8 @@ export class StringTable {
   private blockOf = new Uint32Array(1024);
   private startOf = new Uint32Array(1024);
   private lengthOf = new Uint32Array(1024);
-  /** Decoded strings by index; filled with `undefined` at seal() so it stays a fast (not sparse) array. */
-  private decoded: (string | undefined)[] = [];
+  /** Strings decoded so far (a small share of the table: names of classes, properties, edges looked at). */
+  private readonly decoded = new Map<number, string>();
   private extra: string[] = [];
   count = 0;
 
@@ -64,17 +66,34 @@ export class StringTable {
     return i;
   }
 
+  /**
+   * Room for `capacity` strings up front (the most the rest of the input could hold), so the
+   * index never grows by copying; pages past the strings actually stored are never touched.
+   */
+  reserve(capacity: number): void {
+    if (capacity <= this.startOf.length || capacity > MAX_RESERVED) return;
+    const grow = (a: Uint32Array) => {
+      const next = new Uint32Array(capacity);
+      next.set(a.subarray(0, this.count));
+      return next;
+    };
+    this.blockOf = grow(this.blockOf);
+    this.startOf = grow(this.startOf);
+    this.lengthOf = grow(this.lengthOf);
+    const bits = new Uint8Array((capacity >>> 3) + 1);
+    bits.set(this.escapedBits.subarray(0, Math.min(this.escapedBits.length, bits.length)));
+    this.escapedBits = bits;
+  }
+
   /** Trim the index arrays once the section is complete. */
   seal(): void {
-    this.blockOf = this.blockOf.slice(0, this.count);
-    this.startOf = this.startOf.slice(0, this.count);
-    this.lengthOf = this.lengthOf.slice(0, this.count);
-    if (this.blockNumber >= 0) this.blocks[this.blockNumber] = this.block.slice(0, this.used);
+    // Views, not copies: the unused tails were never written, so they hold no memory.
+    this.blockOf = this.blockOf.subarray(0, this.count);
+    this.startOf = this.startOf.subarray(0, this.count);
+    this.lengthOf = this.lengthOf.subarray(0, this.count);
+    if (this.blockNumber >= 0) this.blocks[this.blockNumber] = this.block.subarray(0, this.used);
     this.block = new Uint8Array(0);
-    this.escapedBits = this.escapedBits.slice(0, (this.count >>> 3) + 1);
-    const decoded: (string | undefined)[] = [];
-    for (let i = 0; i < this.count; i++) decoded.push(undefined);
-    this.decoded = decoded;
+    this.escapedBits = this.escapedBits.subarray(0, (this.count >>> 3) + 1);
   }
 
   /** The string at index i (snapshot strings first, then strings added by analysis). */
@@ -84,14 +103,14 @@ export class StringTable {
       if (added === undefined) throw new RangeError(`string index ${i} is out of range`);
       return added;
     }
-    let s = this.decoded[i];
+    let s = this.decoded.get(i);
     if (s === undefined) {
       if (this.lengthOf[i] === 0) return '';
       const block = this.blocks[this.blockOf[i]];
       const start = this.startOf[i];
       const raw = utf8.decode(block.subarray(start, start + this.lengthOf[i]));
       s = this.isEscaped(i) ? (JSON.parse('"' + raw + '"') as string) : raw;
-      this.decoded[i] = s;
+      this.decoded.set(i, s);
     }
     return s;
   }

@@ -40,8 +40,8 @@ port.on('message', (m: DominatorRequest) => {
       return;
     }
     if (!retainers || !tree) throw new Error('sizes before the dominator tree');
-    const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize) };
-    const reply: DominatorReply = { type: 'done', retainers, dominators, ms: performance.now() - started };
+    const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize, tree.spare.sizes) };
+    const reply: DominatorReply = { type: 'done', retainers, dominators, spare: tree.spare.words, ms: performance.now() - started };
     port.postMessage(reply);
     graph = null;
     firstRetainer = null;

@@ -5,9 +5,16 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { completeAnalysis, prepareEdges, prepareSizes, type HeapAnalysis, type PhaseListener } from '../heap/analysis';
-import { buildClassTable } from '../heap/classes';
-import { computeDistances } from '../heap/distances';
+import {
+  analysisScratch,
+  classTableWith,
+  completeAnalysis,
+  distancesWith,
+  prepareEdges,
+  prepareSizes,
+  type HeapAnalysis,
+  type PhaseListener,
+} from '../heap/analysis';
 import type { Dominators } from '../heap/dominators';
 import type { EdgeGraph, Retainers } from '../heap/retainers';
 import type { EdgeSectionJob } from '../heap/parser';
@@ -22,7 +29,7 @@ export type DominatorRequest =
 
 export type DominatorReply =
   | { type: 'edges'; outcome: EdgeSectionOutcome }
-  | { type: 'done'; retainers: Retainers; dominators: Dominators; ms: number }
+  | { type: 'done'; retainers: Retainers; dominators: Dominators; spare: [Uint32Array, Uint32Array, Uint32Array]; ms: number }
   | { type: 'error'; message: string };
 
 type Done = Extract<DominatorReply, { type: 'done' }>;
@@ -103,22 +110,23 @@ export async function analyzeInParallel(
     const t0 = performance.now();
     thread.start(snapshot);
     onPhase?.('retainers');
-    const { ephemerons, essential } = prepareEdges(snapshot);
+    const scratch = analysisScratch(snapshot);
+    const { ephemerons, essential } = prepareEdges(snapshot, scratch);
     thread.dominate(essential);
-    prepareSizes(snapshot);
+    prepareSizes(snapshot, scratch);
     const pending = thread.retainedSizes(snapshot.selfSize);
     onPhase?.('distances');
-    const distances = computeDistances(snapshot, ephemerons);
+    const distances = distancesWith(snapshot, ephemerons, scratch);
     const indexMs = performance.now() - t0;
     onPhase?.('classes');
     const t1 = performance.now();
-    const classTable = buildClassTable(snapshot);
+    const classTable = classTableWith(snapshot, scratch);
     const classesMs = performance.now() - t1;
     onPhase?.('dominators');
-    const { retainers, dominators, ms } = await pending;
+    const { retainers, dominators, spare, ms } = await pending;
     return completeAnalysis(
       snapshot,
-      { retainers, essential, distances, dominators, classTable },
+      { retainers, essential, distances, dominators, classTable, spare },
       { indexMs, dominatorsMs: ms, classesMs },
     );
   } finally {
