@@ -64,16 +64,13 @@ export function prepareSizes(snapshot: HeapSnapshot, scratch: Scratch): void {
  * the distance queue, class naming): three regions, reused phase after phase.
  */
 export function analysisScratch(snapshot: HeapSnapshot): Scratch {
-  return Scratch.forNodes(snapshot.nodeCount, 3);
+  return Scratch.releasable(snapshot.nodeCount, 3);
 }
 
 export function distancesWith(snapshot: HeapSnapshot, ephemerons: EphemeronNames, scratch: Scratch): Int32Array {
   return computeDistances(snapshot, ephemerons, scratch.uint32(0, 2));
 }
 
-export function classTableWith(snapshot: HeapSnapshot, scratch: Scratch): ClassTable {
-  return buildClassTable(snapshot, { names: scratch.uint32(0), shapes: scratch.int32(1), locationRows: scratch.int32(2) });
-}
 
 /** The indexes that need dominators: dominator-tree children and per-class aggregates. */
 export function completeAnalysis(
@@ -132,6 +129,7 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   const retainers = buildRetainers(snapshot, essential);
   onPhase?.('distances');
   const distances = distancesWith(snapshot, ephemerons, scratch);
+  scratch.release();
   const indexMs = now() - t;
 
   t = now();
@@ -142,7 +140,7 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
 
   t = now();
   onPhase?.('classes');
-  const classTable = classTableWith(snapshot, scratch);
+  const classTable = buildClassTable(snapshot);
   const classesMs = now() - t;
   return completeAnalysis(
     snapshot,

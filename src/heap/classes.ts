@@ -8,6 +8,7 @@
  * - nodes with a self size of 0 are not counted.
  */
 import { countsToOffsets } from './csr';
+import { sharedUint32 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 export interface ClassTable {
@@ -39,18 +40,15 @@ const MAX_INTERFACE_NAME_LENGTH = 120;
 const MIN_OBJECTS_PER_INTERFACE = 2;
 const MIN_PROPORTION_PER_INTERFACE = 1000;
 
-/** Per-node temporaries of buildClassTable, for callers that reuse memory (each nodeCount long). */
-export interface ClassTableScratch {
-  readonly names: Uint32Array;
-  readonly shapes: Int32Array;
-  readonly locationRows: Int32Array;
-}
-
-export function buildClassTable(s: HeapSnapshot, scratch?: ClassTableScratch): ClassTable {
-  const n = s.nodeCount;
-  const classNameIndex = nameClasses(s, scratch?.names.subarray(0, n) ?? new Uint32Array(n));
-  applyInterfaces(s, classNameIndex, scratch?.shapes.subarray(0, n) ?? new Int32Array(n));
-  return assignClassIds(s, classNameIndex, scratch?.locationRows.subarray(0, n) ?? new Int32Array(n));
+/**
+ * Three passes over one per-node array and no other: it holds class-name string indexes, then
+ * (in place) class ids.
+ */
+export function buildClassTable(s: HeapSnapshot): ClassTable {
+  const classOf = sharedUint32(s.nodeCount);
+  nameClasses(s, classOf);
+  applyInterfaces(s, classOf);
+  return assignClassIds(s, classOf);
 }
 
 /** First pass: a class-name string index per node (DevTools' calculateObjectNames). */
@@ -120,7 +118,7 @@ interface Shape {
  * applyInterfaceDefinitions). Objects are grouped by their exact sequence of property names
  * in a trie, so names are built once per shape, not once per object.
  */
-function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array, shapeOfNode: Int32Array): void {
+function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
   const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeName, types, edgeKinds, strings } = s;
   const objectName = findString(s, 'Object');
   if (objectName < 0) return;
@@ -129,11 +127,9 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array, shapeOfNo
   const children: Map<number, number>[] = [new Map()];
   const shapeOfTrieNode: number[] = [-1];
   const shapes: Shape[] = [];
-  shapeOfNode.fill(-1);
   let plainObjects = 0;
-  for (let n = 0; n < nodeCount; n++) {
-    if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
-    plainObjects++;
+  // The trie node a plain object's property names lead to (adding what is missing).
+  const trieNodeOf = (n: number): number => {
     let t = 0;
     const end = firstEdge[n + 1];
     for (let e = firstEdge[n]; e < end; e++) {
@@ -148,6 +144,13 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array, shapeOfNo
       }
       t = child;
     }
+    return t;
+  };
+  for (let n = 0; n < nodeCount; n++) {
+    if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
+    plainObjects++;
+    const t = trieNodeOf(n);
+    const end = firstEdge[n + 1];
     let shape = shapeOfTrieNode[t];
     if (shape < 0) {
       const properties: number[] = [];
@@ -157,7 +160,6 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array, shapeOfNo
       shapeOfTrieNode[t] = shape;
     }
     shapes[shape].count++;
-    shapeOfNode[n] = shape;
   }
   if (plainObjects === 0) return;
 
@@ -251,19 +253,21 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array, shapeOfNo
     }
     shape.classIndex = index;
   }
+  // Walking the trie again costs less than a per-node shape array would in memory.
   for (let n = 0; n < nodeCount; n++) {
-    const shape = shapeOfNode[n];
-    if (shape >= 0 && shapes[shape].classIndex >= 0) classNameIndex[n] = shapes[shape].classIndex;
+    if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
+    const classIndex = shapes[shapeOfTrieNode[trieNodeOf(n)]].classIndex;
+    if (classIndex >= 0) classNameIndex[n] = classIndex;
   }
 }
 
 /** Third pass: class ids per (class name, constructor location for objects). */
-function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array, locationRow: Int32Array): ClassTable {
+function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array): ClassTable {
   const { nodeCount, nodeType, types, locations, strings } = s;
-  locationRow.fill(-1);
-  for (let r = 0; r < locations.length; r += 4) locationRow[locations[r]] = r;
-
-  const classOf = new Uint32Array(nodeCount);
+  const locationRows = rowsByNode(locations);
+  let nextLocated = 0;
+  // In place: classOf[n] replaces classNameIndex[n] once read.
+  const classOf = classNameIndex;
   const classes: ClassInfo[] = [];
   const byKey = new Map<string, number>();
   const unlocated = new Int32Array(strings.totalCount).fill(-1);
@@ -279,7 +283,12 @@ function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array, locationRo
   };
   for (let n = 0; n < nodeCount; n++) {
     const nameIndex = classNameIndex[n];
-    const row = nodeType[n] === types.object ? locationRow[n] : -1;
+    // Location rows in node order, walked alongside n (a node has at most one; extras are ignored).
+    let row = -1;
+    while (nextLocated < locationRows.length && locations[locationRows[nextLocated]] < n) nextLocated++;
+    if (nextLocated < locationRows.length && locations[locationRows[nextLocated]] === n && nodeType[n] === types.object) {
+      row = locationRows[nextLocated];
+    }
     if (row < 0) {
       let id = unlocated[nameIndex];
       if (id < 0) {
@@ -385,6 +394,26 @@ export function buildDominatedNodes(
   cursor.set(first.subarray(0, count));
   for (let n = 0; n < count; n++) if (n !== root) nodes[cursor[dominator[n]]++] = n;
   return { first, nodes };
+}
+
+/**
+ * Offsets of the location rows (4 numbers each) sorted by node; among rows of one node the
+ * last in the file comes first, as a per-node table filled in file order would keep it.
+ */
+function rowsByNode(locations: Uint32Array): Float64Array | Uint32Array {
+  const rows = locations.length >>> 2;
+  // Sort keys: node × 2^22 + (2^22 - 1 - row) stay exact in a double while rows < 2^22.
+  if (rows >= 1 << 22) {
+    const order = Array.from({ length: rows }, (_, r) => r * 4);
+    order.sort((a, b) => locations[a] - locations[b] || b - a);
+    return Uint32Array.from(order);
+  }
+  const keys = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) keys[r] = locations[r * 4] * 0x400000 + (0x3fffff - r);
+  keys.sort();
+  const out = new Uint32Array(rows);
+  for (let k = 0; k < rows; k++) out[k] = (0x3fffff - (keys[k] % 0x400000)) * 4;
+  return out;
 }
 
 /** Index of a string in the table, or -1. Scans once; used for a handful of fixed names. */

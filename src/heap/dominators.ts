@@ -68,7 +68,9 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
   const vertex = new Uint32Array(size);
   const label = sharedUint32(size);
   const semi = sharedUint32(size);
-  const nextEdge = sharedUint32(size);
+  // Fewer arrays, fewer pages: `ancestor` is unused until the DFS is over, so it holds the
+  // DFS's next-edge cursor; the buckets' heads live in `dom` (see below).
+  const nextEdge = ancestor;
   let n = 0;
 
   const dfs = (start: number): void => {
@@ -120,11 +122,15 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
     }
   }
 
+  ancestor.fill(0);
+
   // Buckets as singly linked lists: bucketHead[v] → w → bucketNext[w] → …
-  const bucketHead = nextEdge; // DFS is over; reuse its array.
-  bucketHead.fill(0);
-  const bucketNext = new Uint32Array(size);
+  // bucketHead shares dom's array: bucket(v) is used only while nodes after v in DFS order
+  // are processed, and is empty for good once v's first child is; dom[v] is written only
+  // later, when v itself has been processed and is taken out of its own bucket.
+  const bucketNext = sharedUint32(size);
   const dom = sharedUint32(size);
+  const bucketHead = dom;
 
   // Path compression without a stack: the way up reverses the ancestor links (each node then
   // points at the one below it), the way down restores them, compressed, from the top.
@@ -193,7 +199,7 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
   return {
     dominator: dom.subarray(0, nodeCount),
     order: vertex.subarray(0, nodeCount),
-    spare: { sizes: pair.float64(0, nodeCount), words: [label, semi, nextEdge] },
+    spare: { sizes: pair.float64(0, nodeCount), words: [label, semi, bucketNext] },
   };
 }
 

@@ -35,6 +35,29 @@ export class Scratch {
     return new Scratch((nodeCount + 2) & ~1, regions);
   }
 
+  /**
+   * Private scratch this thread can give back at once with release(): a resizable buffer,
+   * whose pages shrinking returns to the system (a plain buffer waits for a full GC).
+   */
+  static releasable(nodeCount: number, regions: number): Scratch {
+    const regionLength = (nodeCount + 2) & ~1;
+    const bytes = regionLength * regions * 4;
+    const Resizable = ArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => ArrayBuffer;
+    let buffer: ArrayBuffer;
+    try {
+      buffer = new Resizable(bytes, { maxByteLength: bytes });
+    } catch {
+      buffer = new ArrayBuffer(bytes); // no resizable buffers here: release() becomes a no-op
+    }
+    return new Scratch(regionLength, regions, buffer);
+  }
+
+  /** Gives the memory back (resizable buffers only); views handed out must no longer be used. */
+  release(): void {
+    const b = this.buffer as ArrayBuffer & { resizable?: boolean; resize?: (n: number) => void };
+    if (b.resizable && b.resize) b.resize(0);
+  }
+
   constructor(
     readonly regionLength: number,
     readonly regions: number,

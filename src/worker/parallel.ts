@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   analysisScratch,
-  classTableWith,
   completeAnalysis,
   distancesWith,
   prepareEdges,
@@ -15,6 +14,7 @@ import {
   type HeapAnalysis,
   type PhaseListener,
 } from '../heap/analysis';
+import { buildClassTable } from '../heap/classes';
 import type { Dominators } from '../heap/dominators';
 import type { EdgeGraph, Retainers } from '../heap/retainers';
 import type { EdgeSectionJob } from '../heap/parser';
@@ -117,10 +117,11 @@ export async function analyzeInParallel(
     const pending = thread.retainedSizes(snapshot.selfSize);
     onPhase?.('distances');
     const distances = distancesWith(snapshot, ephemerons, scratch);
+    scratch.release();
     const indexMs = performance.now() - t0;
     onPhase?.('classes');
     const t1 = performance.now();
-    const classTable = classTableWith(snapshot, scratch);
+    const classTable = buildClassTable(snapshot);
     const classesMs = performance.now() - t1;
     onPhase?.('dominators');
     const { retainers, dominators, spare, ms } = await pending;
