@@ -23,8 +23,6 @@ export interface HeapAnalysis {
   readonly distances: Int32Array;
   readonly dominator: Uint32Array;
   readonly retainedSize: Float64Array;
-  readonly dominatedFirst: Uint32Array;
-  readonly dominatedNodes: Uint32Array;
   readonly classTable: ClassTable;
   readonly classAggregates: ClassAggregate[];
   readonly timings: AnalysisTimings;
@@ -47,75 +45,68 @@ export interface PreparedGraph {
  * Edge rules that must be settled before dominators: DOM state names, page-owned flags and
  * the essential-edge bits.
  */
-export function prepareEdges(snapshot: HeapSnapshot, scratch: Scratch): PreparedGraph {
+export function prepareEdges(snapshot: HeapSnapshot): PreparedGraph {
   propagateDomState(snapshot);
   const ephemerons = new EphemeronNames(snapshot);
-  const pageOwned = markPageOwned(snapshot, scratch.uint32(0));
+  const pageOwned = withScratch(snapshot.nodeCount, 1, (scratch) => markPageOwned(snapshot, scratch.uint32(0)));
   return { ephemerons, essential: essentialEdges(snapshot, pageOwned, ephemerons) };
 }
 
 /** Self sizes as DevTools shows them (storage attribution); needed before retained sizes. */
-export function prepareSizes(snapshot: HeapSnapshot, scratch: Scratch): void {
-  attributeOwnedStorage(snapshot, hasUserRoots(snapshot), { owners: scratch.uint32(0), work: scratch.uint32(1, 2) });
+export function prepareSizes(snapshot: HeapSnapshot): void {
+  withScratch(snapshot.nodeCount, 3, (scratch) =>
+    attributeOwnedStorage(snapshot, hasUserRoots(snapshot), { owners: scratch.uint32(0), work: scratch.uint32(1, 2) }),
+  );
+}
+
+/** Distances from the roots (computeDistances), its queue in scratch given back at once. */
+export function distancesOf(snapshot: HeapSnapshot, ephemerons: EphemeronNames): Int32Array {
+  const root = snapshot.rootOrdinal;
+  const queueLength = snapshot.nodeCount + snapshot.firstEdge[root + 1] - snapshot.firstEdge[root];
+  return withScratch(queueLength, 1, (scratch) => computeDistances(snapshot, ephemerons, scratch.uint32(0)));
 }
 
 /**
- * Scratch for this thread's per-node temporaries (page-owned walk, storage attribution,
- * the distance queue, class naming): three regions, reused phase after phase.
+ * Runs `use` with per-node scratch that is given back as soon as it returns: temporaries of
+ * one phase then never add to the peak of a later one (or of the other thread's work).
  */
-export function analysisScratch(snapshot: HeapSnapshot): Scratch {
-  return Scratch.releasable(snapshot.nodeCount, 3);
+function withScratch<T>(length: number, regions: number, use: (scratch: Scratch) => T): T {
+  const scratch = Scratch.releasable(length, regions);
+  try {
+    return use(scratch);
+  } finally {
+    scratch.release();
+  }
 }
 
-export function distancesWith(snapshot: HeapSnapshot, ephemerons: EphemeronNames, scratch: Scratch): Int32Array {
-  return computeDistances(snapshot, ephemerons, scratch.uint32(0, 2));
-}
 
-
-/** The indexes that need dominators: dominator-tree children and per-class aggregates. */
-export function completeAnalysis(
-  snapshot: HeapSnapshot,
-  parts: {
-    retainers: Retainers;
-    essential: Uint8Array;
-    distances: Int32Array;
-    dominators: Dominators;
-    classTable: ClassTable;
-    /** Arrays the dominator tree left (DominatorTree.spare.words): the dominated-node index goes there. */
-    spare?: readonly [Uint32Array, Uint32Array, Uint32Array];
-  },
-  timings: AnalysisTimings,
-): HeapAnalysis {
-  const { retainers, essential, distances, dominators, classTable, spare } = parts;
-  const t = performance.now();
-  const dominated = buildDominatedNodes(
-    dominators.dominator,
-    snapshot.rootOrdinal,
-    spare && { first: spare[0], nodes: spare[1], cursor: spare[2] },
-  );
-  const classAggregates = aggregateClasses(
-    snapshot,
-    classTable,
-    distances,
-    dominators.retainedSize,
-    dominated.first,
-    dominated.nodes,
-    spare?.[2],
-  );
-  timings.classesMs += performance.now() - t;
-  return {
-    snapshot,
-    retainers,
-    essential,
-    distances,
-    dominator: dominators.dominator,
-    retainedSize: dominators.retainedSize,
-    dominatedFirst: dominated.first,
-    dominatedNodes: dominated.nodes,
-    classTable,
-    classAggregates,
-    timings,
-  };
+/**
+ * Per-class aggregates, which need the dominator tree's children: that index is built in the
+ * tree's spare scratch (on the thread that computed the tree) and given back with it.
+ */
+export function aggregateOverTree(
+  s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
+  parts: { classOf: Uint32Array; classCount: number; distances: Int32Array; dominators: Dominators; scratch: Scratch },
+): ClassAggregate[] {
+  const { classOf, classCount, distances, dominators, scratch } = parts;
+  try {
+    const dominated = buildDominatedNodes(dominators.dominator, s.rootOrdinal, {
+      first: scratch.uint32(0),
+      nodes: scratch.uint32(1),
+    });
+    return aggregateClasses(
+      s,
+      classOf,
+      classCount,
+      distances,
+      dominators.retainedSize,
+      dominated.first,
+      dominated.nodes,
+      scratch.uint32(2),
+    );
+  } finally {
+    scratch.release();
+  }
 }
 
 /** The whole analysis on this thread. */
@@ -123,28 +114,41 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   const now = () => performance.now();
   let t = now();
   onPhase?.('retainers');
-  const scratch = analysisScratch(snapshot);
-  const { ephemerons, essential } = prepareEdges(snapshot, scratch);
-  prepareSizes(snapshot, scratch);
+  const { ephemerons, essential } = prepareEdges(snapshot);
+  prepareSizes(snapshot);
   const retainers = buildRetainers(snapshot, essential);
   onPhase?.('distances');
-  const distances = distancesWith(snapshot, ephemerons, scratch);
-  scratch.release();
+  const distances = distancesOf(snapshot, ephemerons);
   const indexMs = now() - t;
 
   t = now();
   onPhase?.('dominators');
   const tree = computeDominatorTree(snapshot, retainers, essential);
   const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, snapshot.selfSize, tree.spare.sizes) };
+  tree.releaseOrder();
   const dominatorsMs = now() - t;
 
   t = now();
   onPhase?.('classes');
   const classTable = buildClassTable(snapshot);
+  const { classOf, classes } = classTable;
+  const classAggregates = aggregateOverTree(snapshot, {
+    classOf,
+    classCount: classes.length,
+    distances,
+    dominators,
+    scratch: tree.spare.scratch,
+  });
   const classesMs = now() - t;
-  return completeAnalysis(
+  return {
     snapshot,
-    { retainers, essential, distances, dominators, classTable, spare: tree.spare.words },
-    { indexMs, dominatorsMs, classesMs },
-  );
+    retainers,
+    essential,
+    distances,
+    dominator: dominators.dominator,
+    retainedSize: dominators.retainedSize,
+    classTable,
+    classAggregates,
+    timings: { indexMs, dominatorsMs, classesMs },
+  };
 }

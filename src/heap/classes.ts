@@ -7,7 +7,6 @@
  * - objects whose constructor has a source location are told apart by that location;
  * - nodes with a self size of 0 are not counted.
  */
-import { countsToOffsets } from './csr';
 import { sharedUint32 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
@@ -327,8 +326,9 @@ function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array): ClassTabl
  * dominator tree and counts an instance only when no instance of the same class dominates it.
  */
 export function aggregateClasses(
-  s: HeapSnapshot,
-  table: ClassTable,
+  s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
+  classOf: Uint32Array,
+  classCount: number,
   distances: Int32Array,
   retainedSize: Float64Array,
   dominatedFirst: Uint32Array,
@@ -336,8 +336,7 @@ export function aggregateClasses(
   stack: Uint32Array = new Uint32Array(s.nodeCount),
 ): ClassAggregate[] {
   const { nodeCount, selfSize } = s;
-  const { classOf, classes } = table;
-  const byClass: (ClassAggregate | undefined)[] = new Array(classes.length);
+  const byClass: (ClassAggregate | undefined)[] = new Array(classCount);
   for (let n = 0; n < nodeCount; n++) {
     const size = selfSize[n];
     if (!size) continue;
@@ -352,7 +351,7 @@ export function aggregateClasses(
     }
   }
   // Depth-first over the dominator tree; `open` marks classes with an instance on the path.
-  const open = new Uint8Array(classes.length);
+  const open = new Uint8Array(classCount);
   const openedAt: number[] = [];
   const openedClass: number[] = [];
   let top = 0;
@@ -383,16 +382,21 @@ export function aggregateClasses(
 export function buildDominatedNodes(
   dominator: Uint32Array,
   root: number,
-  scratch?: { first: Uint32Array; nodes: Uint32Array; cursor: Uint32Array },
+  into?: { first: Uint32Array; nodes: Uint32Array },
 ): { first: Uint32Array; nodes: Uint32Array } {
   const count = dominator.length;
-  const first = scratch?.first.subarray(0, count + 1).fill(0) ?? new Uint32Array(count + 1);
+  const first = into?.first.subarray(0, count + 1).fill(0) ?? new Uint32Array(count + 1);
   for (let n = 0; n < count; n++) if (n !== root) first[dominator[n]]++;
-  const total = countsToOffsets(first, count);
-  const nodes = scratch?.nodes.subarray(0, total) ?? new Uint32Array(total);
-  const cursor = scratch?.cursor.subarray(0, count) ?? new Uint32Array(count);
-  cursor.set(first.subarray(0, count));
-  for (let n = 0; n < count; n++) if (n !== root) nodes[cursor[dominator[n]]++] = n;
+  // Offsets where each group ends, then filled from the back: each ends up at its start,
+  // children in ascending order, with no cursor array.
+  let total = 0;
+  for (let d = 0; d < count; d++) {
+    total += first[d];
+    first[d] = total;
+  }
+  first[count] = total;
+  const nodes = into?.nodes.subarray(0, total) ?? new Uint32Array(total);
+  for (let n = count - 1; n >= 0; n--) if (n !== root) nodes[--first[dominator[n]]] = n;
   return { first, nodes };
 }
 

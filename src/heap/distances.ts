@@ -1,5 +1,6 @@
 import { EPHEMERON_NAME, type EphemeronNames } from './edgeRules';
 import { isDocumentTreesRoot } from './edgeRules';
+import { sharedInt32 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 /** Distance of a node no path reaches. */
@@ -29,7 +30,8 @@ function isUserRoot(s: HeapSnapshot, node: number): boolean {
  */
 export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames, scratch?: Uint32Array): Int32Array {
   const { nodeCount, firstEdge, edgeType, edgeName, edgeTarget, nodeType, nodeName, types, edgeKinds, strings } = s;
-  const distances = new Int32Array(nodeCount).fill(NO_DISTANCE);
+  // Shared: the dominator thread reads it for class aggregates.
+  const distances = sharedInt32(nodeCount).fill(NO_DISTANCE);
   const root = s.rootOrdinal;
   const rootEdges = firstEdge[root + 1] - firstEdge[root];
   const queue = scratch && scratch.length >= nodeCount + rootEdges ? scratch : new Uint32Array(nodeCount + rootEdges);

@@ -13,12 +13,14 @@ export interface DominatorTree {
   readonly dominator: Uint32Array;
   /** Node ordinals in DFS preorder: every node comes after its dominator. */
   readonly order: Uint32Array;
+  /** Gives `order`'s memory back once retained sizes are summed (it must not be used after). */
+  readonly releaseOrder: () => void;
   /**
-   * Shared arrays the algorithm is done with, for the caller's later results and temporaries
-   * (pages already in memory instead of fresh ones): `sizes` for retained sizes, and three of
-   * nodeCount + 1 words.
+   * Memory the algorithm is done with, for the caller's later work (pages already in memory
+   * instead of fresh ones): `sizes` (shared) for retained sizes, and `scratch`, three regions
+   * of this thread's, to release() when done.
    */
-  readonly spare: { sizes: Float64Array; words: [Uint32Array, Uint32Array, Uint32Array] };
+  readonly spare: { sizes: Float64Array; scratch: Scratch };
 }
 
 /** Dominators, then retained sizes (see computeDominatorTree and computeRetainedSizes). */
@@ -28,7 +30,10 @@ export function computeDominators(
   essential: Uint8Array,
 ): Dominators {
   const tree = computeDominatorTree(s, retainers, essential);
-  return { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, s.selfSize, tree.spare.sizes) };
+  const retainedSize = computeRetainedSizes(tree, s.selfSize, tree.spare.sizes);
+  tree.releaseOrder();
+  tree.spare.scratch.release();
+  return { dominator: tree.dominator, retainedSize };
 }
 
 /**
@@ -65,9 +70,12 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
   const pair = Scratch.forNodes(nodeCount, 2);
   const parent = pair.uint32(0, 1, size);
   const ancestor = pair.uint32(1, 1, size);
-  const vertex = new Uint32Array(size);
-  const label = sharedUint32(size);
-  const semi = sharedUint32(size);
+  // A buffer of its own that can be given back at once: the one array nothing needs afterwards.
+  const orderBuffer = Scratch.releasable(nodeCount, 1);
+  const vertex = orderBuffer.uint32(0, 1, size);
+  const spares = Scratch.releasable(nodeCount, 3);
+  const label = spares.uint32(0, 1, size);
+  const semi = spares.uint32(1, 1, size);
   // Fewer arrays, fewer pages: `ancestor` is unused until the DFS is over, so it holds the
   // DFS's next-edge cursor; the buckets' heads live in `dom` (see below).
   const nextEdge = ancestor;
@@ -128,7 +136,7 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
   // bucketHead shares dom's array: bucket(v) is used only while nodes after v in DFS order
   // are processed, and is empty for good once v's first child is; dom[v] is written only
   // later, when v itself has been processed and is taken out of its own bucket.
-  const bucketNext = sharedUint32(size);
+  const bucketNext = spares.uint32(2, 1, size);
   const dom = sharedUint32(size);
   const bucketHead = dom;
 
@@ -199,7 +207,8 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
   return {
     dominator: dom.subarray(0, nodeCount),
     order: vertex.subarray(0, nodeCount),
-    spare: { sizes: pair.float64(0, nodeCount), words: [label, semi, bucketNext] },
+    releaseOrder: () => orderBuffer.release(),
+    spare: { sizes: pair.float64(0, nodeCount), scratch: spares },
   };
 }
 

@@ -17,6 +17,10 @@ export function sharedUint32(length: number): Uint32Array {
   return new Uint32Array(buffer(length * 4));
 }
 
+export function sharedInt32(length: number): Int32Array {
+  return new Int32Array(buffer(length * 4));
+}
+
 export function sharedFloat64(length: number): Float64Array {
   return new Float64Array(buffer(length * 8));
 }

@@ -4,7 +4,8 @@
  * distances and class names.
  */
 import { parentPort } from 'node:worker_threads';
-import { computeDominatorTree, computeRetainedSizes, type DominatorTree } from '../heap/dominators';
+import { aggregateOverTree } from '../heap/analysis';
+import { computeDominatorTree, computeRetainedSizes, type DominatorTree, type Dominators } from '../heap/dominators';
 import { countRetainers, fillRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
 import { readEdgeSection } from '../node/edgeSection';
 import type { DominatorReply, DominatorRequest } from './parallel';
@@ -16,6 +17,8 @@ let graph: EdgeGraph | null = null;
 let firstRetainer: Uint32Array | null = null;
 let retainers: Retainers | null = null;
 let tree: DominatorTree | null = null;
+let dominators: Dominators | null = null;
+let selfSize: Float64Array | null = null;
 let started = 0;
 
 port.on('message', (m: DominatorRequest) => {
@@ -39,14 +42,26 @@ port.on('message', (m: DominatorRequest) => {
       tree = computeDominatorTree(graph, retainers, m.essential);
       return;
     }
-    if (!retainers || !tree) throw new Error('sizes before the dominator tree');
-    const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize, tree.spare.sizes) };
-    const reply: DominatorReply = { type: 'done', retainers, dominators, spare: tree.spare.words, ms: performance.now() - started };
+    if (m.type === 'sizes') {
+      if (!retainers || !tree) throw new Error('sizes before the dominator tree');
+      dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize, tree.spare.sizes) };
+      tree.releaseOrder();
+      selfSize = m.selfSize;
+      return;
+    }
+    if (!graph || !retainers || !tree || !dominators || !selfSize) throw new Error('classes before retained sizes');
+    const classAggregates = aggregateOverTree(
+      { nodeCount: graph.nodeCount, rootOrdinal: graph.rootOrdinal, selfSize },
+      { classOf: m.classOf, classCount: m.classCount, distances: m.distances, dominators, scratch: tree.spare.scratch },
+    );
+    const reply: DominatorReply = { type: 'done', retainers, dominators, classAggregates, ms: performance.now() - started };
     port.postMessage(reply);
     graph = null;
     firstRetainer = null;
     retainers = null;
     tree = null;
+    dominators = null;
+    selfSize = null;
   } catch (e) {
     const reply: DominatorReply = { type: 'error', message: describe(e) };
     port.postMessage(reply);

@@ -6,15 +6,13 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
-  analysisScratch,
-  completeAnalysis,
-  distancesWith,
+  distancesOf,
   prepareEdges,
   prepareSizes,
   type HeapAnalysis,
   type PhaseListener,
 } from '../heap/analysis';
-import { buildClassTable } from '../heap/classes';
+import { buildClassTable, type ClassAggregate } from '../heap/classes';
 import type { Dominators } from '../heap/dominators';
 import type { EdgeGraph, Retainers } from '../heap/retainers';
 import type { EdgeSectionJob } from '../heap/parser';
@@ -25,11 +23,12 @@ export type DominatorRequest =
   | { type: 'edges'; path: string; job: EdgeSectionJob }
   | { type: 'graph'; graph: EdgeGraph }
   | { type: 'essential'; essential: Uint8Array }
-  | { type: 'sizes'; selfSize: Float64Array };
+  | { type: 'sizes'; selfSize: Float64Array }
+  | { type: 'classes'; classOf: Uint32Array; classCount: number; distances: Int32Array };
 
 export type DominatorReply =
   | { type: 'edges'; outcome: EdgeSectionOutcome }
-  | { type: 'done'; retainers: Retainers; dominators: Dominators; spare: [Uint32Array, Uint32Array, Uint32Array]; ms: number }
+  | { type: 'done'; retainers: Retainers; dominators: Dominators; classAggregates: ClassAggregate[]; ms: number }
   | { type: 'error'; message: string };
 
 type Done = Extract<DominatorReply, { type: 'done' }>;
@@ -45,7 +44,8 @@ export class DominatorThread {
   private doneReply: ((m: Done) => void) | null = null;
 
   constructor(scriptPath = path.join(__dirname, 'dominatorThread.js')) {
-    this.worker = new Worker(scriptPath);
+    // The thread makes little JavaScript garbage: a small young generation keeps its heap small.
+    this.worker = new Worker(scriptPath, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.failed = new Promise<never>((_, reject) => {
       this.worker.on('message', (m: DominatorReply) => {
         if (m.type === 'edges') this.edgesReply?.(m.outcome);
@@ -85,9 +85,17 @@ export class DominatorThread {
   }
 
   /** Once self sizes are final (storage attribution), the thread adds up retained sizes. */
-  retainedSizes(selfSize: Float64Array): Promise<Done> {
-    const reply = new Promise<Done>((resolve) => (this.doneReply = resolve));
+  retainedSizes(selfSize: Float64Array): void {
     this.post({ type: 'sizes', selfSize });
+  }
+
+  /**
+   * With every node's class and distance, the thread sums per-class aggregates over the
+   * dominator tree (in memory the tree left over) and replies with everything it computed.
+   */
+  aggregate(classOf: Uint32Array, classCount: number, distances: Int32Array): Promise<Done> {
+    const reply = new Promise<Done>((resolve) => (this.doneReply = resolve));
+    this.post({ type: 'classes', classOf, classCount, distances });
     return Promise.race([reply, this.failed]);
   }
 
@@ -100,7 +108,10 @@ export class DominatorThread {
   }
 }
 
-/** Full analysis with `thread` doing retainers and dominators. Disposes the thread. */
+/**
+ * Full analysis with `thread` doing retainers, dominators, retained sizes and the class
+ * aggregates (which need the dominator tree). Disposes the thread.
+ */
 export async function analyzeInParallel(
   snapshot: HeapSnapshot,
   thread: DominatorThread,
@@ -110,26 +121,34 @@ export async function analyzeInParallel(
     const t0 = performance.now();
     thread.start(snapshot);
     onPhase?.('retainers');
-    const scratch = analysisScratch(snapshot);
-    const { ephemerons, essential } = prepareEdges(snapshot, scratch);
+    const { ephemerons, essential } = prepareEdges(snapshot);
     thread.dominate(essential);
-    prepareSizes(snapshot, scratch);
-    const pending = thread.retainedSizes(snapshot.selfSize);
+    prepareSizes(snapshot);
+    thread.retainedSizes(snapshot.selfSize);
     onPhase?.('distances');
-    const distances = distancesWith(snapshot, ephemerons, scratch);
-    scratch.release();
+    const distances = distancesOf(snapshot, ephemerons);
     const indexMs = performance.now() - t0;
     onPhase?.('classes');
     const t1 = performance.now();
     const classTable = buildClassTable(snapshot);
     const classesMs = performance.now() - t1;
     onPhase?.('dominators');
-    const { retainers, dominators, spare, ms } = await pending;
-    return completeAnalysis(
-      snapshot,
-      { retainers, essential, distances, dominators, classTable, spare },
-      { indexMs, dominatorsMs: ms, classesMs },
+    const { retainers, dominators, classAggregates, ms } = await thread.aggregate(
+      classTable.classOf,
+      classTable.classes.length,
+      distances,
     );
+    return {
+      snapshot,
+      retainers,
+      essential,
+      distances,
+      dominator: dominators.dominator,
+      retainedSize: dominators.retainedSize,
+      classTable,
+      classAggregates,
+      timings: { indexMs, dominatorsMs: ms, classesMs },
+    };
   } finally {
     await thread.dispose();
   }
