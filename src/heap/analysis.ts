@@ -9,7 +9,7 @@ import { aggregateClasses, buildClassTable, buildDominatedNodes, type ClassAggre
 import { computeDistances, hasUserRoots } from './distances';
 import { computeDominatorTree, computeRetainedSizes, type Dominators } from './dominators';
 import { propagateDomState } from './domState';
-import { EphemeronNames, essentialEdges, markPageOwned } from './edgeRules';
+import { EphemeronNames, essentialRules, markPageOwned, type EssentialRules } from './edgeRules';
 import { Scratch } from './memory';
 import { buildRetainers, type Retainers } from './retainers';
 import { attributeOwnedStorage } from './shallowSizes';
@@ -38,7 +38,8 @@ export type PhaseListener = (phase: string) => void;
 
 export interface PreparedGraph {
   readonly ephemerons: EphemeronNames;
-  readonly essential: Uint8Array;
+  /** What deciding the essential edges needs (done while filling the retainers). */
+  readonly rules: EssentialRules;
 }
 
 /**
@@ -49,7 +50,7 @@ export function prepareEdges(snapshot: HeapSnapshot): PreparedGraph {
   propagateDomState(snapshot);
   const ephemerons = new EphemeronNames(snapshot);
   const pageOwned = withScratch(snapshot.nodeCount, 1, (scratch) => markPageOwned(snapshot, scratch.uint32(0)));
-  return { ephemerons, essential: essentialEdges(snapshot, pageOwned, ephemerons) };
+  return { ephemerons, rules: essentialRules(snapshot, pageOwned, ephemerons) };
 }
 
 /** Self sizes as DevTools shows them (storage attribution); needed before retained sizes. */
@@ -114,9 +115,9 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   const now = () => performance.now();
   let t = now();
   onPhase?.('retainers');
-  const { ephemerons, essential } = prepareEdges(snapshot);
+  const { ephemerons, rules } = prepareEdges(snapshot);
   prepareSizes(snapshot);
-  const retainers = buildRetainers(snapshot, essential);
+  const { retainers, essential } = buildRetainers(snapshot, rules);
   onPhase?.('distances');
   const distances = distancesOf(snapshot, ephemerons);
   const indexMs = now() - t;

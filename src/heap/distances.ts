@@ -100,8 +100,7 @@ export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames, sc
         if (filter !== 0 && !passesFilter(filter, e)) continue;
         if (et === internal) {
           const name = edgeName[e];
-          const st = ephemeronState[name] || ephemerons.classify(name);
-          if (st === EPHEMERON_NAME && !secondOfPair(e)) continue;
+          if (ephemeronState[name] === EPHEMERON_NAME && !secondOfPair(e)) continue;
         }
         distances[child] = next;
         queue[end++] = child;

@@ -1,70 +1,61 @@
-import { sharedUint8 } from './memory';
+import { sharedUint32, sharedUint8 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 /**
- * Facts about edges that DevTools' rules need, computed once per distinct edge name.
+ * Facts about edges that DevTools' rules need, computed once per string of the table.
  *
  * V8 names the table's edge to a WeakMap value
  * "<n> / part of key (<key> @<id>) -> value (<value> @<id>) pair in WeakMap (table @<tableId>)";
  * the key holds the value with an edge of the same name after the index.
  */
-const EPHEMERON = /^\d+(?<pair> \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(?<table>\d+)\))$/;
+const KEY_PART = encode(' / part of key (');
+const VALUE_PART = encode(') -> value (');
+const TABLE_PART = encode(') pair in WeakMap (table @');
 
-const UNKNOWN = 0;
-const PLAIN = 1;
-/** A value of EphemeronNames.state: the name is a WeakMap ephemeron edge name. */
+/** A value of EphemeronNames.state: the name is a WeakMap ephemeron edge name (else 0). */
 export const EPHEMERON_NAME = 2;
 
 export class EphemeronNames {
-  /** Per string index: 0 not yet looked at, 1 plain, 2 an ephemeron edge name. Hot loops read it directly. */
+  /** Per string index: EPHEMERON_NAME for an ephemeron edge name, else 0. Shared, read by hot loops. */
   readonly state: Uint8Array;
-  private readonly tableIds = new Map<number, number>();
-  /** Per string index of an ephemeron name: the number of its key/value pair (both edges share it). */
-  private readonly pairOf = new Map<number, number>();
-  private readonly pairNumbers = new Map<string, number>();
+  /** Per string index of an ephemeron name: the WeakMap table's node id. Shared. */
+  readonly tableIdOf: Uint32Array;
+  /** Per string index of an ephemeron name: 1 + the number of its key/value pair (both edges share it). */
+  private readonly pairOf: Int32Array;
+  private readonly pairNumbers = new PairNumbers();
 
-  constructor(private readonly snapshot: HeapSnapshot) {
-    this.state = new Uint8Array(snapshot.strings.count);
+  /**
+   * Classifies every string once, on its raw bytes (no decoding): only those that start with
+   * a digit and are long enough are looked at.
+   */
+  constructor(snapshot: Pick<HeapSnapshot, 'strings'>) {
+    const strings = snapshot.strings;
+    const count = strings.count;
+    this.state = sharedUint8(count);
+    // Virtual memory mostly: only ephemeron names' entries are ever written.
+    this.tableIdOf = sharedUint32(count);
+    this.pairOf = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const first = strings.firstByte(i);
+      if (first < 0x30 || first > 0x39 || strings.storedLength(i) <= 40) continue;
+      const ids = ephemeronIds(strings.rawBytes(i));
+      if (!ids) continue;
+      this.state[i] = EPHEMERON_NAME;
+      this.tableIdOf[i] = ids.table;
+      // Both edges of a pair share the text after the leading index, which names the key, the
+      // value and the table; a key is in a table once, so the table and key ids identify it.
+      this.pairOf[i] = this.pairNumbers.numberOf(ids.table, ids.key) + 1;
+    }
   }
 
   /** Whether the string at nameIndex is a WeakMap ephemeron edge name. */
   isEphemeron(nameIndex: number): boolean {
-    const st = this.state[nameIndex];
-    return (st === UNKNOWN ? this.classify(nameIndex) : st) === EPHEMERON_NAME;
+    return this.state[nameIndex] === EPHEMERON_NAME;
   }
 
-  /** Looks at a name once and records the verdict in `state`. */
-  classify(nameIndex: number): number {
-    let st = this.state[nameIndex];
-    if (st === UNKNOWN) {
-      const strings = this.snapshot.strings;
-      // Cheap pre-check before decoding: these names are long and start with a digit.
-      let match: RegExpExecArray | null = null;
-      const first = strings.firstByte(nameIndex);
-      if (first >= 0x30 && first <= 0x39 && strings.storedLength(nameIndex) > 40) {
-        match = EPHEMERON.exec(strings.get(nameIndex));
-      }
-      if (match?.groups) {
-        st = EPHEMERON_NAME;
-        this.tableIds.set(nameIndex, Number(match.groups.table));
-        const pair = match.groups.pair;
-        let number = this.pairNumbers.get(pair);
-        if (number === undefined) {
-          number = this.pairNumbers.size;
-          this.pairNumbers.set(pair, number);
-        }
-        this.pairOf.set(nameIndex, number);
-      } else {
-        st = PLAIN;
-      }
-      this.state[nameIndex] = st;
-    }
-    return st;
-  }
-
-  /** The WeakMap table's node id named in an ephemeron edge name. */
+  /** The WeakMap table's node id named in an ephemeron edge name, or -1. */
   tableId(nameIndex: number): number {
-    return this.tableIds.get(nameIndex) ?? -1;
+    return this.state[nameIndex] === EPHEMERON_NAME ? this.tableIdOf[nameIndex] : -1;
   }
 
   /**
@@ -72,12 +63,121 @@ export class EphemeronNames {
    * everything after the leading index), from 0 to pairCount - 1; -1 for other names.
    */
   pairNumber(nameIndex: number): number {
-    return this.pairOf.get(nameIndex) ?? -1;
+    return nameIndex < this.pairOf.length ? this.pairOf[nameIndex] - 1 : -1;
   }
 
   get pairCount(): number {
-    return this.pairNumbers.size;
+    return this.pairNumbers.count;
   }
+}
+
+/** Numbers 0, 1, 2… for (table id, key id) pairs: an open-addressing hash on typed arrays. */
+class PairNumbers {
+  private tables = new Uint32Array(1024);
+  private keys = new Uint32Array(1024);
+  /** 1 + the pair's number; 0 = empty slot. */
+  private numbers = new Int32Array(1024);
+  count = 0;
+
+  numberOf(table: number, key: number): number {
+    if (2 * (this.count + 1) > this.numbers.length) this.grow();
+    const mask = this.numbers.length - 1;
+    let slot = (Math.imul(table, 0x9e3779b1) ^ Math.imul(key, 0x85ebca6b)) & mask;
+    for (;;) {
+      const n = this.numbers[slot];
+      if (n === 0) {
+        this.tables[slot] = table;
+        this.keys[slot] = key;
+        this.numbers[slot] = ++this.count;
+        return this.count - 1;
+      }
+      if (this.tables[slot] === table && this.keys[slot] === key) return n - 1;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const { tables, keys, numbers } = this;
+    const size = numbers.length * 2;
+    this.tables = new Uint32Array(size);
+    this.keys = new Uint32Array(size);
+    this.numbers = new Int32Array(size);
+    const mask = size - 1;
+    for (let old = 0; old < numbers.length; old++) {
+      if (numbers[old] === 0) continue;
+      let slot = (Math.imul(tables[old], 0x9e3779b1) ^ Math.imul(keys[old], 0x85ebca6b)) & mask;
+      while (this.numbers[slot] !== 0) slot = (slot + 1) & mask;
+      this.tables[slot] = tables[old];
+      this.keys[slot] = keys[old];
+      this.numbers[slot] = numbers[old];
+    }
+  }
+}
+
+/**
+ * The key, value and table ids of an ephemeron edge name, read from its raw bytes, or null
+ * when it is not one. The name must be
+ * `<digits> / part of key (<any> @<digits>) -> value (<any> @<digits>) pair in WeakMap (table @<digits>)`;
+ * the key id is taken at the first ") -> value (" that follows " @<digits>".
+ */
+function ephemeronIds(b: Uint8Array): { key: number; table: number } | null {
+  let i = 0;
+  while (i < b.length && isDigit(b[i])) i++;
+  if (i === 0 || !startsWithAt(b, i, KEY_PART)) return null;
+  const keyStart = i + KEY_PART.length;
+  // The end: "(table @<digits>)".
+  const last = b.length - 1;
+  if (b[last] !== 0x29 /* ) */) return null;
+  let tableStart = last;
+  while (tableStart > 0 && isDigit(b[tableStart - 1])) tableStart--;
+  if (tableStart === last) return null;
+  const tablePart = tableStart - TABLE_PART.length;
+  if (!startsWithAt(b, tablePart, TABLE_PART)) return null;
+  const value = idBefore(b, tablePart, keyStart);
+  if (value < 0) return null;
+  for (let at = keyStart; at + VALUE_PART.length <= tablePart; at++) {
+    if (b[at] !== 0x29 || !startsWithAt(b, at, VALUE_PART)) continue;
+    const key = idBefore(b, at, keyStart);
+    // The value's " @<digits>" must lie after this point, inside the value part.
+    if (key >= 0 && valueIdStart(b, tablePart) >= at + VALUE_PART.length) {
+      return { key, table: digitsValue(b, tableStart, last) };
+    }
+  }
+  return null;
+}
+
+/** The number in " @<digits>" ending just before `end` (not before `from`), or -1. */
+function idBefore(b: Uint8Array, end: number, from: number): number {
+  let start = end;
+  while (start > from && isDigit(b[start - 1])) start--;
+  if (start === end || start - 2 < from || b[start - 1] !== 0x40 /* @ */ || b[start - 2] !== 0x20) return -1;
+  return digitsValue(b, start, end);
+}
+
+function valueIdStart(b: Uint8Array, end: number): number {
+  let start = end;
+  while (start > 0 && isDigit(b[start - 1])) start--;
+  return start - 2;
+}
+
+function digitsValue(b: Uint8Array, from: number, to: number): number {
+  let v = 0;
+  for (let k = from; k < to; k++) v = v * 10 + (b[k] - 0x30);
+  return v;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function startsWithAt(b: Uint8Array, at: number, part: Uint8Array): boolean {
+  if (at < 0 || at + part.length > b.length) return false;
+  for (let k = 0; k < part.length; k++) if (b[at + k] !== part[k]) return false;
+  return true;
+}
+
+function encode(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
 }
 
 /**
@@ -87,7 +187,7 @@ export class EphemeronNames {
  */
 export function markPageOwned(s: HeapSnapshot, stack: Uint32Array = new Uint32Array(s.nodeCount)): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeKinds, rootOrdinal } = s;
-  const owned = new Uint8Array(nodeCount);
+  const owned = sharedUint8(nodeCount);
   let top = 0;
   for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
     const t = edgeType[e];
@@ -118,37 +218,56 @@ export function isDocumentTreesRoot(s: HeapSnapshot, node: number): boolean {
   return s.nodeType[node] === s.types.synthetic && s.strings.get(s.nodeName[node]) === '(Document DOM trees)';
 }
 
+/** What the essential-edge rule needs besides the graph; plain arrays, so another thread can hold them. */
+export interface EssentialRules {
+  readonly pageOwned: Uint8Array;
+  readonly ephemeronState: Uint8Array;
+  readonly ephemeronTableId: Uint32Array;
+  readonly nodeId: Uint32Array;
+  readonly edgeName: Uint32Array;
+  readonly edgeKinds: HeapSnapshot['edgeKinds'];
+  readonly rootOrdinal: number;
+}
+
+export function essentialRules(s: HeapSnapshot, pageOwned: Uint8Array, ephemerons: EphemeronNames): EssentialRules {
+  return {
+    pageOwned,
+    ephemeronState: ephemerons.state,
+    ephemeronTableId: ephemerons.tableIdOf,
+    nodeId: s.nodeId,
+    edgeName: s.edgeName,
+    edgeKinds: s.edgeKinds,
+    rootOrdinal: s.rootOrdinal,
+  };
+}
+
 /**
- * A bit per edge: does it count when computing dominators? Not: weak edges, self edges,
- * shortcuts other than the root's, a WeakMap table's edge to a value (the key's edge stands
- * for the pair), and edges from outside the page-owned set into it.
+ * Does edge e (of type t, from node n to target) count when computing dominators? Not: weak
+ * edges, self edges, shortcuts other than the root's, a WeakMap table's edge to a value (the
+ * key's edge stands for the pair), and edges from outside the page-owned set into it.
  */
-export function essentialEdges(s: HeapSnapshot, pageOwned: Uint8Array, ephemerons: EphemeronNames): Uint8Array {
-  const { nodeCount, firstEdge, edgeType, edgeName, edgeTarget, edgeKinds, nodeId, rootOrdinal } = s;
+export function isEssentialEdge(r: EssentialRules, n: number, e: number, t: number, target: number): boolean {
+  const kinds = r.edgeKinds;
+  if (t === kinds.weak || target === n) return false;
+  if (t === kinds.internal) {
+    const name = r.edgeName[e];
+    if (r.ephemeronState[name] === EPHEMERON_NAME && r.ephemeronTableId[name] === r.nodeId[n]) return false;
+  }
+  if (n !== r.rootOrdinal) {
+    if (t === kinds.shortcut) return false;
+    if (r.pageOwned[target] && !r.pageOwned[n]) return false;
+  }
+  return true;
+}
+
+/** A bit per edge: isEssentialEdge. */
+export function essentialEdges(s: HeapSnapshot, rules: EssentialRules): Uint8Array {
+  const { nodeCount, firstEdge, edgeType, edgeTarget } = s;
   const bits = sharedUint8((s.edgeCount >>> 3) + 1);
-  const weak = edgeKinds.weak;
-  const shortcut = edgeKinds.shortcut;
-  const internal = edgeKinds.internal;
-  const state = ephemerons.state;
   for (let n = 0; n < nodeCount; n++) {
     const end = firstEdge[n + 1];
-    const fromRoot = n === rootOrdinal;
-    const sourceOwned = pageOwned[n];
     for (let e = firstEdge[n]; e < end; e++) {
-      const t = edgeType[e];
-      if (t === weak) continue;
-      if (t === internal) {
-        const name = edgeName[e];
-        const st = state[name] || ephemerons.classify(name);
-        if (st === EPHEMERON_NAME && ephemerons.tableId(name) === nodeId[n]) continue;
-      }
-      const target = edgeTarget[e];
-      if (target === n) continue;
-      if (!fromRoot) {
-        if (t === shortcut) continue;
-        if (pageOwned[target] && !sourceOwned) continue;
-      }
-      bits[e >>> 3] |= 1 << (e & 7);
+      if (isEssentialEdge(rules, n, e, edgeType[e], edgeTarget[e])) bits[e >>> 3] |= 1 << (e & 7);
     }
   }
   return bits;

@@ -168,7 +168,7 @@ export class SnapshotParser {
   private edgeTypeNames: string[] = [];
   private nodeType = new Uint8Array(0);
   private nodeName = new Uint32Array(0);
-  private nodeId = new Uint32Array(0);
+  private nodeId: Uint32Array = new Uint32Array(0);
   private selfSize: Float64Array = new Float64Array(0);
   private firstEdge: Uint32Array = new Uint32Array(1);
   private detachedness: Uint8Array | null = null;
@@ -601,7 +601,7 @@ export class SnapshotParser {
     try {
       this.nodeType = new Uint8Array(nodeCount);
       this.nodeName = new Uint32Array(nodeCount);
-      this.nodeId = new Uint32Array(nodeCount);
+      this.nodeId = sharedUint32(nodeCount);
       // Shared: the dominator thread reads the graph and self sizes in place.
       this.selfSize = sharedFloat64(nodeCount);
       this.firstEdge = sharedUint32(nodeCount + 1);

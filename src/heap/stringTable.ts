@@ -97,7 +97,8 @@ export class StringTable {
   }
 
   /** The string at index i (snapshot strings first, then strings added by analysis). */
-  get(i: number): string {
+  /** The string at index i; `keep` (default) caches it, for strings that are asked for again. */
+  get(i: number, keep = true): string {
     if (i >= this.count) {
       const added = this.extra[i - this.count];
       if (added === undefined) throw new RangeError(`string index ${i} is out of range`);
@@ -110,9 +111,15 @@ export class StringTable {
       const start = this.startOf[i];
       const raw = utf8.decode(block.subarray(start, start + this.lengthOf[i]));
       s = this.isEscaped(i) ? (JSON.parse('"' + raw + '"') as string) : raw;
-      this.decoded.set(i, s);
+      if (keep) this.decoded.set(i, s);
     }
     return s;
+  }
+
+  /** String i as stored: raw JSON bytes, escapes intact (a view; do not write to it). */
+  rawBytes(i: number): Uint8Array {
+    const start = this.startOf[i];
+    return this.blocks[this.blockOf[i]].subarray(start, start + this.lengthOf[i]);
   }
 
   /** The first stored byte of string i, or -1 if it is empty (cheap: no decoding). */

@@ -19,6 +19,7 @@ let retainers: Retainers | null = null;
 let tree: DominatorTree | null = null;
 let dominators: Dominators | null = null;
 let selfSize: Float64Array | null = null;
+let essential: Uint8Array | null = null;
 let started = 0;
 
 port.on('message', (m: DominatorRequest) => {
@@ -38,8 +39,10 @@ port.on('message', (m: DominatorRequest) => {
     }
     if (m.type === 'essential') {
       if (!graph || !firstRetainer) throw new Error('essential edges before the graph');
-      retainers = fillRetainers(graph, firstRetainer, m.essential);
-      tree = computeDominatorTree(graph, retainers, m.essential);
+      const filled = fillRetainers(graph, firstRetainer, m.rules);
+      retainers = filled.retainers;
+      essential = filled.essential;
+      tree = computeDominatorTree(graph, retainers, essential);
       return;
     }
     if (m.type === 'sizes') {
@@ -49,12 +52,12 @@ port.on('message', (m: DominatorRequest) => {
       selfSize = m.selfSize;
       return;
     }
-    if (!graph || !retainers || !tree || !dominators || !selfSize) throw new Error('classes before retained sizes');
+    if (!graph || !retainers || !essential || !tree || !dominators || !selfSize) throw new Error('classes before retained sizes');
     const classAggregates = aggregateOverTree(
       { nodeCount: graph.nodeCount, rootOrdinal: graph.rootOrdinal, selfSize },
       { classOf: m.classOf, classCount: m.classCount, distances: m.distances, dominators, scratch: tree.spare.scratch },
     );
-    const reply: DominatorReply = { type: 'done', retainers, dominators, classAggregates, ms: performance.now() - started };
+    const reply: DominatorReply = { type: 'done', retainers, essential, dominators, classAggregates, ms: performance.now() - started };
     port.postMessage(reply);
     graph = null;
     firstRetainer = null;
@@ -62,6 +65,7 @@ port.on('message', (m: DominatorRequest) => {
     tree = null;
     dominators = null;
     selfSize = null;
+    essential = null;
   } catch (e) {
     const reply: DominatorReply = { type: 'error', message: describe(e) };
     port.postMessage(reply);

@@ -15,6 +15,7 @@ import {
 import { buildClassTable, type ClassAggregate } from '../heap/classes';
 import type { Dominators } from '../heap/dominators';
 import type { EdgeGraph, Retainers } from '../heap/retainers';
+import type { EssentialRules } from '../heap/edgeRules';
 import type { EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import type { EdgeSectionOutcome } from '../node/edgeSection';
@@ -22,13 +23,20 @@ import type { EdgeSectionOutcome } from '../node/edgeSection';
 export type DominatorRequest =
   | { type: 'edges'; path: string; job: EdgeSectionJob }
   | { type: 'graph'; graph: EdgeGraph }
-  | { type: 'essential'; essential: Uint8Array }
+  | { type: 'essential'; rules: EssentialRules }
   | { type: 'sizes'; selfSize: Float64Array }
   | { type: 'classes'; classOf: Uint32Array; classCount: number; distances: Int32Array };
 
 export type DominatorReply =
   | { type: 'edges'; outcome: EdgeSectionOutcome }
-  | { type: 'done'; retainers: Retainers; dominators: Dominators; classAggregates: ClassAggregate[]; ms: number }
+  | {
+      type: 'done';
+      retainers: Retainers;
+      essential: Uint8Array;
+      dominators: Dominators;
+      classAggregates: ClassAggregate[];
+      ms: number;
+    }
   | { type: 'error'; message: string };
 
 type Done = Extract<DominatorReply, { type: 'done' }>;
@@ -79,9 +87,9 @@ export class DominatorThread {
     this.post({ type: 'graph', graph });
   }
 
-  /** With the essential-edge bits, the thread fills the retainers and computes the dominator tree. */
-  dominate(essential: Uint8Array): void {
-    this.post({ type: 'essential', essential });
+  /** With the essential-edge rules, the thread fills the retainers (deciding each edge) and computes the dominator tree. */
+  dominate(rules: EssentialRules): void {
+    this.post({ type: 'essential', rules });
   }
 
   /** Once self sizes are final (storage attribution), the thread adds up retained sizes. */
@@ -121,8 +129,8 @@ export async function analyzeInParallel(
     const t0 = performance.now();
     thread.start(snapshot);
     onPhase?.('retainers');
-    const { ephemerons, essential } = prepareEdges(snapshot);
-    thread.dominate(essential);
+    const { ephemerons, rules } = prepareEdges(snapshot);
+    thread.dominate(rules);
     prepareSizes(snapshot);
     thread.retainedSizes(snapshot.selfSize);
     onPhase?.('distances');
@@ -133,7 +141,7 @@ export async function analyzeInParallel(
     const classTable = buildClassTable(snapshot);
     const classesMs = performance.now() - t1;
     onPhase?.('dominators');
-    const { retainers, dominators, classAggregates, ms } = await thread.aggregate(
+    const { retainers, essential, dominators, classAggregates, ms } = await thread.aggregate(
       classTable.classOf,
       classTable.classes.length,
       distances,
