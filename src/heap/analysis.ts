@@ -9,7 +9,7 @@ import { aggregateClasses, buildClassTable, buildDominatedNodes, type ClassAggre
 import { computeDistances, hasUserRoots } from './distances';
 import { computeDominatorTree, computeRetainedSizes, type Dominators } from './dominators';
 import { propagateDomState } from './domState';
-import { EphemeronNames, essentialRules, markPageOwned, type EssentialRules } from './edgeRules';
+import { EphemeronNames, essentialEdges, essentialRules, markPageOwned } from './edgeRules';
 import { Scratch } from './memory';
 import { buildRetainers, type Retainers } from './retainers';
 import { attributeOwnedStorage } from './shallowSizes';
@@ -38,8 +38,7 @@ export type PhaseListener = (phase: string) => void;
 
 export interface PreparedGraph {
   readonly ephemerons: EphemeronNames;
-  /** What deciding the essential edges needs (done while filling the retainers). */
-  readonly rules: EssentialRules;
+  readonly essential: Uint8Array;
 }
 
 /**
@@ -50,7 +49,7 @@ export function prepareEdges(snapshot: HeapSnapshot): PreparedGraph {
   propagateDomState(snapshot);
   const ephemerons = new EphemeronNames(snapshot);
   const pageOwned = withScratch(snapshot.nodeCount, 1, (scratch) => markPageOwned(snapshot, scratch.uint32(0)));
-  return { ephemerons, rules: essentialRules(snapshot, pageOwned, ephemerons) };
+  return { ephemerons, essential: essentialEdges(snapshot, essentialRules(snapshot, pageOwned, ephemerons)) };
 }
 
 /** Self sizes as DevTools shows them (storage attribution); needed before retained sizes. */
@@ -115,9 +114,9 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   const now = () => performance.now();
   let t = now();
   onPhase?.('retainers');
-  const { ephemerons, rules } = prepareEdges(snapshot);
+  const { ephemerons, essential } = prepareEdges(snapshot);
   prepareSizes(snapshot);
-  const { retainers, essential } = buildRetainers(snapshot, rules);
+  const retainers = buildRetainers(snapshot, essential);
   onPhase?.('distances');
   const distances = distancesOf(snapshot, ephemerons);
   const indexMs = now() - t;

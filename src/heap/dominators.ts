@@ -62,8 +62,18 @@ export function computeRetainedSizes(
  * DFS of its own), then any left (cycles retained only by each other), one by one.
  */
 export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essential: Uint8Array): DominatorTree {
+  return startDominatorTree(s, essential).finish(retainers);
+}
+
+/** The dominator tree in two steps, so the DFS can run while another thread fills the retainers. */
+export interface DominatorSearch {
+  /** The rest: nodes the DFS from the root missed, then semidominators and dominators. */
+  finish(retainers: Retainers): DominatorTree;
+}
+
+/** Allocates and runs the DFS from the root, which needs only the essential edges. */
+export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): DominatorSearch {
   const { nodeCount, firstEdge, edgeTarget } = s;
-  const { firstRetainer, retainerNode } = retainers;
   // Vertices are numbered 1..n (ordinal + 1) so 0 can mean "none", as in the paper.
   const size = nodeCount + 1;
   // parent and ancestor share a buffer that later holds the retained sizes (8 bytes a node).
@@ -111,105 +121,110 @@ export function computeDominatorTree(s: EdgeGraph, retainers: Retainers, essenti
 
   const r = s.rootOrdinal + 1;
   dfs(r);
-  if (n < nodeCount) {
-    for (let v = 1; v <= nodeCount; v++) {
-      if (semi[v] === 0 && hasNoEssentialRetainer(v - 1, retainers)) {
-        parent[v] = r;
-        dfs(v);
+  return { finish };
+
+  function finish(retainers: Retainers): DominatorTree {
+    const { firstRetainer, retainerNode } = retainers;
+    if (n < nodeCount) {
+      for (let v = 1; v <= nodeCount; v++) {
+        if (semi[v] === 0 && hasNoEssentialRetainer(v - 1, retainers)) {
+          parent[v] = r;
+          dfs(v);
+        }
       }
     }
-  }
-  if (n < nodeCount) {
-    for (let v = 1; v <= nodeCount; v++) {
-      if (semi[v] === 0) {
-        parent[v] = r;
-        semi[v] = ++n;
-        vertex[n] = v;
-        label[v] = v;
+    if (n < nodeCount) {
+      for (let v = 1; v <= nodeCount; v++) {
+        if (semi[v] === 0) {
+          parent[v] = r;
+          semi[v] = ++n;
+          vertex[n] = v;
+          label[v] = v;
+        }
       }
     }
-  }
 
-  ancestor.fill(0);
+    ancestor.fill(0);
 
-  // Buckets as singly linked lists: bucketHead[v] → w → bucketNext[w] → …
-  // bucketHead shares dom's array: bucket(v) is used only while nodes after v in DFS order
-  // are processed, and is empty for good once v's first child is; dom[v] is written only
-  // later, when v itself has been processed and is taken out of its own bucket.
-  const bucketNext = spares.uint32(2, 1, size);
-  const dom = sharedUint32(size);
-  const bucketHead = dom;
+    // Buckets as singly linked lists: bucketHead[v] → w → bucketNext[w] → …
+    // bucketHead shares dom's array: bucket(v) is used only while nodes after v in DFS order
+    // are processed, and is empty for good once v's first child is; dom[v] is written only
+    // later, when v itself has been processed and is taken out of its own bucket.
+    const bucketNext = spares.uint32(2, 1, size);
+    const dom = sharedUint32(size);
+    const bucketHead = dom;
 
-  // Path compression without a stack: the way up reverses the ancestor links (each node then
-  // points at the one below it), the way down restores them, compressed, from the top.
-  const compress = (v: number): void => {
-    let below = 0;
-    while (ancestor[ancestor[v]] !== 0) {
-      const up = ancestor[v];
-      ancestor[v] = below;
-      below = v;
-      v = up;
+    // Path compression without a stack: the way up reverses the ancestor links (each node then
+    // points at the one below it), the way down restores them, compressed, from the top.
+    const compress = (v: number): void => {
+      let below = 0;
+      while (ancestor[ancestor[v]] !== 0) {
+        const up = ancestor[v];
+        ancestor[v] = below;
+        below = v;
+        v = up;
+      }
+      // v is the highest node still to compress from; `below` the next one down.
+      while (below !== 0) {
+        const w = below;
+        below = ancestor[w];
+        if (semi[label[v]] < semi[label[w]]) label[w] = label[v];
+        ancestor[w] = ancestor[v];
+        v = w;
+      }
+    };
+    const evaluate = (v: number): number => {
+      if (ancestor[v] === 0) return v;
+      compress(v);
+      return label[v];
+    };
+
+    for (let i = n; i >= 2; i--) {
+      const w = vertex[i];
+      const wOrdinal = w - 1;
+      let orphan = true;
+      for (let k = firstRetainer[wOrdinal]; k < firstRetainer[wOrdinal + 1]; k++) {
+        const entry = retainerNode[k];
+        if ((entry & NOT_ESSENTIAL) !== 0) continue;
+        orphan = false;
+        const u = evaluate((entry & RETAINER_MASK) + 1);
+        if (semi[u] < semi[w]) semi[w] = semi[u];
+      }
+      // A node with no essential retainer hangs off the root.
+      if (orphan) semi[w] = semi[r];
+      const b = vertex[semi[w]];
+      bucketNext[w] = bucketHead[b];
+      bucketHead[b] = w;
+      const p = parent[w];
+      ancestor[w] = p;
+      let v = bucketHead[p];
+      while (v !== 0) {
+        const u = evaluate(v);
+        dom[v] = semi[u] < semi[v] ? u : p;
+        v = bucketNext[v];
+      }
+      bucketHead[p] = 0;
     }
-    // v is the highest node still to compress from; `below` the next one down.
-    while (below !== 0) {
-      const w = below;
-      below = ancestor[w];
-      if (semi[label[v]] < semi[label[w]]) label[w] = label[v];
-      ancestor[w] = ancestor[v];
-      v = w;
+    dom[0] = r;
+    dom[r] = r;
+    for (let i = 2; i <= n; i++) {
+      const w = vertex[i];
+      if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
     }
-  };
-  const evaluate = (v: number): number => {
-    if (ancestor[v] === 0) return v;
-    compress(v);
-    return label[v];
-  };
 
-  for (let i = n; i >= 2; i--) {
-    const w = vertex[i];
-    const wOrdinal = w - 1;
-    let orphan = true;
-    for (let k = firstRetainer[wOrdinal]; k < firstRetainer[wOrdinal + 1]; k++) {
-      const entry = retainerNode[k];
-      if ((entry & NOT_ESSENTIAL) !== 0) continue;
-      orphan = false;
-      const u = evaluate((entry & RETAINER_MASK) + 1);
-      if (semi[u] < semi[w]) semi[w] = semi[u];
+    // Back to ordinals, in place: dom[o] is read (as dom[o + 1]) before it is overwritten;
+    // vertex[i] likewise becomes order[i - 1].
+    for (let o = 0; o < nodeCount; o++) {
+      dom[o] = dom[o + 1] - 1;
+      vertex[o] = vertex[o + 1] - 1;
     }
-    // A node with no essential retainer hangs off the root.
-    if (orphan) semi[w] = semi[r];
-    const b = vertex[semi[w]];
-    bucketNext[w] = bucketHead[b];
-    bucketHead[b] = w;
-    const p = parent[w];
-    ancestor[w] = p;
-    let v = bucketHead[p];
-    while (v !== 0) {
-      const u = evaluate(v);
-      dom[v] = semi[u] < semi[v] ? u : p;
-      v = bucketNext[v];
-    }
-    bucketHead[p] = 0;
+    return {
+      dominator: dom.subarray(0, nodeCount),
+      order: vertex.subarray(0, nodeCount),
+      releaseOrder: () => orderBuffer.release(),
+      spare: { sizes: pair.float64(0, nodeCount), scratch: spares },
+    };
   }
-  dom[0] = r;
-  dom[r] = r;
-  for (let i = 2; i <= n; i++) {
-    const w = vertex[i];
-    if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
-  }
-
-  // Back to ordinals, in place: dom[o] is read (as dom[o + 1]) before it is overwritten;
-  // vertex[i] likewise becomes order[i - 1].
-  for (let o = 0; o < nodeCount; o++) {
-    dom[o] = dom[o + 1] - 1;
-    vertex[o] = vertex[o + 1] - 1;
-  }
-  return {
-    dominator: dom.subarray(0, nodeCount),
-    order: vertex.subarray(0, nodeCount),
-    releaseOrder: () => orderBuffer.release(),
-    spare: { sizes: pair.float64(0, nodeCount), scratch: spares },
-  };
 }
 
 function hasNoEssentialRetainer(node: number, r: Retainers): boolean {

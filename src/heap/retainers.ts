@@ -1,6 +1,5 @@
 import { countsToOffsets } from './csr';
-import { isEssentialEdge, type EssentialRules } from './edgeRules';
-import { sharedUint32, sharedUint8 } from './memory';
+import { sharedUint32 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 /**
@@ -38,20 +37,12 @@ export function countRetainers(s: EdgeGraph): Uint32Array {
   return firstRetainer;
 }
 
-/**
- * Second half: fills the entries, with their flags, from the counts of countRetainers; the
- * same pass decides which edges are essential (a bit per edge, returned with them).
- */
-export function fillRetainers(
-  s: EdgeGraph,
-  firstRetainer: Uint32Array,
-  rules: EssentialRules,
-): { retainers: Retainers; essential: Uint8Array } {
+/** Second half: fills the entries, with their flags, from the counts of countRetainers. */
+export function fillRetainers(s: EdgeGraph, firstRetainer: Uint32Array, essential: Uint8Array): Retainers {
   const { nodeCount, edgeCount, firstEdge, edgeTarget, edgeType, rootOrdinal } = s;
   const weak = s.edgeKinds.weak;
   const shortcut = s.edgeKinds.shortcut;
   const retainerNode = sharedUint32(edgeCount);
-  const essential = sharedUint8((edgeCount >>> 3) + 1);
   // firstRetainer[n] is used as a cursor while filling, then shifted back.
   for (let n = 0; n < nodeCount; n++) {
     const end = firstEdge[n + 1];
@@ -60,19 +51,18 @@ export function fillRetainers(
       const t = edgeType[e];
       const target = edgeTarget[e];
       let entry = n;
-      if (isEssentialEdge(rules, n, e, t, target)) essential[e >>> 3] |= 1 << (e & 7);
-      else entry |= NOT_ESSENTIAL;
+      if ((essential[e >>> 3] & (1 << (e & 7))) === 0) entry |= NOT_ESSENTIAL;
       if (t === weak || t === notStrongShortcut) entry |= NOT_STRONG;
       retainerNode[firstRetainer[target]++] = entry >>> 0;
     }
   }
   for (let n = nodeCount; n > 0; n--) firstRetainer[n] = firstRetainer[n - 1];
   firstRetainer[0] = 0;
-  return { retainers: { firstRetainer, retainerNode }, essential };
+  return { firstRetainer, retainerNode };
 }
 
-export function buildRetainers(s: EdgeGraph, rules: EssentialRules): { retainers: Retainers; essential: Uint8Array } {
-  return fillRetainers(s, countRetainers(s), rules);
+export function buildRetainers(s: EdgeGraph, essential: Uint8Array): Retainers {
+  return fillRetainers(s, countRetainers(s), essential);
 }
 
 /**

@@ -14,8 +14,7 @@ import {
 } from '../heap/analysis';
 import { buildClassTable, type ClassAggregate } from '../heap/classes';
 import type { Dominators } from '../heap/dominators';
-import type { EdgeGraph, Retainers } from '../heap/retainers';
-import type { EssentialRules } from '../heap/edgeRules';
+import { fillRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
 import type { EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import type { EdgeSectionOutcome } from '../node/edgeSection';
@@ -23,42 +22,36 @@ import type { EdgeSectionOutcome } from '../node/edgeSection';
 export type DominatorRequest =
   | { type: 'edges'; path: string; job: EdgeSectionJob }
   | { type: 'graph'; graph: EdgeGraph }
-  | { type: 'essential'; rules: EssentialRules }
+  | { type: 'essential'; essential: Uint8Array }
+  | { type: 'retainers'; retainers: Retainers }
   | { type: 'sizes'; selfSize: Float64Array }
   | { type: 'classes'; classOf: Uint32Array; classCount: number; distances: Int32Array };
 
 export type DominatorReply =
   | { type: 'edges'; outcome: EdgeSectionOutcome }
-  | {
-      type: 'done';
-      retainers: Retainers;
-      essential: Uint8Array;
-      dominators: Dominators;
-      classAggregates: ClassAggregate[];
-      ms: number;
-    }
+  | { type: 'counted'; firstRetainer: Uint32Array }
+  | { type: 'done'; dominators: Dominators; classAggregates: ClassAggregate[]; ms: number }
   | { type: 'error'; message: string };
 
 type Done = Extract<DominatorReply, { type: 'done' }>;
 
 /**
  * The second analysis thread. Start it early (before parsing) so its start-up is hidden; it
- * can read a file's "edges" section while this thread parses the rest.
+ * can read a file's "edges" section while this thread parses the rest. The steps of the
+ * analysis are messages, sent in order (see analyzeInParallel).
  */
 export class DominatorThread {
   private readonly worker: Worker;
   private readonly failed: Promise<never>;
-  private edgesReply: ((outcome: EdgeSectionOutcome) => void) | null = null;
-  private doneReply: ((m: Done) => void) | null = null;
+  private readonly waiting = new Map<DominatorReply['type'], (m: DominatorReply) => void>();
 
   constructor(scriptPath = path.join(__dirname, 'dominatorThread.js')) {
     // The thread makes little JavaScript garbage: a small young generation keeps its heap small.
     this.worker = new Worker(scriptPath, { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.failed = new Promise<never>((_, reject) => {
       this.worker.on('message', (m: DominatorReply) => {
-        if (m.type === 'edges') this.edgesReply?.(m.outcome);
-        else if (m.type === 'done') this.doneReply?.(m);
-        else reject(new Error(`Analysis thread failed: ${m.message}`));
+        if (m.type === 'error') reject(new Error(`Analysis thread failed: ${m.message}`));
+        else this.waiting.get(m.type)?.(m);
       });
       this.worker.once('error', reject);
       this.worker.once('exit', (code) => reject(new Error(`Analysis thread exited (code ${code})`)));
@@ -67,14 +60,14 @@ export class DominatorThread {
   }
 
   /** Reads the "edges" section of the file at `filePath` into the job's shared arrays. */
-  readEdges(filePath: string, job: EdgeSectionJob): Promise<EdgeSectionOutcome> {
-    const reply = new Promise<EdgeSectionOutcome>((resolve) => (this.edgesReply = resolve));
+  async readEdges(filePath: string, job: EdgeSectionJob): Promise<EdgeSectionOutcome> {
+    const reply = this.reply('edges');
     this.post({ type: 'edges', path: filePath, job });
-    return Promise.race([reply, this.failed]);
+    return (await reply).outcome;
   }
 
-  /** Hands over the graph; the thread counts retainers right away. */
-  start(s: HeapSnapshot): void {
+  /** Hands over the graph; the thread counts retainers (the counts come back as first offsets). */
+  start(s: HeapSnapshot): Promise<Uint32Array> {
     const graph: EdgeGraph = {
       nodeCount: s.nodeCount,
       edgeCount: s.edgeCount,
@@ -84,12 +77,19 @@ export class DominatorThread {
       edgeKinds: s.edgeKinds,
       rootOrdinal: s.rootOrdinal,
     };
+    const reply = this.reply('counted');
     this.post({ type: 'graph', graph });
+    return reply.then((m) => m.firstRetainer);
   }
 
-  /** With the essential-edge rules, the thread fills the retainers (deciding each edge) and computes the dominator tree. */
-  dominate(rules: EssentialRules): void {
-    this.post({ type: 'essential', rules });
+  /** With the essential-edge bits, the thread starts the dominator tree (its DFS). */
+  dominate(essential: Uint8Array): void {
+    this.post({ type: 'essential', essential });
+  }
+
+  /** With the retainers, the thread finishes the dominator tree. */
+  retainersReady(retainers: Retainers): void {
+    this.post({ type: 'retainers', retainers });
   }
 
   /** Once self sizes are final (storage attribution), the thread adds up retained sizes. */
@@ -99,16 +99,23 @@ export class DominatorThread {
 
   /**
    * With every node's class and distance, the thread sums per-class aggregates over the
-   * dominator tree (in memory the tree left over) and replies with everything it computed.
+   * dominator tree (in memory the tree left over) and replies with what it computed.
    */
-  aggregate(classOf: Uint32Array, classCount: number, distances: Int32Array): Promise<Done> {
-    const reply = new Promise<Done>((resolve) => (this.doneReply = resolve));
+  async aggregate(classOf: Uint32Array, classCount: number, distances: Int32Array): Promise<Done> {
+    const reply = this.reply('done');
     this.post({ type: 'classes', classOf, classCount, distances });
-    return Promise.race([reply, this.failed]);
+    return reply;
   }
 
   async dispose(): Promise<void> {
     await this.worker.terminate();
+  }
+
+  private reply<T extends DominatorReply['type']>(type: T): Promise<Extract<DominatorReply, { type: T }>> {
+    const reply = new Promise<Extract<DominatorReply, { type: T }>>((resolve) =>
+      this.waiting.set(type, resolve as (m: DominatorReply) => void),
+    );
+    return Promise.race([reply, this.failed]);
   }
 
   private post(m: DominatorRequest): void {
@@ -117,8 +124,10 @@ export class DominatorThread {
 }
 
 /**
- * Full analysis with `thread` doing retainers, dominators, retained sizes and the class
- * aggregates (which need the dominator tree). Disposes the thread.
+ * Full analysis with `thread`: it counts retainers and runs the dominator DFS while this
+ * thread decides essential edges and fills the retainers; it finishes the tree while this
+ * thread attributes storage, computes distances and class names; then it sums retained sizes
+ * and class aggregates. Disposes the thread.
  */
 export async function analyzeInParallel(
   snapshot: HeapSnapshot,
@@ -127,10 +136,12 @@ export async function analyzeInParallel(
 ): Promise<HeapAnalysis> {
   try {
     const t0 = performance.now();
-    thread.start(snapshot);
+    const counted = thread.start(snapshot);
     onPhase?.('retainers');
-    const { ephemerons, rules } = prepareEdges(snapshot);
-    thread.dominate(rules);
+    const { ephemerons, essential } = prepareEdges(snapshot);
+    thread.dominate(essential);
+    const retainers = fillRetainers(snapshot, await counted, essential);
+    thread.retainersReady(retainers);
     prepareSizes(snapshot);
     thread.retainedSizes(snapshot.selfSize);
     onPhase?.('distances');
@@ -141,11 +152,7 @@ export async function analyzeInParallel(
     const classTable = buildClassTable(snapshot);
     const classesMs = performance.now() - t1;
     onPhase?.('dominators');
-    const { retainers, essential, dominators, classAggregates, ms } = await thread.aggregate(
-      classTable.classOf,
-      classTable.classes.length,
-      distances,
-    );
+    const { dominators, classAggregates, ms } = await thread.aggregate(classTable.classOf, classTable.classes.length, distances);
     return {
       snapshot,
       retainers,
