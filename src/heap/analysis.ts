@@ -5,7 +5,15 @@
  * The steps are exported so a caller with a second thread can run retainers + dominators
  * there while this thread computes distances and class names (src/worker/parallel.ts).
  */
-import { aggregateClasses, buildClassTable, buildDominatedNodes, type ClassAggregate, type ClassTable } from './classes';
+import {
+  buildClassTable,
+  buildDominatedNodes,
+  classRetainedSizes,
+  countClasses,
+  withRetainedSizes,
+  type ClassAggregate,
+  type ClassTable,
+} from './classes';
 import { computeDistances, hasUserRoots } from './distances';
 import { computeDominatorTree, computeRetainedSizes, type Dominators } from './dominators';
 import { propagateDomState } from './domState';
@@ -81,29 +89,27 @@ function withScratch<T>(length: number, regions: number, use: (scratch: Scratch)
 
 
 /**
- * Per-class aggregates, which need the dominator tree's children: that index is built in the
- * tree's spare scratch (on the thread that computed the tree) and given back with it.
+ * The dominator tree's children index, built in the tree's spare scratch (regions 0 and 1;
+ * region 2 stays free for the walk in classRetainedOverTree).
  */
-export function aggregateOverTree(
+export function dominatedIndex(dominators: Dominators, root: number, scratch: Scratch): { first: Uint32Array; nodes: Uint32Array } {
+  return buildDominatedNodes(dominators.dominator, root, { first: scratch.uint32(0), nodes: scratch.uint32(1) });
+}
+
+/** Retained size per class over the dominator tree (classRetainedSizes); then gives the scratch back. */
+export function classRetainedOverTree(
   s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
-  parts: { classOf: Uint32Array; classCount: number; distances: Int32Array; dominators: Dominators; scratch: Scratch },
-): ClassAggregate[] {
-  const { classOf, classCount, distances, dominators, scratch } = parts;
+  parts: {
+    classOf: Uint32Array;
+    classCount: number;
+    dominators: Dominators;
+    dominated: { first: Uint32Array; nodes: Uint32Array };
+    scratch: Scratch;
+  },
+): Float64Array {
+  const { classOf, classCount, dominators, dominated, scratch } = parts;
   try {
-    const dominated = buildDominatedNodes(dominators.dominator, s.rootOrdinal, {
-      first: scratch.uint32(0),
-      nodes: scratch.uint32(1),
-    });
-    return aggregateClasses(
-      s,
-      classOf,
-      classCount,
-      distances,
-      dominators.retainedSize,
-      dominated.first,
-      dominated.nodes,
-      scratch.uint32(2),
-    );
+    return classRetainedSizes(s, classOf, classCount, dominators.retainedSize, dominated.first, dominated.nodes, scratch.uint32(2));
   } finally {
     scratch.release();
   }
@@ -132,13 +138,10 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   onPhase?.('classes');
   const classTable = buildClassTable(snapshot);
   const { classOf, classes } = classTable;
-  const classAggregates = aggregateOverTree(snapshot, {
-    classOf,
-    classCount: classes.length,
-    distances,
-    dominators,
-    scratch: tree.spare.scratch,
-  });
+  const scratch = tree.spare.scratch;
+  const dominated = dominatedIndex(dominators, snapshot.rootOrdinal, scratch);
+  const retainedByClass = classRetainedOverTree(snapshot, { classOf, classCount: classes.length, dominators, dominated, scratch });
+  const classAggregates = withRetainedSizes(countClasses(snapshot, classOf, classes.length, distances), retainedByClass);
   const classesMs = now() - t;
   return {
     snapshot,

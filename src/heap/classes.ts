@@ -322,8 +322,8 @@ function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array): ClassTabl
 }
 
 /**
- * Count, self size, distance and retained size per class. Class retained size walks the
- * dominator tree and counts an instance only when no instance of the same class dominates it.
+ * Count, self size, distance and retained size per class (countClasses and
+ * classRetainedSizes, which a caller with two threads runs on both).
  */
 export function aggregateClasses(
   s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
@@ -334,6 +334,18 @@ export function aggregateClasses(
   dominatedFirst: Uint32Array,
   dominatedNodes: Uint32Array,
   stack: Uint32Array = new Uint32Array(s.nodeCount),
+): ClassAggregate[] {
+  const counts = countClasses(s, classOf, classCount, distances);
+  const retained = classRetainedSizes(s, classOf, classCount, retainedSize, dominatedFirst, dominatedNodes, stack);
+  return withRetainedSizes(counts, retained);
+}
+
+/** Count, self size and smallest distance per class; nodes with a self size of 0 are not counted. */
+export function countClasses(
+  s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize'>,
+  classOf: Uint32Array,
+  classCount: number,
+  distances: Int32Array,
 ): ClassAggregate[] {
   const { nodeCount, selfSize } = s;
   const byClass: (ClassAggregate | undefined)[] = new Array(classCount);
@@ -350,7 +362,24 @@ export function aggregateClasses(
       byClass[c] = { classId: c, count: 1, selfSize: size, retainedSize: 0, distance: distances[n] };
     }
   }
-  // Depth-first over the dominator tree; `open` marks classes with an instance on the path.
+  return byClass.filter((a): a is ClassAggregate => a !== undefined);
+}
+
+/**
+ * Retained size per class: of its instances (with a self size) not dominated by another. A
+ * depth-first walk of the dominator tree; `open` marks classes with an instance on the path.
+ */
+export function classRetainedSizes(
+  s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
+  classOf: Uint32Array,
+  classCount: number,
+  retainedSize: Float64Array,
+  dominatedFirst: Uint32Array,
+  dominatedNodes: Uint32Array,
+  stack: Uint32Array = new Uint32Array(s.nodeCount),
+): Float64Array {
+  const selfSize = s.selfSize;
+  const retained = new Float64Array(classCount);
   const open = new Uint8Array(classCount);
   const openedAt: number[] = [];
   const openedClass: number[] = [];
@@ -362,7 +391,7 @@ export function aggregateClasses(
     const from = dominatedFirst[n];
     const to = dominatedFirst[n + 1];
     if (!open[c] && selfSize[n]) {
-      (byClass[c] as ClassAggregate).retainedSize += retainedSize[n];
+      retained[c] += retainedSize[n];
       if (from !== to) {
         open[c] = 1;
         openedAt.push(top);
@@ -375,7 +404,12 @@ export function aggregateClasses(
       open[openedClass.pop() as number] = 0;
     }
   }
-  return byClass.filter((a): a is ClassAggregate => a !== undefined);
+  return retained;
+}
+
+export function withRetainedSizes(counts: ClassAggregate[], retained: Float64Array): ClassAggregate[] {
+  for (const agg of counts) agg.retainedSize = retained[agg.classId];
+  return counts;
 }
 
 /** Children of each node in the dominator tree, CSR form. */

@@ -6,7 +6,7 @@
  * names, and sums retained sizes and class aggregates.
  */
 import { parentPort } from 'node:worker_threads';
-import { aggregateOverTree } from '../heap/analysis';
+import { classRetainedOverTree, dominatedIndex } from '../heap/analysis';
 import {
   computeRetainedSizes,
   startDominatorTree,
@@ -26,6 +26,7 @@ let search: DominatorSearch | null = null;
 let tree: DominatorTree | null = null;
 let dominators: Dominators | null = null;
 let selfSize: Float64Array | null = null;
+let dominated: { first: Uint32Array; nodes: Uint32Array } | null = null;
 let started = 0;
 
 port.on('message', (m: DominatorRequest) => {
@@ -63,15 +64,17 @@ function handle(m: DominatorRequest): void {
       dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize, tree.spare.sizes) };
       tree.releaseOrder();
       selfSize = m.selfSize;
+      // Before the classes arrive: the tree's children index.
+      dominated = dominatedIndex(dominators, graph?.rootOrdinal ?? 0, tree.spare.scratch);
       return;
     case 'classes': {
-      if (!graph || !tree || !dominators || !selfSize) throw new Error('classes before retained sizes');
-      const classAggregates = aggregateOverTree(
+      if (!graph || !tree || !dominators || !selfSize || !dominated) throw new Error('classes before retained sizes');
+      const retainedByClass = classRetainedOverTree(
         { nodeCount: graph.nodeCount, rootOrdinal: graph.rootOrdinal, selfSize },
-        { classOf: m.classOf, classCount: m.classCount, distances: m.distances, dominators, scratch: tree.spare.scratch },
+        { classOf: m.classOf, classCount: m.classCount, dominators, dominated, scratch: tree.spare.scratch },
       );
-      send({ type: 'done', dominators, classAggregates, ms: performance.now() - started });
-      graph = tree = dominators = selfSize = null;
+      send({ type: 'done', dominators, retainedByClass, ms: performance.now() - started });
+      graph = tree = dominators = selfSize = dominated = null;
       return;
     }
   }

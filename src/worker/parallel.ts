@@ -12,7 +12,7 @@ import {
   type HeapAnalysis,
   type PhaseListener,
 } from '../heap/analysis';
-import { buildClassTable, type ClassAggregate } from '../heap/classes';
+import { buildClassTable, countClasses, withRetainedSizes } from '../heap/classes';
 import type { Dominators } from '../heap/dominators';
 import { fillRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
 import type { EdgeSectionJob } from '../heap/parser';
@@ -25,12 +25,12 @@ export type DominatorRequest =
   | { type: 'essential'; essential: Uint8Array }
   | { type: 'retainers'; retainers: Retainers }
   | { type: 'sizes'; selfSize: Float64Array }
-  | { type: 'classes'; classOf: Uint32Array; classCount: number; distances: Int32Array };
+  | { type: 'classes'; classOf: Uint32Array; classCount: number };
 
 export type DominatorReply =
   | { type: 'edges'; outcome: EdgeSectionOutcome }
   | { type: 'counted'; firstRetainer: Uint32Array }
-  | { type: 'done'; dominators: Dominators; classAggregates: ClassAggregate[]; ms: number }
+  | { type: 'done'; dominators: Dominators; retainedByClass: Float64Array; ms: number }
   | { type: 'error'; message: string };
 
 type Done = Extract<DominatorReply, { type: 'done' }>;
@@ -98,12 +98,12 @@ export class DominatorThread {
   }
 
   /**
-   * With every node's class and distance, the thread sums per-class aggregates over the
-   * dominator tree (in memory the tree left over) and replies with what it computed.
+   * With every node's class, the thread sums retained sizes per class over the dominator tree
+   * (in memory the tree left over) and replies with what it computed.
    */
-  async aggregate(classOf: Uint32Array, classCount: number, distances: Int32Array): Promise<Done> {
+  async classRetainedSizes(classOf: Uint32Array, classCount: number): Promise<Done> {
     const reply = this.reply('done');
-    this.post({ type: 'classes', classOf, classCount, distances });
+    this.post({ type: 'classes', classOf, classCount });
     return reply;
   }
 
@@ -152,7 +152,11 @@ export async function analyzeInParallel(
     const classTable = buildClassTable(snapshot);
     const classesMs = performance.now() - t1;
     onPhase?.('dominators');
-    const { dominators, classAggregates, ms } = await thread.aggregate(classTable.classOf, classTable.classes.length, distances);
+    const { classOf, classes } = classTable;
+    const done = thread.classRetainedSizes(classOf, classes.length);
+    const counts = countClasses(snapshot, classOf, classes.length, distances);
+    const { dominators, retainedByClass, ms } = await done;
+    const classAggregates = withRetainedSizes(counts, retainedByClass);
     return {
       snapshot,
       retainers,
