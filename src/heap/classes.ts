@@ -71,21 +71,22 @@ function nameClasses(s: HeapSnapshot, out: Uint32Array): Uint32Array {
     return indexFor(`(${name})`);
   });
   // Object and native names: most map to themselves; tag-like names are shortened.
-  const byName = new Map<number, number>();
+  // 1 + the class name index per node name (0 = not looked at yet).
+  const byName = new Uint32Array(strings.count);
   const nameClass = (nameIndex: number): number => {
-    let c = byName.get(nameIndex);
-    if (c === undefined) {
-      const name = strings.get(nameIndex);
-      c = nameIndex;
-      if (name.startsWith('<')) {
-        const space = name.indexOf(' ');
-        c = indexFor(space === -1 ? name : name.substring(0, space) + '>');
-      } else if (name.startsWith('Detached <')) {
-        const space = name.indexOf(' ', 10);
-        c = indexFor(space === -1 ? name : name.substring(0, space) + '>');
-      }
-      byName.set(nameIndex, c);
+    // Names added by analysis (DOM state's "Detached <…>") lie past the table: not memoized.
+    const known = nameIndex < byName.length ? byName[nameIndex] : 0;
+    if (known !== 0) return known - 1;
+    const name = strings.get(nameIndex);
+    let c = nameIndex;
+    if (name.startsWith('<')) {
+      const space = name.indexOf(' ');
+      c = indexFor(space === -1 ? name : name.substring(0, space) + '>');
+    } else if (name.startsWith('Detached <')) {
+      const space = name.indexOf(' ', 10);
+      c = indexFor(space === -1 ? name : name.substring(0, space) + '>');
     }
+    if (nameIndex < byName.length) byName[nameIndex] = c + 1;
     return c;
   };
   for (let n = 0; n < nodeCount; n++) {
@@ -282,11 +283,13 @@ function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array): ClassTabl
   };
   for (let n = 0; n < nodeCount; n++) {
     const nameIndex = classNameIndex[n];
-    // Location rows in node order, walked alongside n (a node has at most one; extras are ignored).
+    // Location rows in node order, walked alongside n; of several rows for one node the last
+    // in the file counts (as a per-node table filled in file order would have it).
     let row = -1;
     while (nextLocated < locationRows.length && locations[locationRows[nextLocated]] < n) nextLocated++;
-    if (nextLocated < locationRows.length && locations[locationRows[nextLocated]] === n && nodeType[n] === types.object) {
-      row = locationRows[nextLocated];
+    if (nextLocated < locationRows.length && locations[locationRows[nextLocated]] === n) {
+      while (nextLocated + 1 < locationRows.length && locations[locationRows[nextLocated + 1]] === n) nextLocated++;
+      if (nodeType[n] === types.object) row = locationRows[nextLocated];
     }
     if (row < 0) {
       let id = unlocated[nameIndex];
@@ -435,23 +438,28 @@ export function buildDominatedNodes(
 }
 
 /**
- * Offsets of the location rows (4 numbers each) sorted by node; among rows of one node the
- * last in the file comes first, as a per-node table filled in file order would keep it.
+ * Offsets of the location rows (4 numbers each), sorted by node; rows of one node keep their
+ * file order. A stable radix sort, two passes of 15 bits (node ordinals are below 2^30).
  */
-function rowsByNode(locations: Uint32Array): Float64Array | Uint32Array {
+function rowsByNode(locations: Uint32Array): Uint32Array {
   const rows = locations.length >>> 2;
-  // Sort keys: node × 2^22 + (2^22 - 1 - row) stay exact in a double while rows < 2^22.
-  if (rows >= 1 << 22) {
-    const order = Array.from({ length: rows }, (_, r) => r * 4);
-    order.sort((a, b) => locations[a] - locations[b] || b - a);
-    return Uint32Array.from(order);
+  let from = new Uint32Array(rows);
+  let to = new Uint32Array(rows);
+  for (let r = 0; r < rows; r++) from[r] = r * 4;
+  const counts = new Uint32Array(1 << 15);
+  for (const shift of [0, 15]) {
+    counts.fill(0);
+    for (let r = 0; r < rows; r++) counts[(locations[from[r]] >>> shift) & 0x7fff]++;
+    let sum = 0;
+    for (let d = 0; d < counts.length; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let r = 0; r < rows; r++) to[counts[(locations[from[r]] >>> shift) & 0x7fff]++] = from[r];
+    [from, to] = [to, from];
   }
-  const keys = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) keys[r] = locations[r * 4] * 0x400000 + (0x3fffff - r);
-  keys.sort();
-  const out = new Uint32Array(rows);
-  for (let k = 0; k < rows; k++) out[k] = (0x3fffff - (keys[k] % 0x400000)) * 4;
-  return out;
+  return from;
 }
 
 /** Index of a string in the table, or -1. Scans once; used for a handful of fixed names. */
