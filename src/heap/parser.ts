@@ -48,6 +48,12 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const NEWLINE = 0x0a;
 
+/** Bytes that end a run of plain string content: '"', '\\' and control characters. */
+const STRING_STOP = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STRING_STOP[c] = 1;
+STRING_STOP[0x22] = 1;
+STRING_STOP[0x5c] = 1;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
@@ -727,6 +733,8 @@ export class SnapshotParser {
     const rows = this.edgeCount;
     // Element and hidden edges name an index, the others a string.
     const kinds = resolveEdgeTypes(this.edgeTypeNames);
+    const elementType = kinds.element;
+    const hiddenType = kinds.hidden;
     let maxNamed = this.maxNamedEdge;
     let maxNamedRow = this.maxNamedEdgeRow;
     let row = this.row;
@@ -775,7 +783,7 @@ export class SnapshotParser {
         break;
       }
       const name = nameAt === 0 ? v0 : nameAt === 1 ? v1 : v2;
-      if (name > maxNamed && type !== kinds.element && type !== kinds.hidden) {
+      if (name > maxNamed && type !== elementType && type !== hiddenType) {
         maxNamed = name;
         maxNamedRow = row;
       }
@@ -1225,17 +1233,19 @@ export class SnapshotParser {
     const delta = table.copyRun(b, i, end, state === State.StringIn || state === State.StringEscape) - i;
     while (i < end) {
       if (state === State.StringIn) {
-        let c = 0;
-        while (i < end) {
-          c = b[i];
-          // One compare for most bytes: letters and most punctuation lie above '\\'.
-          if (c <= BACKSLASH && (c === QUOTE || c === BACKSLASH || c < 0x20)) break;
-          i++;
-        }
+        // To the next quote, backslash or control character: one table look-up per byte.
+        while (i < end && STRING_STOP[b[i]] === 0) i++;
         if (i === end) break;
+        const c = b[i];
         if (c === QUOTE) {
           table.end(i + delta);
           this.sectionEmpty = false;
+          // V8 writes `",\n"` between strings: step straight into the next one.
+          if (i + 3 < end && b[i + 1] === COMMA && b[i + 2] === NEWLINE && b[i + 3] === QUOTE) {
+            table.begin(i + 4 + delta);
+            i += 4;
+            continue;
+          }
           state = State.StringsAfterItem;
         } else if (c === BACKSLASH) {
           table.markEscaped();
