@@ -88,15 +88,16 @@ function withScratch<T>(length: number, regions: number, use: (scratch: Scratch)
 }
 
 
-/**
- * The dominator tree's children index, built in the tree's spare scratch (regions 0 and 1;
- * region 2 stays free for the walk in classRetainedOverTree).
- */
-export function dominatedIndex(dominators: Dominators, root: number, scratch: Scratch): { first: Uint32Array; nodes: Uint32Array } {
-  return buildDominatedNodes(dominators.dominator, root, { first: scratch.uint32(0), nodes: scratch.uint32(1) });
+/** The dominator tree's children index, built in memory the tree left over (DominatorTree.spare.children). */
+export function dominatedIndex(
+  dominators: Dominators,
+  root: number,
+  into: { first: Uint32Array; nodes: Uint32Array },
+): { first: Uint32Array; nodes: Uint32Array } {
+  return buildDominatedNodes(dominators.dominator, root, into);
 }
 
-/** Retained size per class over the dominator tree (classRetainedSizes); then gives the scratch back. */
+/** Retained size per class over the dominator tree (classRetainedSizes); then gives the stack's scratch back. */
 export function classRetainedOverTree(
   s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
   parts: {
@@ -109,7 +110,7 @@ export function classRetainedOverTree(
 ): Float64Array {
   const { classOf, classCount, dominators, dominated, scratch } = parts;
   try {
-    return classRetainedSizes(s, classOf, classCount, dominators.retainedSize, dominated.first, dominated.nodes, scratch.uint32(2));
+    return classRetainedSizes(s, classOf, classCount, dominators.retainedSize, dominated.first, dominated.nodes, scratch.uint32(0));
   } finally {
     scratch.release();
   }
@@ -138,9 +139,14 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   onPhase?.('classes');
   const classTable = buildClassTable(snapshot);
   const { classOf, classes } = classTable;
-  const scratch = tree.spare.scratch;
-  const dominated = dominatedIndex(dominators, snapshot.rootOrdinal, scratch);
-  const retainedByClass = classRetainedOverTree(snapshot, { classOf, classCount: classes.length, dominators, dominated, scratch });
+  const dominated = dominatedIndex(dominators, snapshot.rootOrdinal, tree.spare.children);
+  const retainedByClass = classRetainedOverTree(snapshot, {
+    classOf,
+    classCount: classes.length,
+    dominators,
+    dominated,
+    scratch: tree.spare.stack,
+  });
   const classAggregates = withRetainedSizes(countClasses(snapshot, classOf, classes.length, distances), retainedByClass);
   const classesMs = now() - t;
   return {

@@ -17,10 +17,11 @@ export interface DominatorTree {
   readonly releaseOrder: () => void;
   /**
    * Memory the algorithm is done with, for the caller's later work (pages already in memory
-   * instead of fresh ones): `sizes` (shared) for retained sizes, and `scratch`, three regions
-   * of this thread's, to release() when done.
+   * instead of fresh ones): `sizes` (shared) for retained sizes, `children` for the dominator
+   * tree's children index (first: nodeCount + 1 words, nodes: nodeCount words), and `stack`
+   * (nodeCount + 1 words of this thread's, to release() when done).
    */
-  readonly spare: { sizes: Float64Array; scratch: Scratch };
+  readonly spare: { sizes: Float64Array; children: { first: Uint32Array; nodes: Uint32Array }; stack: Scratch };
 }
 
 /** Dominators, then retained sizes (see computeDominatorTree and computeRetainedSizes). */
@@ -32,7 +33,7 @@ export function computeDominators(
   const tree = computeDominatorTree(s, retainers, essential);
   const retainedSize = computeRetainedSizes(tree, s.selfSize, tree.spare.sizes);
   tree.releaseOrder();
-  tree.spare.scratch.release();
+  tree.spare.stack.release();
   return { dominator: tree.dominator, retainedSize };
 }
 
@@ -71,50 +72,51 @@ export interface DominatorSearch {
   finish(retainers: Retainers): DominatorTree;
 }
 
+// A vertex's record: four words side by side, so the random accesses of the DFS and of path
+// compression touch one cache line per vertex instead of one per array.
+const PARENT = 0;
+/** The DFS's next-edge cursor until the DFS is over, then the forest link of eval/link. */
+const ANCESTOR = 1;
+const LABEL = 2;
+const SEMI = 3;
+
 /** Allocates and runs the DFS from the root, which needs only the essential edges. */
 export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): DominatorSearch {
   const { nodeCount, firstEdge, edgeTarget } = s;
-  // Vertices are numbered 1..n (ordinal + 1) so 0 can mean "none", as in the paper.
-  const size = nodeCount + 1;
-  // parent and ancestor share a buffer that later holds the retained sizes (8 bytes a node).
-  const pair = Scratch.forNodes(nodeCount, 2);
-  const parent = pair.uint32(0, 1, size);
-  const ancestor = pair.uint32(1, 1, size);
+  // Vertices are numbered 1..n (ordinal + 1) so 0 can mean "none", as in the paper; vertex v's
+  // record is rec[4v .. 4v+3]. Shared: its first half later holds the retained sizes.
+  const rec = sharedUint32((nodeCount + 2) * 4);
   // A buffer of its own that can be given back at once: the one array nothing needs afterwards.
   const orderBuffer = Scratch.releasable(nodeCount, 1);
-  const vertex = orderBuffer.uint32(0, 1, size);
-  const spares = Scratch.releasable(nodeCount, 3);
-  const label = spares.uint32(0, 1, size);
-  const semi = spares.uint32(1, 1, size);
-  // Fewer arrays, fewer pages: `ancestor` is unused until the DFS is over, so it holds the
-  // DFS's next-edge cursor; the buckets' heads live in `dom` (see below).
-  const nextEdge = ancestor;
+  const vertex = orderBuffer.uint32(0, 1, nodeCount + 1);
   let n = 0;
 
   const dfs = (start: number): void => {
-    nextEdge[start] = firstEdge[start - 1];
+    rec[(start << 2) + ANCESTOR] = firstEdge[start - 1];
     let v = start;
     while (v !== 0) {
-      if (semi[v] === 0) {
-        semi[v] = ++n;
+      const vr = v << 2;
+      if (rec[vr + SEMI] === 0) {
+        rec[vr + SEMI] = ++n;
         vertex[n] = v;
-        label[v] = v;
+        rec[vr + LABEL] = v;
       }
-      let following = parent[v];
+      let following = rec[vr + PARENT];
       const end = firstEdge[v];
       // Edges of ordinal v-1 end where ordinal v's begin.
-      for (let e = nextEdge[v]; e < end; e++) {
+      for (let e = rec[vr + ANCESTOR]; e < end; e++) {
         if (!isEssential(essential, e)) continue;
         const w = edgeTarget[e] + 1;
-        if (semi[w] === 0) {
-          parent[w] = v;
-          nextEdge[w] = firstEdge[w - 1];
-          nextEdge[v] = e + 1;
+        const wr = w << 2;
+        if (rec[wr + SEMI] === 0) {
+          rec[wr + PARENT] = v;
+          rec[wr + ANCESTOR] = firstEdge[w - 1];
+          rec[vr + ANCESTOR] = e + 1;
           following = w;
           break;
         }
       }
-      if (following === parent[v]) nextEdge[v] = end;
+      if (following === rec[vr + PARENT]) rec[vr + ANCESTOR] = end;
       v = following;
     }
   };
@@ -127,80 +129,88 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     const { firstRetainer, retainerNode } = retainers;
     if (n < nodeCount) {
       for (let v = 1; v <= nodeCount; v++) {
-        if (semi[v] === 0 && hasNoEssentialRetainer(v - 1, retainers)) {
-          parent[v] = r;
+        if (rec[(v << 2) + SEMI] === 0 && hasNoEssentialRetainer(v - 1, retainers)) {
+          rec[(v << 2) + PARENT] = r;
           dfs(v);
         }
       }
     }
     if (n < nodeCount) {
       for (let v = 1; v <= nodeCount; v++) {
-        if (semi[v] === 0) {
-          parent[v] = r;
-          semi[v] = ++n;
+        const vr = v << 2;
+        if (rec[vr + SEMI] === 0) {
+          rec[vr + PARENT] = r;
+          rec[vr + SEMI] = ++n;
           vertex[n] = v;
-          label[v] = v;
+          rec[vr + LABEL] = v;
         }
       }
     }
-
-    ancestor.fill(0);
+    for (let v = 0; v <= nodeCount; v++) rec[(v << 2) + ANCESTOR] = 0;
 
     // Buckets as singly linked lists: bucketHead[v] → w → bucketNext[w] → …
     // bucketHead shares dom's array: bucket(v) is used only while nodes after v in DFS order
     // are processed, and is empty for good once v's first child is; dom[v] is written only
     // later, when v itself has been processed and is taken out of its own bucket.
-    const bucketNext = spares.uint32(2, 1, size);
-    const dom = sharedUint32(size);
+    const stack = Scratch.releasable(nodeCount, 1);
+    const bucketNext = stack.uint32(0, 1, nodeCount + 1);
+    const dom = sharedUint32(nodeCount + 1);
     const bucketHead = dom;
 
     // Path compression without a stack: the way up reverses the ancestor links (each node then
     // points at the one below it), the way down restores them, compressed, from the top.
     const compress = (v: number): void => {
       let below = 0;
-      while (ancestor[ancestor[v]] !== 0) {
-        const up = ancestor[v];
-        ancestor[v] = below;
+      while (rec[(rec[(v << 2) + ANCESTOR] << 2) + ANCESTOR] !== 0) {
+        const up = rec[(v << 2) + ANCESTOR];
+        rec[(v << 2) + ANCESTOR] = below;
         below = v;
         v = up;
       }
       // v is the highest node still to compress from; `below` the next one down.
       while (below !== 0) {
         const w = below;
-        below = ancestor[w];
-        if (semi[label[v]] < semi[label[w]]) label[w] = label[v];
-        ancestor[w] = ancestor[v];
+        const wr = w << 2;
+        const vr = v << 2;
+        below = rec[wr + ANCESTOR];
+        if (rec[(rec[vr + LABEL] << 2) + SEMI] < rec[(rec[wr + LABEL] << 2) + SEMI]) rec[wr + LABEL] = rec[vr + LABEL];
+        rec[wr + ANCESTOR] = rec[vr + ANCESTOR];
         v = w;
       }
     };
     const evaluate = (v: number): number => {
-      if (ancestor[v] === 0) return v;
+      if (rec[(v << 2) + ANCESTOR] === 0) return v;
       compress(v);
-      return label[v];
+      return rec[(v << 2) + LABEL];
     };
 
+    const rootSemi = rec[(r << 2) + SEMI];
     for (let i = n; i >= 2; i--) {
       const w = vertex[i];
+      const wr = w << 2;
       const wOrdinal = w - 1;
+      let semiW = rec[wr + SEMI];
       let orphan = true;
       for (let k = firstRetainer[wOrdinal]; k < firstRetainer[wOrdinal + 1]; k++) {
         const entry = retainerNode[k];
         if ((entry & NOT_ESSENTIAL) !== 0) continue;
         orphan = false;
         const u = evaluate((entry & RETAINER_MASK) + 1);
-        if (semi[u] < semi[w]) semi[w] = semi[u];
+        const semiU = rec[(u << 2) + SEMI];
+        if (semiU < semiW) semiW = semiU;
       }
       // A node with no essential retainer hangs off the root.
-      if (orphan) semi[w] = semi[r];
-      const b = vertex[semi[w]];
+      if (orphan) semiW = rootSemi;
+      rec[wr + SEMI] = semiW;
+      const b = vertex[semiW];
       bucketNext[w] = bucketHead[b];
       bucketHead[b] = w;
-      const p = parent[w];
-      ancestor[w] = p;
+      const p = rec[wr + PARENT];
+      rec[wr + ANCESTOR] = p;
       let v = bucketHead[p];
       while (v !== 0) {
         const u = evaluate(v);
-        dom[v] = semi[u] < semi[v] ? u : p;
+        dom[v] = rec[(u << 2) + SEMI] < rec[(v << 2) + SEMI] ? u : p;
         v = bucketNext[v];
       }
       bucketHead[p] = 0;
@@ -209,7 +219,7 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     dom[r] = r;
     for (let i = 2; i <= n; i++) {
       const w = vertex[i];
-      if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
+      if (dom[w] !== vertex[rec[(w << 2) + SEMI]]) dom[w] = dom[dom[w]];
     }
 
     // Back to ordinals, in place: dom[o] is read (as dom[o + 1]) before it is overwritten;
@@ -218,11 +228,21 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       dom[o] = dom[o + 1] - 1;
       vertex[o] = vertex[o + 1] - 1;
     }
+    // The records are done with: sizes in their first half, the children index after it.
+    const buffer = rec.buffer;
+    const sizesBytes = 8 * (nodeCount + 1);
     return {
       dominator: dom.subarray(0, nodeCount),
       order: vertex.subarray(0, nodeCount),
       releaseOrder: () => orderBuffer.release(),
-      spare: { sizes: pair.float64(0, nodeCount), scratch: spares },
+      spare: {
+        sizes: new Float64Array(buffer, 0, nodeCount),
+        children: {
+          first: new Uint32Array(buffer, sizesBytes, nodeCount + 1),
+          nodes: new Uint32Array(buffer, sizesBytes + 4 * (nodeCount + 1), nodeCount),
+        },
+        stack,
+      },
     };
   }
 }

@@ -65,13 +65,13 @@ function handle(m: DominatorRequest): void {
       tree.releaseOrder();
       selfSize = m.selfSize;
       // Before the classes arrive: the tree's children index.
-      dominated = dominatedIndex(dominators, graph?.rootOrdinal ?? 0, tree.spare.scratch);
+      dominated = dominatedIndex(dominators, graph?.rootOrdinal ?? 0, tree.spare.children);
       return;
     case 'classes': {
       if (!graph || !tree || !dominators || !selfSize || !dominated) throw new Error('classes before retained sizes');
       const retainedByClass = classRetainedOverTree(
         { nodeCount: graph.nodeCount, rootOrdinal: graph.rootOrdinal, selfSize },
-        { classOf: m.classOf, classCount: m.classCount, dominators, dominated, scratch: tree.spare.scratch },
+        { classOf: m.classOf, classCount: m.classCount, dominators, dominated, scratch: tree.spare.stack },
       );
       send({ type: 'done', dominators, retainedByClass, ms: performance.now() - started });
       graph = tree = dominators = selfSize = dominated = null;
