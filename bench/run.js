@@ -18,6 +18,9 @@
 //   BENCH_TOOLS=leak-lens,devtools,memlab
 //   BENCH_TIMEOUT_S=600           per tool run
 //   BENCH_REGENERATE=1            regenerate snapshots even when cached
+//   BENCH_REPEAT=3                runs per tool and file, taken in turns across the tools; each
+//                                 tool's row shows the median time and the median peak RSS (this
+//                                 machine's timings swing by ±10% from run to run)
 //
 // Targets (reported, not asserted), on the largest file: Leak Lens's full analysis at least 6x
 // faster than DevTools' worker, and at most half its peak RSS.
@@ -73,9 +76,12 @@ function readConfig() {
   const orderedTools = Object.keys(TOOLS).filter((t) => tools.includes(t));
   const timeoutS = Number(process.env.BENCH_TIMEOUT_S || 600);
   if (!(timeoutS > 0)) throw new BenchError('BENCH_TIMEOUT_S must be a positive number of seconds');
+  const repeat = Number(process.env.BENCH_REPEAT || 3);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new BenchError('BENCH_REPEAT must be a whole number from 1 to 20');
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     tools: orderedTools,
+    repeat,
     timeoutMs: timeoutS * 1000,
     regenerate: process.env.BENCH_REGENERATE === '1',
   };
@@ -216,6 +222,25 @@ function fmtRatio(x) {
   return x === undefined || !Number.isFinite(x) ? '-' : `${x.toFixed(2)}x`;
 }
 
+/** One row per tool: the median time and median peak RSS of its successful runs (each kept in `samples`). */
+function medianRun(runs) {
+  const ok = runs.filter((r) => !r.error);
+  if (ok.length === 0) return runs[0];
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  return {
+    ...ok[0],
+    ms: round1(median(ok.map((r) => r.ms))),
+    maxRssBytes: Math.round(median(ok.map((r) => r.maxRssBytes))),
+    wallMs: round1(median(ok.map((r) => r.wallMs))),
+    samples: runs.map((r) => (r.error ? { error: r.error } : { ms: r.ms, maxRssBytes: r.maxRssBytes })),
+    failedRuns: runs.length - ok.length,
+  };
+}
+
 function addRatios(fileResult) {
   const base = fileResult.runs.find((r) => r.tool === BASELINE && !r.error);
   for (const run of fileResult.runs) {
@@ -309,7 +334,10 @@ function printTargets(targets, sizes) {
 async function main() {
   const config = readConfig();
   fs.mkdirSync(CACHE_DIR, { recursive: true });
-  log(`sizes ${config.sizes.join(', ')} MB; tools ${config.tools.join(', ')}; timeout ${config.timeoutMs / 1000} s per run`);
+  log(
+    `sizes ${config.sizes.join(', ')} MB; tools ${config.tools.join(', ')}; ${config.repeat} runs each (medians); ` +
+      `timeout ${config.timeoutMs / 1000} s per run`,
+  );
 
   const fileResults = [];
   for (const sizeMB of config.sizes) {
@@ -317,16 +345,21 @@ async function main() {
     const fileBytes = fs.statSync(file).size;
     await warmPageCache(file);
     const fileResult = { sizeLabelMB: sizeMB, file, fileBytes, runs: [] };
-    for (const tool of config.tools) {
-      log(`${fmtMB(fileBytes)} MB: ${TOOLS[tool].label} ...`);
-      const run = await runTool(tool, file, config);
-      fileResult.runs.push(run);
-      log(
-        run.error
-          ? `${fmtMB(fileBytes)} MB: ${TOOLS[tool].label} FAILED: ${run.error}`
-          : `${fmtMB(fileBytes)} MB: ${TOOLS[tool].label} ${(run.ms / 1000).toFixed(2)} s, peak RSS ${fmtMB(run.maxRssBytes)} MB, ${run.nodeCount} nodes`,
-      );
+    // Runs in turns (A B C A B C …), so a slow spell of the machine hits every tool alike.
+    const samples = new Map(config.tools.map((tool) => [tool, []]));
+    for (let round = 1; round <= config.repeat; round++) {
+      for (const tool of config.tools) {
+        log(`${fmtMB(fileBytes)} MB: ${TOOLS[tool].label} (run ${round} of ${config.repeat}) ...`);
+        const run = await runTool(tool, file, config);
+        samples.get(tool).push(run);
+        log(
+          run.error
+            ? `${fmtMB(fileBytes)} MB: ${TOOLS[tool].label} FAILED: ${run.error}`
+            : `${fmtMB(fileBytes)} MB: ${TOOLS[tool].label} ${(run.ms / 1000).toFixed(2)} s, peak RSS ${fmtMB(run.maxRssBytes)} MB, ${run.nodeCount} nodes`,
+        );
+      }
     }
+    for (const tool of config.tools) fileResult.runs.push(medianRun(samples.get(tool)));
     addRatios(fileResult);
     fileResults.push(fileResult);
   }
@@ -344,6 +377,7 @@ async function main() {
     cpuModel: os.cpus()[0]?.model,
     totalMemoryMB: Math.round(os.totalmem() / MB),
     childHeapLimitMB: CHILD_HEAP_MB,
+    runsPerTool: config.repeat,
     generatorVersion: GENERATOR_VERSION,
     targets,
     files: fileResults.map((f) => ({ ...f, file: path.relative(ROOT, f.file), fileMB: Number(fmtMB(f.fileBytes)) })),
