@@ -443,20 +443,32 @@ export function buildDominatedNodes(
  */
 function rowsByNode(locations: Uint32Array): Uint32Array {
   const rows = locations.length >>> 2;
+  // Keys travel with their rows, so each pass reads them in order instead of jumping into
+  // the locations array.
+  let keys = new Uint32Array(rows);
   let from = new Uint32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    keys[r] = locations[r * 4];
+    from[r] = r * 4;
+  }
+  let nextKeys = new Uint32Array(rows);
   let to = new Uint32Array(rows);
-  for (let r = 0; r < rows; r++) from[r] = r * 4;
   const counts = new Uint32Array(1 << 15);
-  for (const shift of [0, 15]) {
+  for (let shift = 0; shift < 30; shift += 15) {
     counts.fill(0);
-    for (let r = 0; r < rows; r++) counts[(locations[from[r]] >>> shift) & 0x7fff]++;
+    for (let r = 0; r < rows; r++) counts[(keys[r] >>> shift) & 0x7fff]++;
     let sum = 0;
     for (let d = 0; d < counts.length; d++) {
       const c = counts[d];
       counts[d] = sum;
       sum += c;
     }
-    for (let r = 0; r < rows; r++) to[counts[(locations[from[r]] >>> shift) & 0x7fff]++] = from[r];
+    for (let r = 0; r < rows; r++) {
+      const slot = counts[(keys[r] >>> shift) & 0x7fff]++;
+      nextKeys[slot] = keys[r];
+      to[slot] = from[r];
+    }
+    [keys, nextKeys] = [nextKeys, keys];
     [from, to] = [to, from];
   }
   return from;
