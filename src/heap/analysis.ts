@@ -149,15 +149,26 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   });
   const classAggregates = withRetainedSizes(countClasses(snapshot, classOf, classes.length, distances), retainedByClass);
   const classesMs = now() - t;
-  return {
+  return assembleAnalysis(
     snapshot,
-    retainers,
-    essential,
-    distances,
-    dominator: dominators.dominator,
-    retainedSize: dominators.retainedSize,
-    classTable,
-    classAggregates,
-    timings: { indexMs, dominatorsMs, classesMs },
-  };
+    { retainers, essential, distances, dominators, classTable, classAggregates },
+    { indexMs, dominatorsMs, classesMs },
+  );
+}
+
+/** The analysis from its parts: where the one-thread and the two-thread paths meet. */
+export function assembleAnalysis(
+  snapshot: HeapSnapshot,
+  parts: {
+    retainers: Retainers;
+    essential: Uint8Array;
+    distances: Int32Array;
+    dominators: Dominators;
+    classTable: ClassTable;
+    classAggregates: ClassAggregate[];
+  },
+  timings: AnalysisTimings,
+): HeapAnalysis {
+  const { dominators, ...rest } = parts;
+  return { snapshot, ...rest, dominator: dominators.dominator, retainedSize: dominators.retainedSize, timings };
 }

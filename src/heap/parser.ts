@@ -795,12 +795,16 @@ export class SnapshotParser {
     }
     this.maxNamedEdge = maxNamed;
     this.maxNamedEdgeRow = maxNamedRow;
-    if (row !== this.row) {
-      this.row = row;
-      this.numberState = 2;
-      this.sectionEmpty = false;
-    }
+    this.rowsStored(row);
     return i;
+  }
+
+  /** After a fast path: `row` rows are stored; if any were, the last number has been read. */
+  private rowsStored(row: number): void {
+    if (row === this.row) return;
+    this.row = row;
+    this.numberState = 2;
+    this.sectionEmpty = false;
   }
 
   /**
@@ -877,11 +881,7 @@ export class SnapshotParser {
     }
     this.maxNodeName = maxName;
     this.edgeSum = edgeSum;
-    if (row !== this.row) {
-      this.row = row;
-      this.numberState = 2;
-      this.sectionEmpty = false;
-    }
+    this.rowsStored(row);
     return boundary;
   }
 
@@ -958,11 +958,7 @@ export class SnapshotParser {
     }
     this.maxNodeName = maxName;
     this.edgeSum = edgeSum;
-    if (row !== this.row) {
-      this.row = row;
-      this.numberState = 2;
-      this.sectionEmpty = false;
-    }
+    this.rowsStored(row);
     return i;
   }
 

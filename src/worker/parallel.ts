@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
+  assembleAnalysis,
   distancesOf,
   prepareEdges,
   prepareSizes,
@@ -157,17 +158,11 @@ export async function analyzeInParallel(
     const counts = countClasses(snapshot, classOf, classes.length, distances);
     const { dominators, retainedByClass, ms } = await done;
     const classAggregates = withRetainedSizes(counts, retainedByClass);
-    return {
+    return assembleAnalysis(
       snapshot,
-      retainers,
-      essential,
-      distances,
-      dominator: dominators.dominator,
-      retainedSize: dominators.retainedSize,
-      classTable,
-      classAggregates,
-      timings: { indexMs, dominatorsMs: ms, classesMs },
-    };
+      { retainers, essential, distances, dominators, classTable, classAggregates },
+      { indexMs, dominatorsMs: ms, classesMs },
+    );
   } finally {
     await thread.dispose();
   }
