@@ -700,12 +700,12 @@ export class SnapshotParser {
    * general scanner below, which accepts any JSON spacing and reports errors precisely.
    */
   private readNumbers(b: Uint8Array, i: number, end: number): number {
-    if (this.section === Section.Locations) return this.scanNumbers(b, i, end, false);
     // Finish a row the previous chunk cut, so the fast path starts on a row boundary.
     if (!this.atRowBoundary()) i = this.scanNumbers(b, i, end, true);
     if (this.state === State.Numbers && this.atRowBoundary() && end - i > FAST_PATH_GUARD) {
       const limit = end - FAST_PATH_GUARD;
       if (this.section === Section.Edges) i = this.fastEdges(b, i, limit);
+      else if (this.section === Section.Locations) i = this.fastLocations(b, i, limit);
       else if (this.v8NodeLayout) i = this.fastV8Nodes(b, i, limit);
       else i = this.fastNodes(b, i, limit);
     }
@@ -797,6 +797,63 @@ export class SnapshotParser {
     this.maxNamedEdgeRow = maxNamedRow;
     this.rowsStored(row);
     return i;
+  }
+
+  /** Location rows on the fast path (object_index, script_id, line, column in any order); same contract as fastEdges. */
+  private fastLocations(b: Uint8Array, i: number, limit: number): number {
+    const width = this.locationFieldCount;
+    if (width > this.rowValues.length) return i;
+    const values = this.rowValues;
+    const slots = this.locationSlots;
+    const nodeWidth = this.nodeFieldCount;
+    const nodeLimit = this.nodeCount * nodeWidth;
+    const out = this.locations;
+    let row = this.row;
+    let afterRow = this.numberState === 2;
+    let boundary = i;
+    rows: while (i < limit) {
+      let c = b[i];
+      if (afterRow) {
+        if (c === NEWLINE) c = b[++i];
+        if (c !== COMMA) break;
+        c = b[++i];
+      }
+      for (let f = 0; f < width; f++) {
+        if (f > 0) {
+          if (c !== COMMA) break rows;
+          c = b[++i];
+        }
+        let d = c ^ 0x30;
+        if (d >= 10) break rows;
+        const first = i;
+        let v = d;
+        while ((d = (c = b[++i]) ^ 0x30) < 10) v = v * 10 + d;
+        if (i - first > MAX_DIGITS) break rows;
+        values[f] = v;
+      }
+      let objectIndex = 0;
+      let scriptId = 0;
+      let line = 0;
+      let column = 0;
+      for (let f = 0; f < width; f++) {
+        const slot = slots[f];
+        if (slot === 0) objectIndex = values[f];
+        else if (slot === 1) scriptId = values[f];
+        else if (slot === 2) line = values[f];
+        else if (slot === 3) column = values[f];
+      }
+      const node = objectIndex / nodeWidth;
+      if (objectIndex >= nodeLimit || node !== Math.floor(node)) break;
+      out.push(node);
+      out.push(scriptId);
+      out.push(line);
+      out.push(column);
+      row++;
+      afterRow = true;
+      boundary = i;
+    }
+    this.rowsStored(row);
+    return boundary;
   }
 
   /** After a fast path: `row` rows are stored; if any were, the last number has been read. */
@@ -977,7 +1034,12 @@ export class SnapshotParser {
     }
     const values = this.scratch;
     let count = this.carried;
-    const width = this.section === Section.Nodes ? this.nodeFieldCount : this.edgeFieldCount;
+    const width =
+      this.section === Section.Nodes
+        ? this.nodeFieldCount
+        : this.section === Section.Edges
+          ? this.edgeFieldCount
+          : this.locationFieldCount;
     const stopAt = toRowEnd ? count + width - (count % width) : -1;
     let acc = this.acc;
     let digits = this.digits;
