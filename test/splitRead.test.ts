@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { HeapSnapshotError } from '../src/heap/errors';
 import type { HeapSnapshot } from '../src/heap/snapshot';
 import { readSnapshotFile } from '../src/node/analyzeFile';
+import { lastOffsetWithRows, rowWidthAt } from '../src/node/rowLayout';
 import { DominatorThread } from '../src/worker/parallel';
 import { snapshotOf, testTempDir } from './support/fixtures';
 
@@ -87,4 +88,34 @@ test('with two threads, damage is reported at the same offset as with one', asyn
   await assertSplitReadsLikeOne('cut-in-nodes', text.slice(0, edges - 100));
   // More edge rows than the header declares.
   await assertSplitReadsLikeOne('extra-edge', text.slice(0, rowInEdges) + '1,1,0\n,' + text.slice(rowInEdges));
+});
+
+test('the main thread jumps over the edges by the rows\' width, and lands inside them', async () => {
+  const file = await snapshotOf('server.js');
+  const text = fs.readFileSync(file, 'latin1');
+  const open = text.indexOf('"edges":[') + '"edges":'.length;
+  const close = text.indexOf(']', open);
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    assert.equal(await rowWidthAt(handle, open + 1000), 3, 'edge rows are three numbers wide');
+    assert.equal(await rowWidthAt(handle, text.indexOf('"nodes":[') + 1000), 7, 'node rows seven');
+    const landing = await lastOffsetWithRows(handle, open, text.length, 3);
+    assert.ok(landing < close && close - landing < 1024, `landed at ${landing}, the section ends at ${close}`);
+    // And the thread finds the key near the last node rows the same way.
+    const lastNodes = await lastOffsetWithRows(handle, text.indexOf('"nodes":['), text.length, 7);
+    assert.ok(lastNodes < open && open - lastNodes < 1024, `node rows end near ${lastNodes}, edges start at ${open}`);
+  } finally {
+    await handle.close();
+  }
+});
+
+test('rows of the edges\' width after the edges make the jump overshoot: one parser then reads the file', async () => {
+  const text = fs.readFileSync(await snapshotOf('server.js'), 'utf8');
+  const after = text.indexOf(']', text.indexOf('"edges":[')) + 1;
+  const rows = Array.from({ length: 20000 }, (_, k) => `${k},${k + 1},${k + 2}`).join('\n,');
+  const extra = `,"extra":[${rows}]`;
+  await assertSplitReadsLikeOne('three-wide-after', text.slice(0, after) + extra + text.slice(after));
+  // The same, with damage after it: the error is the one a single parser reports.
+  const damaged = text.slice(0, after) + extra + text.slice(after).replace('"strings":[', '"strings":[\u0001');
+  await assertSplitReadsLikeOne('three-wide-after-damaged', damaged);
 });

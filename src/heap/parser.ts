@@ -98,8 +98,9 @@ export interface EdgeSectionJob {
 
 /** What the second parser reports back once the section is read. */
 export interface EdgeSectionResult {
-  /** Absolute offset of the section's '['. */
+  /** Absolute offsets of the section's '[' and ']'. */
   readonly sectionOffset: number;
+  readonly sectionEnd: number;
   /** The largest string index a string-named edge uses, and that edge (-1 if none). */
   readonly maxNamedEdge: number;
   readonly maxNamedEdgeRow: number;
@@ -194,6 +195,7 @@ export class SnapshotParser {
   private headerEnd = 0;
   /** Absolute offset of the "edges" section's '[', once seen. */
   private edgeSectionOffset = -1;
+  private edgeSectionEnd = -1;
   private stringsEnd = 0;
   /** Set for a parser that reads only the "edges" section. */
   private edgesOnly = false;
@@ -231,6 +233,7 @@ export class SnapshotParser {
           const close = bytes.indexOf(CLOSE_BRACKET, i);
           if (close < 0) i = end;
           else {
+            this.edgeSectionEnd = this.base + close;
             this.state = State.AfterValue;
             i = close + 1;
           }
@@ -663,7 +666,12 @@ export class SnapshotParser {
     if (this.state === State.Numbers) {
       throw new HeapSnapshotError(`Unexpected end of input ${this.where()}: the snapshot is truncated or incomplete`, this.base);
     }
-    return { sectionOffset: this.edgeSectionOffset, maxNamedEdge: this.maxNamedEdge, maxNamedEdgeRow: this.maxNamedEdgeRow };
+    return {
+      sectionOffset: this.edgeSectionOffset,
+      sectionEnd: this.edgeSectionEnd,
+      maxNamedEdge: this.maxNamedEdge,
+      maxNamedEdgeRow: this.maxNamedEdgeRow,
+    };
   }
 
   /** For a forEdgeSection parser: whether the section's closing ']' has been read. */
@@ -674,6 +682,30 @@ export class SnapshotParser {
   /** Where the "edges" section's '[' is (-1 before it is reached). */
   get edgesAt(): number {
     return this.edgeSectionOffset;
+  }
+
+  /** Where the "edges" section's ']' is (-1 before it is reached). */
+  get edgesEnd(): number {
+    return this.edgeSectionEnd;
+  }
+
+  /** While skipping the "edges" section (edgesElsewhere): where it began, else -1. */
+  get skippingEdgesFrom(): number {
+    return this.state === State.SkipEdges ? this.edgeSectionOffset : -1;
+  }
+
+  /** Numbers per edge row (from meta). */
+  get edgeRowWidth(): number {
+    return this.edgeFieldCount;
+  }
+
+  /**
+   * While skipping the "edges" section: the next chunk will start at absolute `offset`, which
+   * must still lie inside the section (the reader jumped ahead instead of reading it).
+   */
+  jumpTo(offset: number): void {
+    if (this.state !== State.SkipEdges || offset < this.base) throw new Error('jumpTo outside the skipped edges section');
+    this.base = offset;
   }
 
   /**
@@ -1259,6 +1291,7 @@ export class SnapshotParser {
   }
 
   private finishNumbers(i: number): void {
+    if (this.section === Section.Edges) this.edgeSectionEnd = this.base + i;
     if (this.carried !== 0) this.fail(`"${this.key}" ends in the middle of a row`, i);
     if (this.section === Section.Nodes) {
       if (this.row !== this.nodeCount) {

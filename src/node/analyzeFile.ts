@@ -6,6 +6,7 @@ import { SnapshotParser, type EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { analyzeInParallel, DominatorThread } from '../worker/parallel';
 import type { EdgeSectionOutcome } from './edgeSection';
+import { lastOffsetWithRows } from './rowLayout';
 
 export interface FileProgress {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
@@ -39,13 +40,22 @@ export async function readSnapshotFile(path: string, options: ReadOptions = {}):
     if (edges && e instanceof HeapSnapshotError && parser.edgesAt >= 0 && e.offset > parser.edgesAt) {
       const outcome = await (edges as Promise<EdgeSectionOutcome>);
       if (outcome.type === 'error' && outcome.offset <= e.offset) throw new HeapSnapshotError(outcome.problem, outcome.offset);
+      // This thread jumped over the edges and did not land where they end (not V8's layout):
+      // what it saw after the jump says nothing; one parser reads the file and says what is wrong.
+      if (outcome.type === 'read' && outcome.result.sectionEnd !== parser.edgesEnd) {
+        return feedFile(path, newParser(size, options));
+      }
     }
     throw e;
   }
   const outcome = await (edges as Promise<EdgeSectionOutcome> | null);
   if (outcome?.type === 'error') throw new HeapSnapshotError(outcome.problem, outcome.offset);
   // Not V8's layout after all (the thread found no edges key, or another one): one parser reads it all.
-  if (outcome?.type !== 'read' || outcome.result.sectionOffset !== parser.edgesAt) {
+  if (
+    outcome?.type !== 'read' ||
+    outcome.result.sectionOffset !== parser.edgesAt ||
+    outcome.result.sectionEnd !== parser.edgesEnd
+  ) {
     return feedFile(path, newParser(size, options));
   }
   parser.checkEdgeSection(outcome.result);
@@ -64,19 +74,35 @@ async function feedFile(path: string, parser: SnapshotParser): Promise<HeapSnaps
   const file = await fs.open(path, 'r');
   let pending: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
   try {
+    const { size } = await file.stat();
     // Two buffers, reused in turn: the next read runs in the thread pool while this chunk is
     // parsed (the parser copies what it keeps), and fresh buffers per chunk would cost a page
     // fault per 4 KiB of the file.
     const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
     let turn = 0;
-    pending = file.read(buffers[0], 0, CHUNK_BYTES, null);
+    let position = 0;
+    let jumped = false;
+    pending = file.read(buffers[0], 0, CHUNK_BYTES, position);
     for (;;) {
       const { bytesRead, buffer } = await pending;
       pending = null;
       if (bytesRead === 0) break;
+      position += bytesRead;
       turn ^= 1;
-      pending = file.read(buffers[turn], 0, CHUNK_BYTES, null);
+      pending = file.read(buffers[turn], 0, CHUNK_BYTES, position);
       parser.write(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead));
+      // The edges being read by another thread: jump close to their end instead of reading them.
+      const from = parser.skippingEdgesFrom;
+      if (from >= 0 && !jumped) {
+        jumped = true;
+        const target = await lastOffsetWithRows(file, Math.max(from, position), size, parser.edgeRowWidth);
+        if (target > position) {
+          await pending;
+          parser.jumpTo(target);
+          position = target;
+          pending = file.read(buffers[turn], 0, CHUNK_BYTES, position);
+        }
+      }
     }
     return parser.end();
   } finally {

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { HeapSnapshotError } from '../heap/errors';
 import { SnapshotParser, type EdgeSectionJob, type EdgeSectionResult } from '../heap/parser';
+import { lastOffsetWithRows } from './rowLayout';
 
 const CHUNK_BYTES = 1 << 20;
 const KEY = Buffer.from('"edges"');
@@ -20,7 +21,11 @@ export async function readEdgeSection(path: string, job: EdgeSectionJob): Promis
   const file = await fs.open(path, 'r');
   let pending: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
   try {
-    const sectionOffset = await findSection(file, job.searchFrom);
+    const { size } = await file.stat();
+    // Near the key first (the last node rows, found by binary search), else the whole way.
+    const near = await lastOffsetWithRows(file, job.searchFrom, size, job.nodeFieldCount);
+    let sectionOffset = near > job.searchFrom ? await findSection(file, near) : -1;
+    if (sectionOffset < 0) sectionOffset = await findSection(file, job.searchFrom);
     if (sectionOffset < 0) return { type: 'not-found' };
     const parser = SnapshotParser.forEdgeSection(job, sectionOffset);
     // Two buffers in turn: the next read runs while this chunk is parsed.
