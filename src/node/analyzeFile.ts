@@ -6,6 +6,7 @@ import { SnapshotParser, type EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { analyzeInParallel, DominatorThread } from '../worker/parallel';
 import type { EdgeSectionOutcome } from './edgeSection';
+import { readChunks } from './readChunks';
 import { lastOffsetWithRows } from './rowLayout';
 
 export interface FileProgress {
@@ -17,8 +18,6 @@ export interface FileAnalysis extends HeapAnalysis {
   readonly parseMs: number;
   readonly totalMs: number;
 }
-
-const CHUNK_BYTES = 1 << 20;
 
 export interface ReadOptions extends FileProgress {
   /** Reads the "edges" section on this thread while the main thread parses the rest. */
@@ -72,41 +71,22 @@ function newParser(size: number, options: FileProgress, edgesElsewhere?: (job: E
 
 async function feedFile(path: string, parser: SnapshotParser): Promise<HeapSnapshot> {
   const file = await fs.open(path, 'r');
-  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
   try {
     const { size } = await file.stat();
-    // Two buffers, reused in turn: the next read runs in the thread pool while this chunk is
-    // parsed (the parser copies what it keeps), and fresh buffers per chunk would cost a page
-    // fault per 4 KiB of the file.
-    const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
-    let turn = 0;
-    let position = 0;
     let jumped = false;
-    pending = file.read(buffers[0], 0, CHUNK_BYTES, position);
-    for (;;) {
-      const { bytesRead, buffer } = await pending;
-      pending = null;
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      turn ^= 1;
-      pending = file.read(buffers[turn], 0, CHUNK_BYTES, position);
-      parser.write(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead));
+    await readChunks(file, 0, async (chunk, end) => {
+      parser.write(chunk);
       // The edges being read by another thread: jump close to their end instead of reading them.
       const from = parser.skippingEdgesFrom;
-      if (from >= 0 && !jumped) {
-        jumped = true;
-        const target = await lastOffsetWithRows(file, Math.max(from, position), size, parser.edgeRowWidth);
-        if (target > position) {
-          await pending;
-          parser.jumpTo(target);
-          position = target;
-          pending = file.read(buffers[turn], 0, CHUNK_BYTES, position);
-        }
-      }
-    }
+      if (from < 0 || jumped) return;
+      jumped = true;
+      const target = await lastOffsetWithRows(file, Math.max(from, end), size, parser.edgeRowWidth);
+      if (target <= end) return;
+      parser.jumpTo(target);
+      return target;
+    });
     return parser.end();
   } finally {
-    await pending?.catch(() => undefined);
     await file.close();
   }
 }

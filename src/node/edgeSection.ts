@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { HeapSnapshotError } from '../heap/errors';
 import { SnapshotParser, type EdgeSectionJob, type EdgeSectionResult } from '../heap/parser';
+import { readChunks, STOP } from './readChunks';
 import { lastOffsetWithRows } from './rowLayout';
 
 const CHUNK_BYTES = 1 << 20;
@@ -19,7 +20,6 @@ export type EdgeSectionOutcome =
 
 export async function readEdgeSection(path: string, job: EdgeSectionJob): Promise<EdgeSectionOutcome> {
   const file = await fs.open(path, 'r');
-  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
   try {
     const { size } = await file.stat();
     // Near the key first (the last node rows, found by binary search), else the whole way.
@@ -28,26 +28,15 @@ export async function readEdgeSection(path: string, job: EdgeSectionJob): Promis
     if (sectionOffset < 0) sectionOffset = await findSection(file, job.searchFrom);
     if (sectionOffset < 0) return { type: 'not-found' };
     const parser = SnapshotParser.forEdgeSection(job, sectionOffset);
-    // Two buffers in turn: the next read runs while this chunk is parsed.
-    const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
-    let turn = 0;
-    let position = sectionOffset + 1;
-    pending = file.read(buffers[0], 0, CHUNK_BYTES, position);
-    while (!parser.edgeSectionDone) {
-      const { bytesRead, buffer } = await pending;
-      pending = null;
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      turn ^= 1;
-      pending = file.read(buffers[turn], 0, CHUNK_BYTES, position);
-      parser.write(bytesRead === CHUNK_BYTES ? buffer : buffer.subarray(0, bytesRead));
-    }
+    await readChunks(file, sectionOffset + 1, (chunk) => {
+      parser.write(chunk);
+      if (parser.edgeSectionDone) return STOP;
+    });
     return { type: 'read', result: parser.edgeSectionResult() };
   } catch (e) {
     if (e instanceof HeapSnapshotError) return { type: 'error', problem: e.problem, offset: e.offset };
     throw e;
   } finally {
-    await pending?.catch(() => undefined);
     await file.close();
   }
 }
