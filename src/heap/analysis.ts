@@ -2,8 +2,9 @@
  * Runs every index over a parsed snapshot, in DevTools' order (DOM state and storage
  * attribution before dominators and retained sizes), and records how long each phase took.
  *
- * The steps are exported so a caller with a second thread can run retainers + dominators
- * there while this thread computes distances and class names (src/worker/parallel.ts).
+ * The steps are exported so src/worker/parallel.ts can split them across two threads (the
+ * dominator tree on one, storage attribution, distances and class names on the other);
+ * analyzeSnapshot runs them all here, with the same results.
  */
 import {
   buildClassTable,

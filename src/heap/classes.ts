@@ -324,25 +324,6 @@ function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array): ClassTabl
   return { classOf, classes };
 }
 
-/**
- * Count, self size, distance and retained size per class (countClasses and
- * classRetainedSizes, which a caller with two threads runs on both).
- */
-export function aggregateClasses(
-  s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
-  classOf: Uint32Array,
-  classCount: number,
-  distances: Int32Array,
-  retainedSize: Float64Array,
-  dominatedFirst: Uint32Array,
-  dominatedNodes: Uint32Array,
-  stack: Uint32Array = new Uint32Array(s.nodeCount),
-): ClassAggregate[] {
-  const counts = countClasses(s, classOf, classCount, distances);
-  const retained = classRetainedSizes(s, classOf, classCount, retainedSize, dominatedFirst, dominatedNodes, stack);
-  return withRetainedSizes(counts, retained);
-}
-
 /** Count, self size and smallest distance per class; nodes with a self size of 0 are not counted. */
 export function countClasses(
   s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize'>,

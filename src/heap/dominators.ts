@@ -1,7 +1,6 @@
 import { isEssential } from './edgeRules';
 import { Scratch, sharedFloat64, sharedUint32 } from './memory';
 import { NOT_ESSENTIAL, RETAINER_MASK, type EdgeGraph, type Retainers } from './retainers';
-import type { HeapSnapshot } from './snapshot';
 
 export interface Dominators {
   /** Immediate dominator (node ordinal) of each node; the root is its own. */
@@ -22,19 +21,6 @@ export interface DominatorTree {
    * (nodeCount + 1 words of this thread's, to release() when done).
    */
   readonly spare: { sizes: Float64Array; children: { first: Uint32Array; nodes: Uint32Array }; stack: Scratch };
-}
-
-/** Dominators, then retained sizes (see computeDominatorTree and computeRetainedSizes). */
-export function computeDominators(
-  s: EdgeGraph & Pick<HeapSnapshot, 'selfSize'>,
-  retainers: Retainers,
-  essential: Uint8Array,
-): Dominators {
-  const tree = computeDominatorTree(s, retainers, essential);
-  const retainedSize = computeRetainedSizes(tree, s.selfSize, tree.spare.sizes);
-  tree.releaseOrder();
-  tree.spare.stack.release();
-  return { dominator: tree.dominator, retainedSize };
 }
 
 /**

@@ -218,7 +218,7 @@ export function isDocumentTreesRoot(s: HeapSnapshot, node: number): boolean {
   return s.nodeType[node] === s.types.synthetic && s.strings.get(s.nodeName[node]) === '(Document DOM trees)';
 }
 
-/** What the essential-edge rule needs besides the graph; plain arrays, so another thread can hold them. */
+/** What the essential-edge rule needs besides the graph. */
 export interface EssentialRules {
   readonly pageOwned: Uint8Array;
   readonly ephemeronState: Uint8Array;
