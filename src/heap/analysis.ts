@@ -80,7 +80,7 @@ export function distancesOf(snapshot: HeapSnapshot, ephemerons: EphemeronNames):
  * one phase then never add to the peak of a later one (or of the other thread's work).
  */
 function withScratch<T>(length: number, regions: number, use: (scratch: Scratch) => T): T {
-  const scratch = Scratch.releasable(length, regions);
+  const scratch = new Scratch(length, regions);
   try {
     return use(scratch);
   } finally {
@@ -132,7 +132,7 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   t = now();
   onPhase?.('dominators');
   const tree = computeDominatorTree(snapshot, retainers, essential);
-  const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, snapshot.selfSize, tree.spare.sizes) };
+  const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, snapshot.selfSize) };
   tree.releaseOrder();
   const dominatorsMs = now() - t;
 

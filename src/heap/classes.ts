@@ -457,9 +457,7 @@ function rowsByNode(locations: Uint32Array): Uint32Array {
 
 /** Index of a string in the table, or -1. Scans once; used for a handful of fixed names. */
 export function findString(s: HeapSnapshot, text: string): number {
-  const { strings } = s;
-  for (let i = 0; i < strings.count; i++) {
-    if (strings.storedLength(i) === text.length && strings.get(i) === text) return i;
-  }
+  const is = s.strings.matcher(text);
+  for (let i = 0; i < s.strings.count; i++) if (is(i)) return i;
   return -1;
 }

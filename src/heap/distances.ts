@@ -1,6 +1,5 @@
 import { EPHEMERON_NAME, type EphemeronNames } from './edgeRules';
 import { isDocumentTreesRoot } from './edgeRules';
-import { sharedInt32 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 /** Distance of a node no path reaches. */
@@ -30,8 +29,7 @@ function isUserRoot(s: HeapSnapshot, node: number): boolean {
  */
 export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames, scratch?: Uint32Array): Int32Array {
   const { nodeCount, firstEdge, edgeType, edgeName, edgeTarget, nodeType, nodeName, types, edgeKinds, strings } = s;
-  // Shared: the dominator thread reads it for class aggregates.
-  const distances = sharedInt32(nodeCount).fill(NO_DISTANCE);
+  const distances = new Int32Array(nodeCount).fill(NO_DISTANCE);
   const root = s.rootOrdinal;
   const rootEdges = firstEdge[root + 1] - firstEdge[root];
   const queue = scratch && scratch.length >= nodeCount + rootEdges ? scratch : new Uint32Array(nodeCount + rootEdges);
@@ -118,14 +116,11 @@ export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames, sc
 
 /** matches(index): whether string-table entry `index` is `text`, cached per index. */
 function nameMatcher(s: HeapSnapshot, text: string): (index: number) => boolean {
+  const is = s.strings.matcher(text);
   const known = new Int8Array(s.strings.count);
   return (index) => {
-    if (index >= known.length) return s.strings.get(index) === text;
-    let v = known[index];
-    if (v === 0) {
-      v = s.strings.storedLength(index) === text.length && s.strings.get(index) === text ? 1 : -1;
-      known[index] = v;
-    }
-    return v === 1;
+    if (index >= known.length) return is(index);
+    if (known[index] === 0) known[index] = is(index) ? 1 : -1;
+    return known[index] === 1;
   };
 }

@@ -1,5 +1,5 @@
 import { isEssential } from './edgeRules';
-import { Scratch, sharedFloat64, sharedUint32 } from './memory';
+import { Scratch, sharedUint32 } from './memory';
 import { NOT_ESSENTIAL, RETAINER_MASK, type EdgeGraph, type Retainers } from './retainers';
 
 export interface Dominators {
@@ -28,12 +28,9 @@ export interface DominatorTree {
  * reverse preorder. Separate from the tree so self sizes can still change (storage
  * attribution) while the tree is computed.
  */
-export function computeRetainedSizes(
-  tree: DominatorTree,
-  selfSize: Float64Array,
-  retainedSize = sharedFloat64(tree.dominator.length),
-): Float64Array {
+export function computeRetainedSizes(tree: DominatorTree, selfSize: Float64Array): Float64Array {
   const { dominator, order } = tree;
+  const retainedSize = tree.spare.sizes;
   retainedSize.set(selfSize);
   for (let i = order.length - 1; i > 0; i--) {
     const o = order[i];
@@ -73,7 +70,7 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
   // record is rec[4v .. 4v+3]. Shared: its first half later holds the retained sizes.
   const rec = sharedUint32((nodeCount + 2) * 4);
   // A buffer of its own that can be given back at once: the one array nothing needs afterwards.
-  const orderBuffer = Scratch.releasable(nodeCount, 1);
+  const orderBuffer = new Scratch(nodeCount, 1);
   const vertex = orderBuffer.uint32(0, 1, nodeCount + 1);
   let n = 0;
 
@@ -138,7 +135,7 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     // bucketHead shares dom's array: bucket(v) is used only while nodes after v in DFS order
     // are processed, and is empty for good once v's first child is; dom[v] is written only
     // later, when v itself has been processed and is taken out of its own bucket.
-    const stack = Scratch.releasable(nodeCount, 1);
+    const stack = new Scratch(nodeCount, 1);
     const bucketNext = stack.uint32(0, 1, nodeCount + 1);
     const dom = sharedUint32(nodeCount + 1);
     const bucketHead = dom;

@@ -16,7 +16,7 @@ import type { HeapAnalysis } from './analysis';
 import { NO_DISTANCE } from './distances';
 import { buildClassTable, type ClassTable } from './classes';
 import { IdSet } from './idSet';
-import { edgeSource, forEachRetainingEdge, RETAINER_MASK } from './retainers';
+import { edgeSource, forEachRetainingEdge } from './retainers';
 import { edgeNameText, type HeapSnapshot } from './snapshot';
 import { describeNode, objectName, strongRetainerCount, type ObjectSummary } from './summary';
 
@@ -395,7 +395,6 @@ export function locationOf(s: HeapSnapshot, v: number): SourceLocation | undefin
  */
 export function shortestPath(a: HeapAnalysis, v: number): number[] {
   const s = a.snapshot;
-  const { firstRetainer, retainerNode } = a.retainers;
   const edges: number[] = [];
   let node = v;
   let guard = 0;
@@ -404,20 +403,21 @@ export function shortestPath(a: HeapAnalysis, v: number): number[] {
     if (d === NO_DISTANCE || d <= 0) break;
     // The first retainer one step closer to the roots, through its first non-weak edge here.
     let best = -1;
-    let previous = -1;
-    for (let k = firstRetainer[node]; k < firstRetainer[node + 1] && best < 0; k++) {
-      const r = retainerNode[k] & RETAINER_MASK;
-      if (r === previous) continue;
-      previous = r;
+    const closer = (r: number): boolean => {
       const rd = a.distances[r];
-      if (!(rd === d - 1 || (d === 1 && r === s.rootOrdinal) || (rd === 0 && r === s.rootOrdinal))) continue;
-      for (let e = s.firstEdge[r]; e < s.firstEdge[r + 1]; e++) {
-        if (s.edgeTarget[e] === node && s.edgeType[e] !== s.edgeKinds.weak) {
-          best = e;
-          break;
-        }
-      }
-    }
+      return rd === d - 1 || (r === s.rootOrdinal && (d === 1 || rd === 0));
+    };
+    forEachRetainingEdge(
+      s,
+      a.retainers,
+      node,
+      (e) => {
+        if (s.edgeType[e] === s.edgeKinds.weak) return false;
+        best = e;
+        return true;
+      },
+      closer,
+    );
     if (best < 0) break;
     edges.push(best);
     node = edgeSource(s, best);

@@ -841,28 +841,10 @@ export class SnapshotParser {
     const nodeLimit = this.nodeCount * nodeWidth;
     const out = this.locations;
     let row = this.row;
-    let afterRow = this.numberState === 2;
     let boundary = i;
-    rows: while (i < limit) {
-      let c = b[i];
-      if (afterRow) {
-        if (c === NEWLINE) c = b[++i];
-        if (c !== COMMA) break;
-        c = b[++i];
-      }
-      for (let f = 0; f < width; f++) {
-        if (f > 0) {
-          if (c !== COMMA) break rows;
-          c = b[++i];
-        }
-        let d = c ^ 0x30;
-        if (d >= 10) break rows;
-        const first = i;
-        let v = d;
-        while ((d = (c = b[++i]) ^ 0x30) < 10) v = v * 10 + d;
-        if (i - first > MAX_DIGITS) break rows;
-        values[f] = v;
-      }
+    while (i < limit) {
+      i = this.readPlainRow(b, i, width, row !== this.row || this.numberState === 2);
+      if (i < 0) break;
       let objectIndex = 0;
       let scriptId = 0;
       let line = 0;
@@ -881,11 +863,39 @@ export class SnapshotParser {
       out.push(line);
       out.push(column);
       row++;
-      afterRow = true;
       boundary = i;
     }
     this.rowsStored(row);
     return boundary;
+  }
+
+  /**
+   * One row of `width` plain numbers at i, preceded by its separator (a comma, maybe after a
+   * newline) when `afterRow`, into rowValues: returns the index past it, or -1 where it is not
+   * such a row. For the per-field fast paths (fastEdges and fastV8Nodes are unrolled instead).
+   */
+  private readPlainRow(b: Uint8Array, i: number, width: number, afterRow: boolean): number {
+    const values = this.rowValues;
+    let c = b[i];
+    if (afterRow) {
+      if (c === NEWLINE) c = b[++i];
+      if (c !== COMMA) return -1;
+      c = b[++i];
+    }
+    for (let f = 0; f < width; f++) {
+      if (f > 0) {
+        if (c !== COMMA) return -1;
+        c = b[++i];
+      }
+      let d = c ^ 0x30;
+      if (d >= 10) return -1;
+      const first = i;
+      let v = d;
+      while ((d = (c = b[++i]) ^ 0x30) < 10) v = v * 10 + d;
+      if (i - first > MAX_DIGITS) return -1;
+      values[f] = v;
+    }
+    return i;
   }
 
   /** After a fast path: `row` rows are stored; if any were, the last number has been read. */
@@ -974,7 +984,7 @@ export class SnapshotParser {
     return boundary;
   }
 
-  /** Node rows on the fast path; same contract as fastEdges. */
+  /** Node rows on the fast path, for field orders other than V8's; same contract as fastEdges. */
   private fastNodes(b: Uint8Array, i: number, limit: number): number {
     const width = this.nodeFieldCount;
     if (width > this.rowValues.length) return i;
@@ -992,44 +1002,14 @@ export class SnapshotParser {
     let maxName = this.maxNodeName;
     let edgeSum = this.edgeSum;
     let row = this.row;
-    let afterRow = this.numberState === 2;
-    rows: while (i < limit && row < rows) {
-      const rowStart = i;
-      let c = b[i];
-      if (afterRow) {
-        if (c === NEWLINE) c = b[++i];
-        if (c !== COMMA) break;
-        c = b[++i];
-      }
-      for (let f = 0; f < width; f++) {
-        if (f > 0) {
-          if (c !== COMMA) {
-            i = rowStart;
-            break rows;
-          }
-          c = b[++i];
-        }
-        let d = c ^ 0x30;
-        if (d >= 10) {
-          i = rowStart;
-          break rows;
-        }
-        const first = i;
-        let v = d;
-        while ((d = (c = b[++i]) ^ 0x30) < 10) v = v * 10 + d;
-        if (i - first > MAX_DIGITS) {
-          i = rowStart;
-          break rows;
-        }
-        values[f] = v;
-      }
+    let boundary = i;
+    while (i < limit && row < rows) {
+      i = this.readPlainRow(b, i, width, row !== this.row || this.numberState === 2);
+      if (i < 0) break;
       const type = values[typeAt];
       const id = values[idAt];
       const edges = values[edgesAt];
-      if (type >= typeCount || id > 0xffffffff || edgeSum + edges > edgeCount) {
-        i = rowStart;
-        break;
-      }
+      if (type >= typeCount || id > 0xffffffff || edgeSum + edges > edgeCount) break;
       const name = values[nameAt];
       if (name > maxName) {
         maxName = name;
@@ -1043,12 +1023,12 @@ export class SnapshotParser {
       edgeSum += edges;
       if (detachedness) detachedness[row] = values[detachedAt];
       row++;
-      afterRow = true;
+      boundary = i;
     }
     this.maxNodeName = maxName;
     this.edgeSum = edgeSum;
     this.rowsStored(row);
-    return i;
+    return boundary;
   }
 
   /**

@@ -8,7 +8,7 @@ import type { HeapSnapshot } from './snapshot';
  * nodes and, within a source, of its edges. Each entry is the retaining node's ordinal with two
  * flag bits on top (NOT_ESSENTIAL, NOT_STRONG), so dominators and ref counts need no edge
  * index; the edge itself is found, when a view wants its name, among the retainer's own edges
- * (retainingEdges). This saves an edge-sized array.
+ * (forEachRetainingEdge). This saves an edge-sized array.
  */
 export interface Retainers {
   readonly firstRetainer: Uint32Array;
@@ -68,13 +68,15 @@ export function buildRetainers(s: EdgeGraph, essential: Uint8Array): Retainers {
 /**
  * Each edge into `node` with its source, in retainer order: calls visit(edge, source) until it
  * returns true. Entries from one source are adjacent, and that source's edges to the node are
- * found by scanning its own edges. For views and queries (a few nodes), not for whole-heap passes.
+ * found by scanning its own edges, only for sources `accept` takes (all by default). For
+ * views and queries (a few nodes), not for whole-heap passes.
  */
 export function forEachRetainingEdge(
   s: Pick<HeapSnapshot, 'firstEdge' | 'edgeTarget'>,
   r: Retainers,
   node: number,
   visit: (edge: number, source: number) => boolean | void,
+  accept?: (source: number) => boolean,
 ): void {
   const { firstRetainer, retainerNode } = r;
   let previous = -1;
@@ -82,6 +84,7 @@ export function forEachRetainingEdge(
     const source = retainerNode[k] & RETAINER_MASK;
     if (source === previous) continue;
     previous = source;
+    if (accept && !accept(source)) continue;
     for (let e = s.firstEdge[source]; e < s.firstEdge[source + 1]; e++) {
       if (s.edgeTarget[e] === node && visit(e, source) === true) return;
     }

@@ -63,14 +63,17 @@ export function attributeOwnedStorage(
 function findNativeName(s: HeapSnapshot, name: string): number {
   const { nodeCount, nodeType, nodeName, types, strings } = s;
   if (types.native < 0) return -1;
-  // Each distinct name is looked at once, by length first, and not kept decoded.
+  // Each distinct name is looked at once (native names may also be added ones, past the table).
+  const is = strings.matcher(name);
   const seen = new Uint8Array(strings.count);
   for (let n = 0; n < nodeCount; n++) {
     if (nodeType[n] !== types.native) continue;
     const i = nodeName[n];
-    if (seen[i]) continue;
-    seen[i] = 1;
-    if (strings.storedLength(i) === name.length && strings.get(i, false) === name) return i;
+    if (i < seen.length) {
+      if (seen[i]) continue;
+      seen[i] = 1;
+    }
+    if (is(i)) return i;
   }
   return -1;
 }

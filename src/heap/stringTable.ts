@@ -128,6 +128,20 @@ export class StringTable {
     return this.blocks[this.blockOf[i]][this.startOf[i]];
   }
 
+  /**
+   * A test for "string i is `text`" that compares stored lengths before decoding anything
+   * (a string stored with escapes is at least as long as its UTF-8 bytes).
+   */
+  matcher(text: string): (i: number) => boolean {
+    const bytes = new TextEncoder().encode(text).length;
+    return (i) => {
+      if (i >= this.count) return this.extra[i - this.count] === text;
+      const stored = this.lengthOf[i];
+      if (this.isEscaped(i) ? stored < bytes : stored !== bytes) return false;
+      return this.get(i, false) === text;
+    };
+  }
+
   /** Byte length of string i as stored (cheap; used to skip long strings without decoding). */
   storedLength(i: number): number {
     return this.lengthOf[i];

@@ -61,7 +61,7 @@ function handle(m: DominatorRequest): void {
       return;
     case 'sizes':
       if (!tree) throw new Error('sizes before the dominator tree');
-      dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize, tree.spare.sizes) };
+      dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize) };
       tree.releaseOrder();
       selfSize = m.selfSize;
       // Before the classes arrive: the tree's children index.
