@@ -3,11 +3,12 @@
 // Leak Lens benchmark (`npm run bench`, which builds first).
 //
 // 1. Generates heap snapshots of several sizes with bench/generateHeap.js (cached in .cache/bench/
-//    and reused when a file for the same size label exists).
+//    and reused when a file for the same size label and generator version exists).
 // 2. Analyzes each file with every selected tool, one at a time, each in its own process
 //    (`node --max-old-space-size=16384 bench/tools/<tool>.js <file>`) so peak RSS is per tool and
 //    no tool is starved of heap:
-//      leak-lens  the project's analyzeFile() from dist/heapApi.js (full analysis)
+//      leak-lens     the project's analyzeFile() from dist/heapApi.js (full analysis, two threads)
+//      leak-lens-1t  the same on one thread ({ parallel: false })
 //      devtools   Chrome DevTools' heap snapshot worker code (npm heap-snapshot-toolkit)
 //      memlab     memlab's getFullHeapFromFile (@memlab/heap-analysis)
 // 3. Prints wall time, MB/s and peak RSS per tool with ratios against Leak Lens, checks the
@@ -15,7 +16,7 @@
 //
 // Environment:
 //   BENCH_SIZES=25,100,250        snapshot sizes in MB (MB = 2^20 bytes throughout)
-//   BENCH_TOOLS=leak-lens,devtools,memlab
+//   BENCH_TOOLS=leak-lens,leak-lens-1t,devtools,memlab (the default: all four)
 //   BENCH_TIMEOUT_S=600           per tool run
 //   BENCH_REGENERATE=1            regenerate snapshots even when cached
 //   BENCH_REPEAT=3                runs per tool and file, taken in turns across the tools; each
@@ -26,8 +27,8 @@
 // faster than DevTools' worker, and at most half its peak RSS.
 //
 // Exit code: 0 when the report was produced, whatever the numbers (a tool other than Leak Lens
-// failing is reported in its row); 1 if Leak Lens could not analyze a file (no report is possible
-// without it); 2 if the bench itself broke (bad arguments, snapshot generation failed).
+// failing is reported in its row); 1 if Leak Lens could not analyze a file (the table is still
+// printed and written, without its ratios); 2 if the bench itself broke (bad arguments, snapshot generation failed).
 
 const { spawn } = require('child_process');
 const fs = require('fs');

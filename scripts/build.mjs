@@ -3,7 +3,6 @@
 // browser bundle.
 import { build } from 'esbuild';
 
-const watch = process.argv.includes('--watch');
 const common = {
   bundle: true,
   platform: 'node',
@@ -34,4 +33,4 @@ const entries = [
 
 const started = Date.now();
 await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
-if (!watch) console.log(`built ${entries.length} bundles in ${Date.now() - started} ms`);
+console.log(`built ${entries.length} bundles in ${Date.now() - started} ms`);

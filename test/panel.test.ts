@@ -11,13 +11,21 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LeakReport } from '../src/profile/report';
-import { contentSecurityPolicy, embedReportJson, makeNonce, panelHtml, standaloneHtml } from '../src/vscode/panelHtml';
+import {
+  contentSecurityPolicy,
+  embedReportJson,
+  makeNonce,
+  PANEL_SCRIPT_PATH,
+  PANEL_STYLE_PATH,
+  panelHtml,
+  standaloneHtml,
+} from '../src/vscode/panelHtml';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const chromiumPath = process.env.LEAK_LENS_CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = path.join(repoRoot, 'test-artifacts');
-const scriptFile = path.join(repoRoot, 'dist', 'panel.js');
-const styleFile = path.join(repoRoot, 'media', 'panel.css');
+const scriptFile = path.join(repoRoot, PANEL_SCRIPT_PATH);
+const styleFile = path.join(repoRoot, PANEL_STYLE_PATH);
 const listenersReport = '/tmp/listeners-report.json';
 
 const readReport = (name: string): LeakReport =>

@@ -1,23 +1,13 @@
 /** Text for the page: sizes, counts, references and source places. */
-import type { LeakFinding, SourceLocation } from '../../src/heap/leaks';
+import type { SourceLocation } from '../../src/heap/leaks';
 import type { LeakReport } from '../../src/profile/report';
-import { formatBytes } from '../../src/cli/format';
+import { formatBytes, refsText, signedBytes } from '../../src/cli/format';
 
-export { formatBytes };
-
-export function signedBytes(bytes: number): string {
-  return `${bytes >= 0 ? '+' : '−'}${formatBytes(Math.abs(Math.round(bytes)))}`;
-}
+export { formatBytes, refsText, signedBytes };
 
 /** Per-call counts are often whole; when not, two decimals at most ("1.14"). */
 export function formatPerCall(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
-}
-
-/** "1" when every survivor has the same number of strong retainers, else "1–3 (mostly 1)". */
-export function refsText(refs: LeakFinding['refs'] | undefined): string {
-  if (!refs) return '—';
-  return refs.min === refs.max ? String(refs.min) : `${refs.min}–${refs.max} (mostly ${refs.typical})`;
 }
 
 export interface Place {

@@ -7,7 +7,7 @@ import { select, type Selection } from 'd3-selection';
 import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { LeakFinding } from '../../src/heap/leaks';
 import type { LeakReport } from '../../src/profile/report';
-import { replaceChildren, svg } from './dom';
+import { onActivate, replaceChildren, svg } from './dom';
 import { formatBytes, placeOf, truncate, type Place } from './format';
 import { layoutGraph, visibleGraph, type Box, type GraphFilter, type ViewEdge, type ViewNode } from './graphModel';
 
@@ -170,7 +170,7 @@ function nodeElement(n: ViewNode, report: LeakReport, holderId: number | undefin
       svg('text', { class: 'll-node-name', x: 10, y: 17 }, `+${n.count} more`),
       svg('text', { class: 'll-node-sub', x: 10, y: 33 }, n.expandable ? 'click to expand' : 'not in the report'),
     );
-    if (n.expandable) activate(g, () => options.onExpand(n.target));
+    if (n.expandable) activateNode(g, () => options.onExpand(n.target));
     return g;
   }
   const node = n.node;
@@ -205,7 +205,7 @@ function nodeElement(n: ViewNode, report: LeakReport, holderId: number | undefin
     svg('text', { class: 'll-node-name', x: 10, y: 17 }, `${truncate(node.name || '(no name)', NAME_CHARS)} · refs ${node.refs}`),
     svg('text', { class: 'll-node-sub', x: 10, y: 33 }, sub),
   );
-  if (place) activate(g, () => options.onReveal(place));
+  if (place) activateNode(g, () => options.onReveal(place));
   return g;
 }
 
@@ -326,16 +326,11 @@ function boundsOf(boxes: Box[]): { x0: number; y0: number; x1: number; y1: numbe
   };
 }
 
-function activate(g: SVGGElement, action: () => void): void {
-  g.addEventListener('click', (event) => {
+/** A node acts as a button; its clicks stay off the canvas underneath (which pans). */
+function activateNode(g: SVGGElement, action: () => void): void {
+  onActivate(g, (event) => {
     event.stopPropagation();
     action();
-  });
-  g.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      action();
-    }
   });
 }
 

@@ -158,7 +158,6 @@ export interface Layout {
   boxes: Map<string, Box>;
   width: number;
   height: number;
-  layers: number;
 }
 
 export const LAYER_GAP = 96;
@@ -269,5 +268,5 @@ export function layoutGraph(view: VisibleGraph, size: (node: ViewNode) => { w: n
     const layer = layerIndex.get(n.key) ?? 0;
     boxes.set(n.key, { x: (x.get(n.key) ?? 0) - minX + MARGIN, y: MARGIN + layer * LAYER_GAP + 20, w: s.w, h: s.h, layer });
   }
-  return { boxes, width: maxX - minX + 2 * MARGIN, height: MARGIN * 2 + Math.max(0, layers.length - 1) * LAYER_GAP + 40, layers: layers.length };
+  return { boxes, width: maxX - minX + 2 * MARGIN, height: MARGIN * 2 + Math.max(0, layers.length - 1) * LAYER_GAP + 40 };
 }

@@ -7,7 +7,7 @@
  */
 import type { LeakFinding, RetainerPath } from '../../src/heap/leaks';
 import type { LeakReport } from '../../src/profile/report';
-import { EMPTY_UI_STATE, looksLikeReport, type PanelState, type PanelUiState } from '../../src/vscode/panelProtocol';
+import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, type PanelUiState } from '../../src/vscode/panelProtocol';
 import { drawChart, slopeText } from './chart';
 import { el, onActivate, replaceChildren, svg, type Child } from './dom';
 import { formatBytes, formatPerCall, placeOf, refsText, type Place } from './format';
@@ -15,7 +15,6 @@ import { GraphView } from './graph';
 import { connectHost, type Host } from './messages';
 import { leakTable } from './table';
 
-const REPORT_ELEMENT_ID = 'leak-lens-report';
 
 class Panel {
   private report: LeakReport | null = null;
@@ -60,10 +59,6 @@ class Panel {
 
   isSameReport(other: LeakReport): boolean {
     return this.report !== null && sameReport(this.report, other);
-  }
-
-  get uiState(): PanelUiState {
-    return this.ui;
   }
 
   private save(): void {

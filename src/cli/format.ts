@@ -8,6 +8,17 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
 
+/** "+1.2 KB" / "−3.0 MB": a change in bytes. */
+export function signedBytes(bytes: number): string {
+  return `${bytes >= 0 ? '+' : '−'}${formatBytes(Math.abs(Math.round(bytes)))}`;
+}
+
+/** "1" when every survivor has the same number of strong retainers, else "1–3 (mostly 1)". */
+export function refsText(refs: { min: number; max: number; typical: number } | undefined): string {
+  if (!refs) return '—';
+  return refs.min === refs.max ? String(refs.min) : `${refs.min}–${refs.max} (mostly ${refs.typical})`;
+}
+
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }

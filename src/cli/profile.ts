@@ -10,7 +10,7 @@ import { profileFunction, waitUntilStarted, type FunctionSpec } from '../profile
 import { diffSnapshotFiles, SnapshotFileError } from '../profile/diffSnapshots';
 import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../profile/report';
 import { parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
-import { standaloneHtml } from '../vscode/panelHtml';
+import { PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, standaloneHtml } from '../vscode/panelHtml';
 import { launchWithInspector } from './launch';
 import { renderReport } from './renderReport';
 
@@ -27,7 +27,7 @@ leak-lens attach <host:port | ws-url> --function <...> [options]
     --save-snapshots D  write baseline/target/final .heapsnapshot files to D
     --json              print the LeakReport as JSON
     --html FILE         also write the report as a page (chart, table, retainer graph)
-leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--json]
+leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--max-depth N] [--too-many N] [--json] [--html FILE]
   The verdict from saved snapshots of one process (ids must come from one HeapProfiler session).
   Without --final every new object in the target counts as surviving: give a final snapshot
   (taken after N more calls) for the memlab-style "still alive" check.`;
@@ -77,8 +77,9 @@ function emit(report: LeakReport, args: ParsedArgs, out: NodeJS.WritableStream):
 
 /** The report as one self-contained page: the webview's bundle and styles inlined. */
 function writeHtmlReport(report: LeakReport, file: string): void {
-  const script = readFileSync(path.join(__dirname, 'panel.js'), 'utf8');
-  const css = readFileSync(path.join(__dirname, '..', 'media', 'panel.css'), 'utf8');
+  // This bundle is dist/cli.js: the package root is one up.
+  const script = readFileSync(path.join(__dirname, '..', PANEL_SCRIPT_PATH), 'utf8');
+  const css = readFileSync(path.join(__dirname, '..', PANEL_STYLE_PATH), 'utf8');
   writeFileSync(file, standaloneHtml(report, script, css));
 }
 

@@ -1,7 +1,7 @@
 /** The text form of a LeakReport: what a person needs to act on, in reading order. */
 import type { LeakFinding } from '../heap/leaks';
 import type { LeakReport } from '../profile/report';
-import { formatBytes, printable } from './format';
+import { formatBytes, printable, refsText, signedBytes } from './format';
 
 export function renderReport(r: LeakReport): string {
   const out: string[] = [];
@@ -10,7 +10,7 @@ export function renderReport(r: LeakReport): string {
   if (r.samples.length > 0) {
     out.push('', 'Heap used after GC, per call');
     out.push(...sparkRows(r.samples));
-    if (r.slope) out.push(`  slope ${signed(r.slope.bytesPerCall)}/call (r² ${r.slope.r2})`);
+    if (r.slope) out.push(`  slope ${signedBytes(r.slope.bytesPerCall)}/call (r² ${r.slope.r2})`);
   }
   const primary = r.leaks.filter((l) => l.primary);
   if (primary.length === 0) {
@@ -31,7 +31,7 @@ function renderLeak(r: LeakReport, l: LeakFinding): string[] {
   const out: string[] = [];
   const where = l.location ? `  at ${place(r, l.location.scriptId, l.location.line)}` : '';
   out.push(
-    `LEAK ${printable(l.className)}: ${l.countPerCall}/call · ${formatBytes(l.bytesPerCall)}/call retained · ${l.survivors} survivors · refs ${refsText(l)}${where}`,
+    `LEAK ${printable(l.className)}: ${l.countPerCall}/call · ${formatBytes(l.bytesPerCall)}/call retained · ${l.survivors} survivors · refs ${refsText(l.refs)}${where}`,
   );
   if (l.holds.length) {
     out.push(`  each holds: ${l.holds.map((h) => `${h.countPerCall} ${printable(h.className)}`).join(', ')}`);
@@ -55,17 +55,9 @@ function renderLeak(r: LeakReport, l: LeakFinding): string[] {
   return out;
 }
 
-function refsText(l: LeakFinding): string {
-  return l.refs.min === l.refs.max ? String(l.refs.min) : `${l.refs.min}–${l.refs.max} (mostly ${l.refs.typical})`;
-}
-
 function place(r: LeakReport, scriptId: number, line: number): string {
   const url = r.scripts[String(scriptId)];
   return `${url ? printable(url) : `script ${scriptId}`}:${line + 1}`;
-}
-
-function signed(bytes: number): string {
-  return `${bytes >= 0 ? '+' : '−'}${formatBytes(Math.abs(bytes))}`;
 }
 
 /** One row per sample with a bar relative to the smallest and largest value. */

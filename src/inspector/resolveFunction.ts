@@ -195,8 +195,8 @@ export function normalizeScriptLocation(urlOrPath: string): string {
 }
 
 /**
- * Located closures named `name`. Those in `preferScripts` come first; then others from
- * user scripts. Closures of the same code (same location) are reported once each, so a
+ * Located closures named `name`. Those in `preferScripts` come first; then those from
+ * other scripts. Closures of the same code (same location) are reported once each, so a
  * caller can tell "one function" from "several functions with that name".
  */
 export function findClosuresNamed(snapshot: HeapSnapshot, name: string, preferScripts: readonly number[] = []): ClosureMatch[] {

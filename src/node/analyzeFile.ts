@@ -27,12 +27,12 @@ export interface ReadOptions extends FileProgress {
 export async function readSnapshotFile(path: string, options: ReadOptions = {}): Promise<HeapSnapshot> {
   const thread = options.edgeThread;
   const size = (await fs.stat(path)).size;
-  if (!thread) return feedFile(path, newParser(size, options));
+  if (!thread) return feedFile(path, size, newParser(size, options));
   let edges: Promise<EdgeSectionOutcome> | null = null;
   const parser = newParser(size, options, (job) => (edges = thread.readEdges(path, job)));
   let snapshot: HeapSnapshot;
   try {
-    snapshot = await feedFile(path, parser);
+    snapshot = await feedFile(path, size, parser);
   } catch (e) {
     // Past the edges section, the thread may have found an earlier problem inside it: report
     // the first in the file, as a single parser would.
@@ -42,7 +42,7 @@ export async function readSnapshotFile(path: string, options: ReadOptions = {}):
       // This thread jumped over the edges and did not land where they end (not V8's layout):
       // what it saw after the jump says nothing; one parser reads the file and says what is wrong.
       if (outcome.type === 'read' && outcome.result.sectionEnd !== parser.edgesEnd) {
-        return feedFile(path, newParser(size, options));
+        return feedFile(path, size, newParser(size, options));
       }
     }
     throw e;
@@ -55,7 +55,7 @@ export async function readSnapshotFile(path: string, options: ReadOptions = {}):
     outcome.result.sectionOffset !== parser.edgesAt ||
     outcome.result.sectionEnd !== parser.edgesEnd
   ) {
-    return feedFile(path, newParser(size, options));
+    return feedFile(path, size, newParser(size, options));
   }
   parser.checkEdgeSection(outcome.result);
   return snapshot;
@@ -69,10 +69,9 @@ function newParser(size: number, options: FileProgress, edgesElsewhere?: (job: E
   });
 }
 
-async function feedFile(path: string, parser: SnapshotParser): Promise<HeapSnapshot> {
+async function feedFile(path: string, size: number, parser: SnapshotParser): Promise<HeapSnapshot> {
   const file = await fs.open(path, 'r');
   try {
-    const { size } = await file.stat();
     let jumped = false;
     await readChunks(file, 0, async (chunk, end) => {
       parser.write(chunk);

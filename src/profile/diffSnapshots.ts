@@ -17,15 +17,15 @@ export async function diffSnapshotFiles(
   hooks: { onProgress?: (phase: string, bytes?: number, total?: number) => void; signal?: AbortSignal } = {},
 ): Promise<LeakReport> {
   const opts: ProfileOptions = { ...DEFAULT_PROFILE_OPTIONS, ...options };
-  const final = files.final ?? files.target;
   const started = performance.now();
   const worker = new HeapWorker();
   try {
+    // Without a final snapshot the target stands in for it (loaded once, not twice).
     const plan: [string, string, boolean][] = [
       ['baseline', files.baseline, false],
       ['target', files.target, true],
-      ['final', final, false],
     ];
+    if (files.final) plan.push(['final', files.final, false]);
     for (const [slot, file, analyze] of plan) {
       const stat = await fs.stat(file).catch(() => null);
       if (!stat?.isFile()) throw new SnapshotFileError(`No such file: ${file}`);
@@ -45,7 +45,7 @@ export async function diffSnapshotFiles(
       await worker.end(slot, analyze);
     }
     hooks.onProgress?.('analysis');
-    const { findings, scripts } = await worker.leaks('baseline', 'target', 'final', {
+    const { findings, scripts } = await worker.leaks('baseline', 'target', files.final ? 'final' : 'target', {
       ...DEFAULT_LEAK_OPTIONS,
       iterations: opts.iterations,
       maxDepth: opts.maxDepth,
@@ -60,7 +60,7 @@ export async function diffSnapshotFiles(
       createdAt: new Date().toISOString(),
       target: {
         kind: 'snapshots',
-        description: `${files.baseline} → ${files.target}${final !== files.target ? ` → ${final}` : ''}`,
+        description: `${files.baseline} → ${files.target}${files.final ? ` → ${files.final}` : ''}`,
       },
       function: null,
       options: opts,

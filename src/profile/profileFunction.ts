@@ -399,9 +399,8 @@ function summarize(
 ): string {
   if (verdict === 'clean') return `No leak in ${2 * n} calls of ${name}.`;
   const top = confirmed[0];
-  const per = top.countPerCall === 1 ? '1' : String(top.countPerCall);
   return (
-    `${name} leaks ${per} ${top.className} per call (${formatKb(top.bytesPerCall)}/call retained` +
+    `${name} leaks ${top.countPerCall} ${top.className} per call (${formatKb(top.bytesPerCall)}/call retained` +
     `${slope ? `, heap use +${formatKb(slope.bytesPerCall)}/call` : ''})` +
     (top.culprit ? ` — held by ${top.culprit.text}.` : '.')
   );

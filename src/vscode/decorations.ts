@@ -54,11 +54,6 @@ export class RetainerDecorations implements vscode.Disposable {
     this.apply();
   }
 
-  clear(): void {
-    this.notes = [];
-    this.apply();
-  }
-
   private apply(): void {
     for (const editor of vscode.window.visibleTextEditors) {
       const uri = editor.document.uri.toString();

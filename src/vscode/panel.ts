@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as vscode from 'vscode';
 import type { LeakReport } from '../profile/report';
 import { validateReport } from '../profile/report';
-import { makeNonce, panelHtml } from './panelHtml';
+import { makeNonce, PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, panelHtml } from './panelHtml';
 import { isPageMessage, type PageMessage } from './panelProtocol';
 
 export const PANEL_VIEW_TYPE = 'leakLens.report';
@@ -54,10 +54,6 @@ export class LeakReportPanel {
     panel.webview.onDidReceiveMessage((m: unknown) => isPageMessage(m) && this.receive(m), null, this.disposables);
   }
 
-  get visible(): boolean {
-    return this.panel.visible;
-  }
-
   show(report: LeakReport): void {
     this.report = report;
     this.panel.title = `Leak Lens: ${report.function?.name ?? 'snapshots'}`;
@@ -69,7 +65,7 @@ export class LeakReportPanel {
       this.ready = true;
       if (this.report) void this.panel.webview.postMessage({ type: 'report', report: this.report });
     } else if (m.type === 'reveal') {
-      reveal(m.url, m.line, m.column ?? 0).catch((e: Error) =>
+      reveal(m.url, m.line, m.column).catch((e: Error) =>
         vscode.window.showWarningMessage(`Leak Lens: cannot open ${m.url}: ${e.message}`),
       );
     }
@@ -79,8 +75,8 @@ export class LeakReportPanel {
     const webview = this.panel.webview;
     return panelHtml({
       cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'panel.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, PANEL_SCRIPT_PATH)).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, PANEL_STYLE_PATH)).toString(),
       nonce: makeNonce(),
     });
   }

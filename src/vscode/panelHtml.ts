@@ -7,13 +7,13 @@
  * `<script type="application/json">` block (or in a message), never as markup.
  */
 import { randomBytes } from 'node:crypto';
+import { REPORT_ELEMENT_ID } from './panelProtocol';
 import type { LeakReport } from '../profile/report';
 
 /** Where the page's assets live, relative to the extension (package) root. */
 export const PANEL_SCRIPT_PATH = 'dist/panel.js';
 export const PANEL_STYLE_PATH = 'media/panel.css';
 /** The id of the embedded report block the page reads when no host posts one. */
-export const REPORT_ELEMENT_ID = 'leak-lens-report';
 
 export interface PanelHtmlOptions {
   /** webview.cspSource, e.g. "https://*.vscode-cdn.net"; "'none'" when nothing loads from outside. */

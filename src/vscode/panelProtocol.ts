@@ -4,6 +4,9 @@
  */
 import type { LeakReport } from '../profile/report';
 
+/** The id of the JSON block that carries the report in the standalone page (the CLI's --html). */
+export const REPORT_ELEMENT_ID = 'leak-lens-report';
+
 /** Page → host. */
 export type PageMessage =
   /** The page has loaded its script and listens; the host answers with a report. */

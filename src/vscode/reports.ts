@@ -34,7 +34,7 @@ export class ReportStore implements vscode.Disposable {
   }
 }
 
-/** The verdict as a CodeLens title: "leaks 1 Processor/call · 1 refs" or "no leak in 14 calls". */
+/** The verdict as a CodeLens title: "Leak Lens: leaks 1 Processor/call · 1 ref" or "Leak Lens: no leak in 14 calls". */
 export function verdictTitle(r: LeakReport): string {
   const top = r.leaks.find((l) => l.primary);
   if (r.verdict === 'clean' || !top) return `Leak Lens: no leak in ${2 * r.options.iterations} calls`;

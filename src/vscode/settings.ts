@@ -1,15 +1,16 @@
 /** The extension's settings (contributes.configuration "leakLens.*"), read when used. */
 import * as vscode from 'vscode';
-import type { ProfileOptions } from '../profile/report';
+import { DEFAULT_PROFILE_OPTIONS, type ProfileOptions } from '../profile/report';
 
 export function profileSettings(): ProfileOptions {
   const c = vscode.workspace.getConfiguration('leakLens');
+  const d = DEFAULT_PROFILE_OPTIONS;
   return {
-    iterations: c.get<number>('iterations', 7),
-    warmup: c.get<number>('warmup', 1),
-    callTimeoutMs: c.get<number>('callTimeoutMs', 30_000),
-    maxDepth: c.get<number>('maxDepth', 10),
-    tooMany: c.get<number>('tooMany', 3),
+    iterations: c.get<number>('iterations', d.iterations),
+    warmup: c.get<number>('warmup', d.warmup),
+    callTimeoutMs: c.get<number>('callTimeoutMs', d.callTimeoutMs),
+    maxDepth: c.get<number>('maxDepth', d.maxDepth),
+    tooMany: c.get<number>('tooMany', d.tooMany),
   };
 }
 

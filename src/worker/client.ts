@@ -37,11 +37,6 @@ export class HeapWorker {
     this.worker.on('exit', (code) => this.abort(new Error(`The heap worker stopped (exit code ${code})`)));
   }
 
-  /** The load error, once the worker has reported one (reading can stop early). */
-  get loadError(): Error | null {
-    return this.error;
-  }
-
   /** Sends one chunk; resolves once few enough chunks are waiting in the worker. */
   async write(data: Uint8Array | string, slot: SlotName = 'main'): Promise<void> {
     if (this.error) throw this.error;
@@ -131,7 +126,7 @@ export class HeapWorker {
     if (m.type === 'error') {
       const error =
         m.offset >= 0
-          ? new HeapSnapshotError(m.message.replace(/ \(at byte \d+\)$/, ''), m.offset)
+          ? new HeapSnapshotError(m.message, m.offset)
           : new Error(`Heap worker: ${m.message}`);
       this.error = error;
       // A snapshot could not be read: fail every waiter (the chunk that broke, later chunks, end).

@@ -20,8 +20,6 @@ if (!port) throw new Error('heapWorker must run in a worker thread');
 
 interface Slot {
   parser: SnapshotParser | null;
-  /** Started with the first chunk so it is ready when parsing ends. */
-  thread: DominatorThread | null;
   snapshot: HeapSnapshot | null;
   analysis: HeapAnalysis | null;
   failed: boolean;
@@ -35,7 +33,7 @@ const send = (m: FromWorker) => port.postMessage(m);
 function slotFor(name: SlotName): Slot {
   let slot = slots.get(name);
   if (!slot) {
-    slot = { parser: null, thread: null, snapshot: null, analysis: null, failed: false, started: 0, lastProgress: 0 };
+    slot = { parser: null, snapshot: null, analysis: null, failed: false, started: 0, lastProgress: 0 };
     slots.set(name, slot);
   }
   return slot;
@@ -56,7 +54,6 @@ function analyzed(name: SlotName): HeapAnalysis {
 function release(name: SlotName): void {
   const slot = slots.get(name);
   if (!slot) return;
-  void slot.thread?.dispose();
   slots.delete(name);
 }
 
@@ -94,9 +91,7 @@ port.on('message', async (m: ToWorker) => {
         const parseMs = performance.now() - slot.started;
         const info = { nodeCount: snapshot.nodeCount, edgeCount: snapshot.edgeCount, byteLength: snapshot.byteLength, parseMs };
         if (!m.analyze) return send({ type: 'loaded', seq: m.seq, info });
-        const thread = slot.thread ?? new DominatorThread();
-        slot.thread = null;
-        slot.analysis = await analyzeInParallel(snapshot, thread, (phase) =>
+        slot.analysis = await analyzeInParallel(snapshot, new DominatorThread(), (phase) =>
           send({ type: 'progress', slot: m.slot, phase, bytes: snapshot.byteLength }),
         );
         return send({ type: 'loaded', seq: m.seq, info: { ...info, timings: slot.analysis.timings } });
@@ -136,11 +131,9 @@ port.on('message', async (m: ToWorker) => {
     if (slot && (m.type === 'chunk' || m.type === 'end')) {
       slot.failed = true;
       slot.parser = null;
-      void slot.thread?.dispose();
-      slot.thread = null;
     }
     const offset = e instanceof HeapSnapshotError ? e.offset : -1;
     const kind = m.type === 'chunk' || m.type === 'end' ? 'load' : 'query';
-    send({ type: 'error', seq: m.seq, slot: slotName, kind, message: e instanceof Error ? e.message : String(e), offset });
+    send({ type: 'error', seq: m.seq, slot: slotName, kind, message: e instanceof HeapSnapshotError ? e.problem : e instanceof Error ? e.message : String(e), offset });
   }
 });
