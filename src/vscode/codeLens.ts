@@ -7,21 +7,9 @@ import * as vscode from 'vscode';
 import { verdictTitle, type ReportStore } from './reports';
 import type { DebugSessions } from './sessions';
 import { codeLensEnabled } from './settings';
-import { functionSymbols } from './symbols';
+import { functionSymbols, type FunctionSymbol } from './symbols';
 
 export const PROFILE_AT_COMMAND = 'leakLens.profileAt';
-
-class FunctionLens extends vscode.CodeLens {
-  constructor(
-    range: vscode.Range,
-    readonly uri: vscode.Uri,
-    readonly name: string,
-    readonly line: number,
-    readonly container: string | undefined,
-  ) {
-    super(range);
-  }
-}
 
 export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -53,18 +41,17 @@ export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
     // The command is attached here, not in resolveCodeLens: in the web workbench a lens
     // resolved against an older provide call can keep a command VS Code has already released
     // ("Actual command not found"). The title is a map lookup, so nothing is lost.
-    return symbols.map((s) => this.withCommand(new FunctionLens(s.selection, document.uri, s.name, s.selection.start.line, s.container)));
+    return symbols.map((s) => new vscode.CodeLens(s.selection, this.command(document.uri, s)));
   }
 
-  private withCommand(lens: FunctionLens): vscode.CodeLens {
-    const report = this.reports.forFunction(lens.uri.toString(), lens.name);
-    lens.command = {
+  private command(uri: vscode.Uri, s: FunctionSymbol): vscode.Command {
+    const report = this.reports.forFunction(uri.toString(), s.name);
+    return {
       title: report ? verdictTitle(report) : 'Profile leaks',
-      tooltip: report ? `${report.summary} Click to profile again.` : `Run ${lens.name} in the debugged process and look for leaks`,
+      tooltip: report ? `${report.summary} Click to profile again.` : `Run ${s.name} in the debugged process and look for leaks`,
       command: PROFILE_AT_COMMAND,
-      arguments: [lens.uri, lens.line, lens.name, lens.container],
+      arguments: [uri, s.selection.start.line, s.name, s.container],
     };
-    return lens;
   }
 
   dispose(): void {

@@ -4,10 +4,10 @@
  * constructor; hovering shows the retainer path. Cleared when the document is edited or a new
  * run reports. Only reads the report; line lookup is plain text search in the source.
  */
-import { fileURLToPath } from 'node:url';
 import * as vscode from 'vscode';
 import type { LeakFinding } from '../heap/leaks';
 import type { LeakReport } from '../profile/report';
+import { fileUriOf } from './paths';
 
 export interface InlineNote {
   uri: string;
@@ -81,12 +81,8 @@ function hoverMarkdown(text: string): vscode.MarkdownString {
 }
 
 /** A report location → a document URI, when the script is a file. */
-export function scriptUri(report: LeakReport, scriptId: number): vscode.Uri | undefined {
-  const url = report.scripts[String(scriptId)];
-  if (!url) return undefined;
-  if (url.startsWith('file:')) return vscode.Uri.file(fileURLToPath(url));
-  if (url.startsWith('/') || /^[a-z]:[\\/]/i.test(url)) return vscode.Uri.file(url);
-  return undefined;
+function scriptUri(report: LeakReport, scriptId: number): vscode.Uri | undefined {
+  return fileUriOf(report.scripts[String(scriptId)]);
 }
 
 async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNote[]> {

@@ -51,10 +51,9 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, new LeakReportSerializer(context.extensionUri)),
     vscode.commands.registerCommand('leakLens.profileFunction', () => profileFromPalette(runner)),
     vscode.commands.registerCommand(PROFILE_AT_COMMAND, async (uri: vscode.Uri, line: number, name: string, container?: string) => {
-      // A method needs its receiver: ask for it (empty runs it with `this` undefined).
-      const thisArg = container ? await askReceiver(container, name) : '';
-      if (thisArg === undefined) return undefined;
-      return runner.profile({ uri: uri.toString(), file: uri.fsPath, line: line + 1, name, ...(thisArg.trim() ? { thisArg } : {}) });
+      const receiver = await askReceiver(container, name);
+      if (!receiver) return undefined;
+      return runner.profile({ uri: uri.toString(), file: uri.fsPath, line: line + 1, name, ...receiver });
     }),
     vscode.commands.registerCommand('leakLens.attachInspector', async () => {
       const address = await askInspectorAddress();
@@ -115,24 +114,31 @@ async function profileFromPalette(runner: ProfileRunner): Promise<void> {
     placeHolder: '["bot-1", { fast: true }]',
   });
   if (args === undefined) return;
-  const thisArg = pick.symbol.container ? await askReceiver(pick.symbol.container, pick.label) : '';
-  if (thisArg === undefined) return;
+  const receiver = await askReceiver(pick.symbol.container, pick.label);
+  if (!receiver) return;
   await runner.profile({
     uri: editor.document.uri.toString(),
     file: editor.document.uri.fsPath,
     line: pick.symbol.selection.start.line + 1,
     name: pick.label,
     ...(args.trim() ? { args } : {}),
-    ...(thisArg.trim() ? { thisArg } : {}),
+    ...receiver,
   });
 }
 
-function askReceiver(container: string, name: string): Thenable<string | undefined> {
-  return vscode.window.showInputBox({
+/**
+ * A method needs its receiver: asks for it ({} for a plain function, or when left empty, which
+ * runs it with `this` undefined); undefined when the prompt is dismissed.
+ */
+async function askReceiver(container: string | undefined, name: string): Promise<{ thisArg?: string } | undefined> {
+  if (!container) return {};
+  const thisArg = await vscode.window.showInputBox({
     title: `Receiver for ${container}.${name}`,
     prompt: 'A JavaScript expression giving `this` (methods need their object); leave empty for none',
     placeHolder: 'process.mainModule.exports.log',
   });
+  if (thisArg === undefined) return undefined;
+  return thisArg.trim() ? { thisArg } : {};
 }
 
 export function deactivate(): void {}

@@ -3,12 +3,12 @@
  * and the retainer graph. createOrShow/revive like the webview samples; a serializer restores
  * it after a window reload. Clicking a row or node reveals the source line.
  */
-import { fileURLToPath } from 'node:url';
 import * as vscode from 'vscode';
 import type { LeakReport } from '../profile/report';
 import { validateReport } from '../profile/report';
 import { makeNonce, PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, panelHtml } from './panelHtml';
 import { isPageMessage, type PageMessage } from './panelProtocol';
+import { fileUriOf } from './paths';
 
 export const PANEL_VIEW_TYPE = 'leakLens.report';
 
@@ -97,11 +97,9 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscod
 }
 
 /** Opens a script (file path or file:// URL) at a 0-based line. */
-export async function reveal(url: string, line: number, column: number): Promise<void> {
-  let uri: vscode.Uri;
-  if (url.startsWith('file:')) uri = vscode.Uri.file(fileURLToPath(url));
-  else if (url.startsWith('/') || /^[a-z]:[\\/]/i.test(url)) uri = vscode.Uri.file(url);
-  else {
+async function reveal(url: string, line: number, column: number): Promise<void> {
+  const uri = fileUriOf(url);
+  if (!uri) {
     void vscode.window.showInformationMessage(`Leak Lens: ${url} is not a file in this workspace.`);
     return;
   }

@@ -1,5 +1,6 @@
 /** The extension's settings (contributes.configuration "leakLens.*"), read when used. */
 import * as vscode from 'vscode';
+import { isAbsolutePath } from './paths';
 import { DEFAULT_PROFILE_OPTIONS, type ProfileOptions } from '../profile/report';
 
 export function profileSettings(): ProfileOptions {
@@ -27,5 +28,5 @@ export function saveSnapshotsFolder(): string | undefined {
   const raw = vscode.workspace.getConfiguration('leakLens').get<string>('saveSnapshotsFolder', '').trim();
   if (!raw) return undefined;
   const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return base && !raw.startsWith('/') && !/^[a-z]:[\\/]/i.test(raw) ? `${base}/${raw}` : raw;
+  return base && !isAbsolutePath(raw) ? `${base}/${raw}` : raw;
 }
