@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HeapSnapshot } from '../heap/snapshot';
+import { edgeNameIsIndex, type HeapSnapshot } from '../heap/snapshot';
 
 export interface ClosureMatch {
   /** The snapshot node id: pass it to `InspectorSession.objectForNodeId`. */
@@ -163,10 +163,8 @@ function scriptNameOfClosure(s: HeapSnapshot, closure: number): string | undefin
 
 /** Ordinal of the target of the first named (string-keyed) edge `name` from `from`, or -1. */
 function edgeTo(s: HeapSnapshot, from: number, name: string): number {
-  const k = s.edgeKinds;
   for (let e = s.firstEdge[from]; e < s.firstEdge[from + 1]; e++) {
-    const t = s.edgeType[e];
-    if (t === k.element || t === k.hidden) continue;
+    if (edgeNameIsIndex(s, s.edgeType[e])) continue;
     if (s.strings.get(s.edgeName[e]) === name) return s.edgeTarget[e];
   }
   return -1;

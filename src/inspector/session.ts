@@ -437,27 +437,24 @@ export class InspectorSession {
 
   /** `Runtime.evaluate` in the global scope; the result lives in this session's object group. */
   async evaluate(expression: string, options: EvaluateOptions = {}): Promise<RemoteObject> {
-    const r = await this.call<EvaluateResult>('Runtime.evaluate', {
-      expression,
-      objectGroup: this.objectGroup,
-      awaitPromise: options.awaitPromise ?? false,
-      returnByValue: false,
-      silent: true,
-    }, options.timeoutMs);
-    if (r.exceptionDetails) throw threw(`evaluating ${shorten(expression)}`, r.exceptionDetails);
-    return r.result;
+    return this.runEvaluate(expression, options, false);
   }
 
   /** `Runtime.evaluate` returning the JSON value of the result (nothing stays in the debuggee). */
   async evaluateValue<T = unknown>(expression: string, options: EvaluateOptions = {}): Promise<T> {
+    return (await this.runEvaluate(expression, options, true)).value as T;
+  }
+
+  private async runEvaluate(expression: string, options: EvaluateOptions, byValue: boolean): Promise<RemoteObject> {
     const r = await this.call<EvaluateResult>('Runtime.evaluate', {
       expression,
+      ...(byValue ? {} : { objectGroup: this.objectGroup }),
       awaitPromise: options.awaitPromise ?? false,
-      returnByValue: true,
+      returnByValue: byValue,
       silent: true,
     }, options.timeoutMs);
     if (r.exceptionDetails) throw threw(`evaluating ${shorten(expression)}`, r.exceptionDetails);
-    return r.result.value as T;
+    return r.result;
   }
 
   /**

@@ -2,7 +2,7 @@
  * The verdict from saved snapshots of one process (baseline, target and optionally final),
  * as a LeakReport. Files stream into the heap worker; nothing is parsed on this thread.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { DEFAULT_LEAK_OPTIONS } from '../heap/leaks';
 import { HeapWorker } from '../worker/client';
 import { decideVerdict, DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from './report';
@@ -30,18 +30,10 @@ export async function diffSnapshotFiles(
       const stat = await fs.stat(file).catch(() => null);
       if (!stat?.isFile()) throw new SnapshotFileError(`No such file: ${file}`);
       hooks.onProgress?.(slot, 0, stat.size);
-      const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-      let read = 0;
-      try {
-        for await (const chunk of stream) {
-          if (hooks.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-          read += (chunk as Buffer).length;
-          hooks.onProgress?.(slot, read, stat.size);
-          await worker.write(chunk as Buffer, slot);
-        }
-      } finally {
-        stream.destroy();
-      }
+      await worker.writeFile(file, slot, (read) => {
+        if (hooks.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+        hooks.onProgress?.(slot, read, stat.size);
+      });
       await worker.end(slot, analyze);
     }
     hooks.onProgress?.('analysis');

@@ -64,6 +64,13 @@ export async function waitUntilStarted(session: InspectorSession, timeoutMs = 30
 
 export class ProfileError extends Error {
   override readonly name = 'ProfileError';
+  constructor(
+    message: string,
+    /** The function may only not be loaded yet: worth looking again while the program starts. */
+    readonly notYet = false,
+  ) {
+    super(message);
+  }
 }
 
 export async function profileFunction(
@@ -268,8 +275,7 @@ async function resolveWithRetry(resolve: () => Promise<ResolvedFunction>, retryM
     try {
       return await resolve();
     } catch (e) {
-      const notYet = e instanceof ProfileError && /^No live function|is not loaded in the debuggee/.test(e.message);
-      if (!notYet || Date.now() >= deadline) throw e;
+      if (!(e instanceof ProfileError && e.notYet) || Date.now() >= deadline) throw e;
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -315,6 +321,7 @@ async function resolveFunction(
       throw new ProfileError(
         `No live function named "${spec.name}" in the debuggee. It may not exist yet, or be anonymous; ` +
           'give its file and line, or an expression (e.g. --function "globalThis.app.loadApp").',
+        true,
       );
     }
     if (candidates.length > 1) {
@@ -332,6 +339,7 @@ async function resolveFunction(
     throw new ProfileError(
       `${spec.file} is not loaded in the debuggee (no script with that path has a live function). ` +
         'Check the path, or name the function with an expression instead (e.g. --function "require(\'./app\').loadApp").',
+      true,
     );
   }
   if (matches.length === 0) {
@@ -339,6 +347,7 @@ async function resolveFunction(
       `No live function starts on line ${spec.line} of ${spec.file}. The function may not exist yet (its module or ` +
         'enclosing function has not run) or the line is not where it starts; name it with an expression instead ' +
         '(e.g. --function "globalThis.app.loadApp").',
+      true,
     );
   }
   const match = matches[0];

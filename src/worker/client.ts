@@ -37,6 +37,24 @@ export class HeapWorker {
     this.worker.on('exit', (code) => this.abort(new Error(`The heap worker stopped (exit code ${code})`)));
   }
 
+  /**
+   * Streams a file into a slot, chunk by chunk with back-pressure; `beforeChunk` runs before
+   * each (with the bytes read so far, this chunk included) and may throw to stop.
+   */
+  async writeFile(file: string, slot: SlotName = 'main', beforeChunk?: (bytesRead: number) => void): Promise<void> {
+    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+    let read = 0;
+    try {
+      for await (const chunk of stream) {
+        read += (chunk as Buffer).length;
+        beforeChunk?.(read);
+        await this.write(chunk as Buffer, slot);
+      }
+    } finally {
+      stream.destroy();
+    }
+  }
+
   /** Sends one chunk; resolves once few enough chunks are waiting in the worker. */
   async write(data: Uint8Array | string, slot: SlotName = 'main'): Promise<void> {
     if (this.error) throw this.error;
@@ -156,14 +174,7 @@ export async function loadFileInWorker(
   const { size } = await fs.stat(file);
   const worker = new HeapWorker(onProgress ? (phase, bytes) => onProgress(phase, bytes, size) : undefined, size);
   try {
-    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-    try {
-      for await (const chunk of stream) {
-        await worker.write(chunk as Buffer);
-      }
-    } finally {
-      stream.destroy();
-    }
+    await worker.writeFile(file);
     const info = await worker.end();
     return { worker, info };
   } catch (e) {
