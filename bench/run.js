@@ -5,7 +5,7 @@
 // 1. Generates heap snapshots of several sizes with bench/generateHeap.js (cached in .cache/bench/
 //    and reused when a file for the same size label and generator version exists).
 // 2. Analyzes each file with every selected tool, one at a time, each in its own process
-//    (`node --max-old-space-size=16384 bench/tools/<tool>.js <file>`) so peak RSS is per tool and
+//    (`node --max-old-space-size=16384 bench/tools/<tool>.js <file> [args]`) so peak RSS is per tool and
 //    no tool is starved of heap:
 //      leak-lens     the project's analyzeFile() from dist/heapApi.js (full analysis, two threads)
 //      leak-lens-1t  the same on one thread ({ parallel: false })
@@ -46,7 +46,7 @@ const CHILD_HEAP_MB = 16384;
 
 const TOOLS = {
   'leak-lens': { runner: path.join(__dirname, 'tools', 'leakLens.js'), label: 'Leak Lens' },
-  'leak-lens-1t': { runner: path.join(__dirname, 'tools', 'leakLensOneThread.js'), label: 'Leak Lens (1 thread)' },
+  'leak-lens-1t': { runner: path.join(__dirname, 'tools', 'leakLens.js'), args: ['--one-thread'], label: 'Leak Lens (1 thread)' },
   devtools: { runner: path.join(__dirname, 'tools', 'devtools.js'), label: 'DevTools worker' },
   memlab: { runner: path.join(__dirname, 'tools', 'memlab.js'), label: 'memlab' },
 };
@@ -187,7 +187,7 @@ async function warmPageCache(file) {
 }
 
 async function runTool(tool, file, config) {
-  const result = await runNode([`--max-old-space-size=${CHILD_HEAP_MB}`, TOOLS[tool].runner, file], {
+  const result = await runNode([`--max-old-space-size=${CHILD_HEAP_MB}`, TOOLS[tool].runner, file, ...(TOOLS[tool].args ?? [])], {
     timeoutMs: config.timeoutMs,
   });
   const json = lastJsonLine(result.stdout);

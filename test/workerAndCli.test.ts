@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { analyzeSnapshot } from '../src/heap/analysis';
+import { readSnapshotFile } from '../src/node/analyzeFile';
 import { SnapshotParser } from '../src/heap/parser';
 import { findNodeById, summarize } from '../src/heap/summary';
 import { HeapWorker } from '../src/worker/client';
@@ -62,8 +63,7 @@ test('leak-lens analyze --json has the documented fields, --top limits, --node s
   for (let i = 1; i < out.topObjects.length; i++) assert.ok(out.topObjects[i - 1].retainedSize >= out.topObjects[i].retainedSize);
 
   // The Map behind Processor.instanceMap is held by the Processor class through "instanceMap".
-  const local = analyzeSnapshot(readSnapshot(file));
-  const s = local.snapshot;
+  const s = await readSnapshotFile(file);
   let mapId = -1;
   for (let e = 0; e < s.edgeCount && mapId < 0; e++) {
     if (s.edgeType[e] === s.edgeKinds.property && s.strings.get(s.edgeName[e]) === 'instanceMap') mapId = s.nodeId[s.edgeTarget[e]];
@@ -79,8 +79,3 @@ test('leak-lens analyze --json has the documented fields, --top limits, --node s
   assert.match(text.stdout, /Timings: parse [\d,]+ ms · indexes/);
 });
 
-function readSnapshot(file: string) {
-  const parser = new SnapshotParser();
-  parser.write(fs.readFileSync(file));
-  return parser.end();
-}

@@ -41,15 +41,11 @@ export interface ConnectOptions {
 
 /**
  * Events we ask a js-debug proxy to forward (it forwards only subscribed ones). Beyond the
- * heap profiler's, Debugger pause state and newly parsed scripts help `checkResponsive` and
- * `scriptIdsForFile`; js-debug replays its last `Debugger.paused` on `Debugger.enable`.
+ * heap profiler's, Debugger pause state helps `checkResponsive`; js-debug replays its last
+ * `Debugger.paused` on `Debugger.enable`. Not `Debugger.scriptParsed`: every script the
+ * program loads would be forwarded, and scripts are found in the snapshot there.
  */
-export const JS_DEBUG_EVENTS: readonly string[] = [
-  'HeapProfiler.*',
-  'Debugger.paused',
-  'Debugger.resumed',
-  'Debugger.scriptParsed',
-];
+export const JS_DEBUG_EVENTS: readonly string[] = ['HeapProfiler.*', 'Debugger.paused', 'Debugger.resumed'];
 
 type ParsedTarget =
   | { kind: 'ws'; url: string; host: string; jsDebug: boolean }

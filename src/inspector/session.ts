@@ -562,9 +562,9 @@ export class InspectorSession {
    * from `Debugger.scriptParsed`. On a direct connection Debugger is enabled briefly (V8
    * replays scriptParsed for every loaded script before answering `Debugger.enable`, with
    * pauses skipped so a `debugger` statement can't stop the program meanwhile) and disabled
-   * again if we enabled it. Through js-debug the session's Debugger is js-debug's and V8 does
-   * not replay: only scripts parsed since we connected are known; use `scriptIdsInSnapshot`
-   * (resolveFunction.ts) there. Several ids: the file was loaded more than once.
+   * again if we enabled it. Through js-debug the session's Debugger is js-debug's, which does
+   * not replay, and its scriptParsed events are not subscribed: none are known; use
+   * `scriptIdsInSnapshot` (resolveFunction.ts) there. Several ids: the file was loaded more than once.
    */
   async scriptIdsForFile(fileUrlOrPath: string): Promise<number[]> {
     const key = normalizeScriptLocation(fileUrlOrPath);
