@@ -39,15 +39,12 @@ export function findClosureMatches(
   line: number,
   column?: number,
 ): ClosureMatch[] {
-  const closure = snapshot.types.closure;
-  if (closure < 0 || scriptIds.length === 0) return [];
+  if (scriptIds.length === 0) return [];
   const wanted = new Set(scriptIds);
   const loc = snapshot.locations;
   const out: ClosureMatch[] = [];
-  for (let r = 0; r + 3 < loc.length; r += 4) {
-    if (loc[r + 2] !== line || !wanted.has(loc[r + 1])) continue;
-    const ordinal = loc[r];
-    if (ordinal >= snapshot.nodeCount || snapshot.nodeType[ordinal] !== closure) continue;
+  forEachLocatedClosure(snapshot, (r, ordinal) => {
+    if (loc[r + 2] !== line || !wanted.has(loc[r + 1])) return;
     out.push({
       nodeId: snapshot.nodeId[ordinal],
       ordinal,
@@ -56,7 +53,7 @@ export function findClosureMatches(
       line,
       column: loc[r + 3],
     });
-  }
+  });
   const rank = (c: number): number => {
     if (column === undefined) return c;
     // After (or at) the hint: 0, 1, 2, …; before it: after every "after" candidate.
@@ -124,19 +121,16 @@ export function scriptIdsInSnapshot(snapshot: HeapSnapshot, fileUrlOrPath: strin
 export function scriptNamesInSnapshot(snapshot: HeapSnapshot): Map<number, string> {
   const out = new Map<number, string>();
   const misses = new Map<number, number>();
-  const loc = snapshot.locations;
-  for (let r = 0; r + 3 < loc.length; r += 4) {
-    const scriptId = loc[r + 1];
-    if (out.has(scriptId)) continue;
-    const ordinal = loc[r];
-    if (ordinal >= snapshot.nodeCount || snapshot.nodeType[ordinal] !== snapshot.types.closure) continue;
+  forEachLocatedClosure(snapshot, (r, ordinal) => {
+    const scriptId = snapshot.locations[r + 1];
+    if (out.has(scriptId)) return;
     // Each try scans a few edge lists; give up on a script after a handful of misses.
     const missed = misses.get(scriptId) ?? 0;
-    if (missed >= 8) continue;
+    if (missed >= 8) return;
     const name = scriptNameOfClosure(snapshot, ordinal);
     if (name !== undefined) out.set(scriptId, name);
     else misses.set(scriptId, missed + 1);
-  }
+  });
   return out;
 }
 
@@ -198,19 +192,29 @@ export function normalizeScriptLocation(urlOrPath: string): string {
  * caller can tell "one function" from "several functions with that name".
  */
 export function findClosuresNamed(snapshot: HeapSnapshot, name: string, preferScripts: readonly number[] = []): ClosureMatch[] {
-  const closure = snapshot.types.closure;
   const loc = snapshot.locations;
   const prefer = new Set(preferScripts);
+  // Compares stored lengths first: no closure's name is decoded (and kept) just to be skipped.
+  const isName = snapshot.strings.matcher(name);
   const seen = new Set<string>();
   const out: ClosureMatch[] = [];
-  for (let r = 0; r + 3 < loc.length; r += 4) {
-    const ordinal = loc[r];
-    if (ordinal >= snapshot.nodeCount || snapshot.nodeType[ordinal] !== closure) continue;
-    if (snapshot.strings.get(snapshot.nodeName[ordinal]) !== name) continue;
+  forEachLocatedClosure(snapshot, (r, ordinal) => {
+    if (!isName(snapshot.nodeName[ordinal])) return;
     const key = `${loc[r + 1]}:${loc[r + 2]}:${loc[r + 3]}`;
-    if (seen.has(key)) continue;
+    if (seen.has(key)) return;
     seen.add(key);
     out.push({ nodeId: snapshot.nodeId[ordinal], ordinal, name, scriptId: loc[r + 1], line: loc[r + 2], column: loc[r + 3] });
-  }
+  });
   return out.sort((a, b) => Number(prefer.has(b.scriptId)) - Number(prefer.has(a.scriptId)));
+}
+
+/** Each location row (its offset in `locations`) that belongs to a closure, with the closure's ordinal. */
+function forEachLocatedClosure(snapshot: HeapSnapshot, visit: (row: number, ordinal: number) => void): void {
+  const closure = snapshot.types.closure;
+  if (closure < 0) return;
+  const loc = snapshot.locations;
+  for (let r = 0; r + 3 < loc.length; r += 4) {
+    const ordinal = loc[r];
+    if (ordinal < snapshot.nodeCount && snapshot.nodeType[ordinal] === closure) visit(r, ordinal);
+  }
 }
