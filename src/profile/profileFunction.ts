@@ -300,21 +300,29 @@ async function resolveFunction(
     const name = (object.description ?? '').match(/^(?:async\s+)?(?:function\s*\*?\s*|class\s+)?([\w$]+)/)?.[1] ?? spec.expression;
     return { object, name };
   }
-  // A location and a name (as a CodeLens gives them): the location first, the name if the
-  // line holds no live closure (e.g. the editor's line is the decorator's, not the function's).
-  if (spec.name && spec.file && spec.line) {
-    await snapshot('resolve', false);
-    const at = await worker.closuresAt('resolve', spec.file, spec.line - 1, spec.column ? spec.column - 1 : undefined);
-    const named = at.matches.filter((m) => m.name === spec.name);
-    if (named.length > 0) {
-      await worker.release('resolve');
-      return { object: await session.objectForNodeId(named[0].nodeId), name: spec.name };
+  if (!spec.name && !(spec.file && spec.line)) {
+    throw new ProfileError('Say which function to run: an expression, a name, or a file and line');
+  }
+  // One snapshot, looked at by location and then, if that gives nothing, by name.
+  await snapshot('resolve', false);
+  let atLine: Awaited<ReturnType<HeapWorker['closuresAt']>> | undefined;
+  let byName: Awaited<ReturnType<HeapWorker['closuresNamed']>> | undefined;
+  try {
+    if (spec.file && spec.line) {
+      atLine = await worker.closuresAt('resolve', spec.file, spec.line - 1, spec.column ? spec.column - 1 : undefined);
     }
+    // A location and a name (as a CodeLens gives them): the location first, the name if the
+    // line holds no live closure of that name (e.g. the editor's line is the decorator's).
+    if (spec.name && !atLine?.matches.some((m) => m.name === spec.name)) {
+      byName = await worker.closuresNamed('resolve', spec.name, spec.file);
+    }
+  } finally {
+    await worker.release('resolve');
   }
   if (spec.name) {
-    if (!(spec.file && spec.line)) await snapshot('resolve', false);
-    const { matches, scriptIds } = await worker.closuresNamed('resolve', spec.name, spec.file);
-    await worker.release('resolve');
+    const named = atLine?.matches.filter((m) => m.name === spec.name) ?? [];
+    if (named.length > 0) return { object: await session.objectForNodeId(named[0].nodeId), name: spec.name };
+    const { matches, scriptIds } = byName ?? { matches: [], scriptIds: [] };
     const inFile = matches.filter((m) => scriptIds.includes(m.scriptId));
     const candidates = inFile.length > 0 ? inFile : matches;
     if (candidates.length === 0) {
@@ -330,11 +338,8 @@ async function resolveFunction(
     }
     return { object: await session.objectForNodeId(candidates[0].nodeId), name: spec.name };
   }
-  if (!spec.file || !spec.line) throw new ProfileError('Say which function to run: an expression, a name, or a file and line');
-  // Find the live closure whose code starts on that line, through a snapshot's locations.
-  await snapshot('resolve', false);
-  const { matches, scriptIds } = await worker.closuresAt('resolve', spec.file, spec.line - 1, spec.column ? spec.column - 1 : undefined);
-  await worker.release('resolve');
+  // By location alone: the live closure whose code starts on that line.
+  const { matches, scriptIds } = atLine ?? { matches: [], scriptIds: [] };
   if (scriptIds.length === 0) {
     throw new ProfileError(
       `${spec.file} is not loaded in the debuggee (no script with that path has a live function). ` +
