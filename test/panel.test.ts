@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -20,8 +19,8 @@ import {
   panelHtml,
   standaloneHtml,
 } from '../src/vscode/panelHtml';
+import { repoRoot, testTempDir } from './support/fixtures';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
 const chromiumPath = process.env.LEAK_LENS_CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = path.join(repoRoot, 'test-artifacts');
 const scriptFile = path.join(repoRoot, PANEL_SCRIPT_PATH);
@@ -52,7 +51,7 @@ const skip = fs.existsSync(chromiumPath) ? false : `no Chromium at ${chromiumPat
 
 before(async () => {
   if (skip) return;
-  tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-lens-panel-'));
+  tempDir = testTempDir();
   fs.mkdirSync(artifacts, { recursive: true });
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -62,7 +61,6 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
 });
 
 interface Opened {

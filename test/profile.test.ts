@@ -161,13 +161,9 @@ function pidAlive(pid: number): boolean {
 
 async function profileFault(fn: string, ...extra: string[]) {
   const pidFile = path.join(testTempDir(), `${fn}.pid`);
-  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'profile', leaks('faults.js'), '--function', fn, ...extra], {
-      env: { ...process.env, LEAK_LENS_PIDFILE: pidFile },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stderr }));
+  const r = await runCli(['profile', leaks('faults.js'), '--function', fn, ...extra], 120_000, {
+    ...process.env,
+    LEAK_LENS_PIDFILE: pidFile,
   });
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));
   assert.equal(pidAlive(pid), false, 'the launched process is not left running');

@@ -63,32 +63,11 @@
  */
 
 const fs = require('fs');
-const path = require('path');
 
-async function loadToolkit() {
-  // heap-snapshot-toolkit is "type": "module"; resolve from the repo so this
-  // works regardless of the cwd.
-  const root = findRepoRoot(__dirname);
-  let spec = 'heap-snapshot-toolkit';
-  try {
-    spec = require('url').pathToFileURL(
-      path.join(root, 'node_modules', 'heap-snapshot-toolkit', 'index.js'),
-    ).href;
-    if (!fs.existsSync(new URL(spec))) spec = 'heap-snapshot-toolkit';
-  } catch {
-    spec = 'heap-snapshot-toolkit';
-  }
-  return import(spec);
-}
-
-function findRepoRoot(start) {
-  let dir = start;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return start;
-    dir = parent;
-  }
+function loadToolkit() {
+  // An ES module: import() resolves it from this file's folder (the repo's node_modules),
+  // whatever the working directory.
+  return import('heap-snapshot-toolkit');
 }
 
 /** Writes `"name":[v0,v1,...]` in chunks to keep string sizes bounded. */
