@@ -4,7 +4,6 @@
  * and finding a function by file:line through the snapshot.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,7 +14,7 @@ import type { HeapSnapshot } from '../src/heap/snapshot';
 import { connectInspector, isLoopbackHost, parseInspectorTarget } from '../src/inspector/connect';
 import { findClosureMatches, findClosuresAt, nodeNames, scriptIdsInSnapshot } from '../src/inspector/resolveFunction';
 import { DebuggeeThrewError, InspectorError, type InspectorSession } from '../src/inspector/session';
-import { repoRoot } from './support/fixtures';
+import { repoRoot, startDebuggee, type Debuggee } from './support/fixtures';
 
 /** chrome-remote-interface sets 'ipv4first' process-wide when loaded; connect.ts restores it. */
 const dnsOrderAtStart = dns.getDefaultResultOrder();
@@ -30,57 +29,6 @@ const lineOf = (marker: string): number => {
 
 // ---------------------------------------------------------------------------------------------
 // Debuggee processes
-
-interface Debuggee {
-  child: ChildProcess;
-  wsUrl: string;
-  port: number;
-  exited: Promise<void>;
-  stderr: () => string;
-}
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-function startDebuggee(script = APP): Promise<Debuggee> {
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      children.delete(child);
-      resolve();
-    }),
-  );
-  let stderr = '';
-  let stdout = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`debuggee not ready in 10 s:\n${stderr}`)), 10_000);
-    // The inspector listens before the script runs: wait for both the URL and the script.
-    const check = () => {
-      const m = /Debugger listening on (ws:\/\/[^\s]+)/.exec(stderr);
-      if (m && stdout.includes('fixture ready')) {
-        clearTimeout(timer);
-        resolve({ child, wsUrl: m[1], port: Number(new URL(m[1]).port), exited, stderr: () => stderr });
-      }
-    };
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (d: string) => {
-      stderr += d;
-      check();
-    });
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      stdout += d;
-      check();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`debuggee exited (${code}) before listening:\n${stderr}`));
-    });
-  });
-}
 
 async function stop(d: Debuggee | undefined): Promise<void> {
   if (!d) return;
@@ -162,7 +110,7 @@ describe('an inspector session on a live debuggee', () => {
   let globalsBefore: string[];
 
   before(async () => {
-    app = await startDebuggee();
+    app = await startDebuggee(APP, 'fixture ready');
     // host:port: the session used by every test below (ws URL is covered separately).
     session = await connectInspector(`127.0.0.1:${app.port}`, { timeoutMs: 20_000 });
     globalsBefore = await session.evaluateValue<string[]>('Object.getOwnPropertyNames(globalThis)');
@@ -379,7 +327,7 @@ describe('an inspector session on a live debuggee', () => {
 
 describe('when the debuggee goes away', () => {
   test('process.exit() during a call: a connection-closed error, and the process can exit', async () => {
-    const app = await startDebuggee();
+    const app = await startDebuggee(APP, 'fixture ready');
     try {
       const session = await connectInspector(app.wsUrl);
       const closed = new Promise<InspectorError>((resolve) => session.onClose(resolve));
@@ -399,7 +347,7 @@ describe('when the debuggee goes away', () => {
   });
 
   test('the process killed mid-call: pending calls fail at once', async () => {
-    const app = await startDebuggee();
+    const app = await startDebuggee(APP, 'fixture ready');
     try {
       const session = await connectInspector(app.wsUrl);
       const never = await session.evaluate('neverSettles');
@@ -490,7 +438,7 @@ async function startFakeJsDebugProxy(wsUrl: string) {
 
 describe('through a js-debug style CDP proxy', () => {
   test('subscribes first, streams snapshots, resolves by the snapshot, and never disables shared domains', async () => {
-    const app = await startDebuggee();
+    const app = await startDebuggee(APP, 'fixture ready');
     let proxy: Awaited<ReturnType<typeof startFakeJsDebugProxy>> | undefined;
     try {
       proxy = await startFakeJsDebugProxy(app.wsUrl);

@@ -4,14 +4,14 @@
  * come out clean; faults must end with a clear error and nothing left running.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { LeakFinding } from '../src/heap/leaks';
 import { connectInspector } from '../src/inspector/connect';
 import { validateReport, type LeakReport } from '../src/profile/report';
-import { repoRoot, runCli, testTempDir } from './support/fixtures';
+import { repoRoot, runCli, startDebuggee, testTempDir } from './support/fixtures';
 
 const leaks = (f: string) => path.join(repoRoot, 'test/fixtures/leaks', f);
 const example = (f: string) => path.join(repoRoot, 'examples/registry', f);
@@ -212,21 +212,8 @@ test('faults: the process exits mid-run', async () => {
   assert.match(r.stderr, /exited while exits was running/);
 });
 
-function startInspected(script: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr?.on('data', (d) => {
-      err += d;
-      const m = /ws:\/\/\S+/.exec(err);
-      if (m) resolve({ child, url: m[0] });
-    });
-    child.once('exit', () => reject(new Error(`exited early: ${err}`)));
-  });
-}
-
 test('attach leaves the debuggee as found: same globals, not paused, still working', async () => {
-  const { child, url } = await startInspected(leaks('controls.js'));
+  const { child, wsUrl: url } = await startDebuggee(leaks('controls.js'));
   try {
     const globals = async () => {
       const s = await connectInspector(url);
@@ -248,7 +235,7 @@ test('attach leaves the debuggee as found: same globals, not paused, still worki
 });
 
 test('attach: the connection drops mid-run (process killed) and the run ends with a clear error', async () => {
-  const { child, url } = await startInspected(leaks('faults.js'));
+  const { child, wsUrl: url } = await startDebuggee(leaks('faults.js'));
   const run = runCli(['attach', url, '--function', 'process.mainModule.exports.slow', '--iterations', '20']);
   setTimeout(() => child.kill('SIGKILL'), 1500);
   const r = await run;

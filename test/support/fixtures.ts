@@ -1,4 +1,5 @@
 /** Real snapshots for tests: generated once per test process from the fixture programs. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -54,8 +55,6 @@ export function runCli(
   timeoutMs = 120_000,
   env?: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], { cwd: repoRoot, env });
     let stdout = '';
@@ -69,6 +68,61 @@ export function runCli(
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface Debuggee {
+  child: ChildProcess;
+  wsUrl: string;
+  port: number;
+  exited: Promise<void>;
+  stderr: () => string;
+}
+
+const debuggees = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of debuggees) c.kill('SIGKILL');
+});
+
+/**
+ * Starts `node --inspect=127.0.0.1:0 script` and resolves once the inspector listens and, with
+ * `readyMarker`, once the script has printed it (the inspector listens before the script runs).
+ * Killed when the test process exits.
+ */
+export function startDebuggee(script: string, readyMarker?: string): Promise<Debuggee> {
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  debuggees.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      debuggees.delete(child);
+      resolve();
+    }),
+  );
+  let stderr = '';
+  let stdout = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`debuggee not ready in 10 s:\n${stderr}`)), 10_000);
+    const check = () => {
+      const m = /Debugger listening on (ws:\/\/[^\s]+)/.exec(stderr);
+      if (m && (!readyMarker || stdout.includes(readyMarker))) {
+        clearTimeout(timer);
+        resolve({ child, wsUrl: m[1], port: Number(new URL(m[1]).port), exited, stderr: () => stderr });
+      }
+    };
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      stderr += d;
+      check();
+    });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      stdout += d;
+      check();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`debuggee exited (${code}) before listening:\n${stderr}`));
     });
   });
 }
