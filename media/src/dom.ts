@@ -7,7 +7,7 @@
 export type Child = Node | string | number | null | undefined | false;
 export type Attributes = Record<string, string | number | boolean | null | undefined>;
 
-export const SVG_NS = 'http://www.w3.org/2000/svg';
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -23,7 +23,7 @@ export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: At
   return node;
 }
 
-export function setAttributes(node: Element, attributes: Attributes): void {
+function setAttributes(node: Element, attributes: Attributes): void {
   for (const [name, value] of Object.entries(attributes)) {
     // Handlers go through addEventListener; an "on…" attribute would be inline script.
     if (/^on/i.test(name)) throw new Error(`refusing to set the ${name} attribute`);

@@ -32,7 +32,7 @@ export function placeOf(report: LeakReport, location: SourceLocation | undefined
 }
 
 /** The file name of a path or URL; Node's own modules keep their "node:" name. */
-export function shortName(url: string): string {
+function shortName(url: string): string {
   if (url.startsWith('node:')) return url;
   const clean = url.replace(/[?#].*$/, '');
   const parts = clean.split(/[\\/]/).filter((p) => p !== '');

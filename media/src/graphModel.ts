@@ -55,7 +55,7 @@ export interface VisibleGraph {
   cutByDepth: number;
 }
 
-export const nodeKey = (id: number): string => `n${id}`;
+const nodeKey = (id: number): string => `n${id}`;
 
 export function visibleGraph(graph: BackReferenceGraph, filter: GraphFilter): VisibleGraph {
   const byId = new Map<number, GraphNode>();
@@ -123,7 +123,7 @@ export function visibleGraph(graph: BackReferenceGraph, filter: GraphFilter): Vi
  * The objects the report's graph starts from: the sampled leaked objects, which the report lists
  * first (a run of leaked nodes of one name). Falls back to every leaked node.
  */
-export function leakedStarts(graph: BackReferenceGraph): GraphNode[] {
+function leakedStarts(graph: BackReferenceGraph): GraphNode[] {
   const first = graph.nodes[0];
   if (!first) return [];
   const run: GraphNode[] = [];
@@ -160,7 +160,7 @@ export interface Layout {
   height: number;
 }
 
-export const LAYER_GAP = 96;
+const LAYER_GAP = 96;
 const NODE_GAP = 28;
 const MARGIN = 40;
 

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { LeakReport } from '../profile/report';
 
-export function functionKey(uri: string, name: string): string {
+function functionKey(uri: string, name: string): string {
   return `${uri}#${name}`;
 }
 

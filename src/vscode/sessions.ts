@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { JsDebugProxyAddress } from '../inspector/connect';
 
-export const NODE_DEBUG_TYPES: readonly string[] = ['pwa-node', 'node', 'node-terminal', 'pwa-extensionHost'];
+const NODE_DEBUG_TYPES: readonly string[] = ['pwa-node', 'node', 'node-terminal', 'pwa-extensionHost'];
 const PROXY_TIMEOUT_MS = 5000;
 
 export class DebugSessions implements vscode.Disposable {
