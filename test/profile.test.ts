@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import type { LeakFinding } from '../src/heap/leaks';
 import { connectInspector } from '../src/inspector/connect';
 import { validateReport, type LeakReport } from '../src/profile/report';
+import { visibleGraph } from '../media/src/graphModel';
 import { repoRoot, runCli, startDebuggee, testTempDir } from './support/fixtures';
 
 const leaks = (f: string) => path.join(repoRoot, 'test/fixtures/leaks', f);
@@ -99,6 +100,31 @@ test('an async function that leaks after an await', async () => {
   assert.equal(top.className, 'Job');
   assert.equal(top.countPerCall, 1);
   assert.match(top.culprit?.where ?? '', /history/);
+});
+
+test('the retainer graph starts from the sampled objects, also when a leaked object of their class holds them', async () => {
+  const r = await profile(leaks('sessions.js'), 'openSession');
+  assert.equal(r.code, 1, r.stderr);
+  const processors = r.report?.leaks.find((l) => l.className === 'Processor');
+  const graph = processors?.graph;
+  assert.ok(processors && graph?.starts, `a Processor finding with a graph that names its starts: ${r.stdout.slice(0, 400)}`);
+  // The samples are the first examples the report lists.
+  assert.equal(graph.starts.length, 3);
+  assert.deepEqual(graph.starts, processors.examples.slice(0, 3).map((e) => e.id));
+  const starts = new Set(graph.starts);
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  // What made a guess from the node order go wrong: a leaked Processor, not sampled, holds a sample.
+  const sameClassHolders = graph.edges
+    .filter((e) => starts.has(e.to) && !starts.has(e.from))
+    .map((e) => byId.get(e.from))
+    .filter((n) => n?.leaked && n.name === 'Processor');
+  assert.ok(sameClassHolders.length > 0, 'a sampled Processor is held by another leaked Processor');
+
+  const view = visibleGraph(graph, { maxDepth: graph.maxDepth, tooMany: graph.tooMany, expanded: new Set() });
+  const depthOf = new Map(view.nodes.flatMap((n) => (n.kind === 'node' ? [[n.node.id, n.depth] as const] : [])));
+  const bottom = [...depthOf].filter(([, d]) => d === 0).map(([id]) => id);
+  assert.deepEqual(bottom.sort((a, b) => a - b), [...graph.starts].sort((a, b) => a - b));
+  for (const holder of sameClassHolders) assert.equal(depthOf.get(holder?.id ?? -1), 1, 'the holding Processor sits one level up');
 });
 
 for (const [script, fn, why] of [

@@ -78,7 +78,7 @@ export function visibleGraph(graph: BackReferenceGraph, filter: GraphFilter): Vi
   const edges = new Map<string, ViewEdge>();
   const depth = new Map<number, number>();
   const queue: number[] = [];
-  for (const start of leakedStarts(graph)) {
+  for (const start of leakedStarts(graph, byId)) {
     depth.set(start.id, 0);
     queue.push(start.id);
     nodes.set(nodeKey(start.id), { kind: 'node', key: nodeKey(start.id), node: start, depth: 0 });
@@ -120,10 +120,15 @@ export function visibleGraph(graph: BackReferenceGraph, filter: GraphFilter): Vi
 }
 
 /**
- * The objects the report's graph starts from: the sampled leaked objects, which the report lists
- * first (a run of leaked nodes of one name). Falls back to every leaked node.
+ * The objects the report's graph starts from: the sampled leaked objects, which the report names.
+ * Older reports do not; for them, the leading run of leaked nodes of one name (the report lists
+ * the samples first), else every leaked node.
  */
-function leakedStarts(graph: BackReferenceGraph): GraphNode[] {
+function leakedStarts(graph: BackReferenceGraph, byId: ReadonlyMap<number, GraphNode>): GraphNode[] {
+  if (graph.starts) {
+    const named = graph.starts.map((id) => byId.get(id)).filter((n): n is GraphNode => n !== undefined);
+    if (named.length > 0) return named;
+  }
   const first = graph.nodes[0];
   if (!first) return [];
   const run: GraphNode[] = [];

@@ -108,6 +108,11 @@ export interface GraphEdge {
 }
 
 export interface BackReferenceGraph {
+  /**
+   * Ids of the sampled leaked objects the graph was drawn from (its bottom row). Reports made
+   * before this field existed lack it.
+   */
+  starts?: number[];
   nodes: GraphNode[];
   edges: GraphEdge[];
   /** Retainers not shown because of tooMany, in total. */
@@ -643,7 +648,7 @@ function backReferenceGraph(
     return g;
   };
   let frontier = [...new Set(starts)];
-  for (const v of frontier) add(v);
+  const startIds = frontier.map((v) => add(v).id);
   const seen = new Set<number>(frontier);
   for (let depth = 0; depth < options.maxDepth && frontier.length > 0; depth++) {
     const next: number[] = [];
@@ -694,5 +699,12 @@ function backReferenceGraph(
     }
     frontier = next;
   }
-  return { nodes: [...nodes.values()], edges, folded, maxDepth: options.maxDepth, tooMany: options.tooMany };
+  return {
+    starts: startIds,
+    nodes: [...nodes.values()],
+    edges,
+    folded,
+    maxDepth: options.maxDepth,
+    tooMany: options.tooMany,
+  };
 }

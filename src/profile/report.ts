@@ -75,6 +75,9 @@ export function validateReport(value: unknown): LeakReport {
     }
     if (!isObject(l.refs) || typeof l.refs.min !== 'number') fail(`leak ${String(l.className)} lacks "refs"`);
     if (!Array.isArray(l.holds)) fail(`leak ${String(l.className)} lacks "holds"`);
+    if (isObject(l.graph) && 'starts' in l.graph && !isNumberList(l.graph.starts)) {
+      fail(`the graph of ${String(l.className)} has "starts" that are not node ids`);
+    }
   }
   if (!isObject(value.target) || typeof value.target.description !== 'string') fail('"target" is missing');
   if (!isObject(value.scripts)) fail('"scripts" is missing');
@@ -82,6 +85,10 @@ export function validateReport(value: unknown): LeakReport {
   if (!isObject(value.timings)) fail('"timings" is missing');
   if (typeof value.summary !== 'string') fail('"summary" is missing');
   return value as unknown as LeakReport;
+}
+
+function isNumberList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((x) => typeof x === 'number');
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
