@@ -185,10 +185,15 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       // A node with no essential retainer hangs off the root.
       if (orphan) semiW = rootSemi;
       rec[wr + SEMI] = semiW;
-      const b = vertex[semiW];
-      bucketNext[w] = bucketHead[b];
-      bucketHead[b] = w;
       const p = rec[wr + PARENT];
+      if (semiW === rec[(p << 2) + SEMI]) {
+        // Semidominated by its parent (most nodes: one retainer): that is its dominator, no bucket needed.
+        dom[w] = p;
+      } else {
+        const b = vertex[semiW];
+        bucketNext[w] = bucketHead[b];
+        bucketHead[b] = w;
+      }
       rec[wr + ANCESTOR] = p;
       let v = bucketHead[p];
       while (v !== 0) {
