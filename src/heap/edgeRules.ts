@@ -25,8 +25,8 @@ export class EphemeronNames {
   private readonly pairNumbers = new PairNumbers();
 
   /**
-   * Classifies every string once, on its raw bytes (no decoding): only those that start with
-   * a digit and are long enough are looked at.
+   * Classifies strings once, on their raw bytes (no decoding): only those that start with a
+   * digit (the table knows which without reading them) and are long enough are looked at.
    */
   constructor(snapshot: Pick<HeapSnapshot, 'strings'>) {
     const strings = snapshot.strings;
@@ -35,9 +35,8 @@ export class EphemeronNames {
     // Virtual memory mostly: only ephemeron names' entries are ever written.
     this.tableIdOf = sharedUint32(count);
     this.pairOf = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      const first = strings.firstByte(i);
-      if (first < 0x30 || first > 0x39 || strings.storedLength(i) <= 40) continue;
+    for (let i = strings.nextDigitLed(0); i >= 0; i = strings.nextDigitLed(i + 1)) {
+      if (strings.storedLength(i) <= 40) continue;
       const ids = ephemeronIds(strings.rawBytes(i));
       if (!ids) continue;
       this.state[i] = EPHEMERON_NAME;

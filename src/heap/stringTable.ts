@@ -60,8 +60,11 @@ export class StringTable {
     if (i === this.startOf.length) this.growIndex();
     this.blockOf[i] = this.blockNumber < 0 ? 0 : this.blockNumber;
     this.startOf[i] = this.currentStart;
-    this.lengthOf[i] = at - this.currentStart;
-    if (this.currentEscaped) this.markEscapedAt(i);
+    const length = at - this.currentStart;
+    this.lengthOf[i] = length;
+    if (this.currentEscaped) this.escapedBits = withBit(this.escapedBits, i);
+    // Noted while the byte is at hand, so finding such strings later reads no string bytes.
+    if (length > 0 && (this.block[this.currentStart] ^ 0x30) < 10) this.digitLedBits = withBit(this.digitLedBits, i);
     this.count = i + 1;
     return i;
   }
@@ -80,9 +83,13 @@ export class StringTable {
     this.blockOf = grow(this.blockOf);
     this.startOf = grow(this.startOf);
     this.lengthOf = grow(this.lengthOf);
-    const bits = new Uint8Array((capacity >>> 3) + 1);
-    bits.set(this.escapedBits.subarray(0, Math.min(this.escapedBits.length, bits.length)));
-    this.escapedBits = bits;
+    const reserveBits = (old: Uint8Array) => {
+      const bits = new Uint8Array((capacity >>> 3) + 1);
+      bits.set(old.subarray(0, Math.min(old.length, bits.length)));
+      return bits;
+    };
+    this.escapedBits = reserveBits(this.escapedBits);
+    this.digitLedBits = reserveBits(this.digitLedBits);
   }
 
   /** Trim the index arrays once the section is complete. */
@@ -94,6 +101,7 @@ export class StringTable {
     if (this.blockNumber >= 0) this.blocks[this.blockNumber] = this.block.subarray(0, this.used);
     this.block = new Uint8Array(0);
     this.escapedBits = this.escapedBits.subarray(0, (this.count >>> 3) + 1);
+    this.digitLedBits = this.digitLedBits.subarray(0, (this.count >>> 3) + 1);
   }
 
   /** The string at index i (snapshot strings first, then strings added by analysis). */
@@ -122,12 +130,6 @@ export class StringTable {
     return this.blocks[this.blockOf[i]].subarray(start, start + this.lengthOf[i]);
   }
 
-  /** The first stored byte of string i, or -1 if it is empty (cheap: no decoding). */
-  firstByte(i: number): number {
-    if (i >= this.count || this.lengthOf[i] === 0) return -1;
-    return this.blocks[this.blockOf[i]][this.startOf[i]];
-  }
-
   /**
    * A test for "string i is `text`" that compares stored lengths before decoding anything
    * (a string stored with escapes is at least as long as its UTF-8 bytes).
@@ -140,6 +142,24 @@ export class StringTable {
       if (this.isEscaped(i) ? stored < bytes : stored !== bytes) return false;
       return this.get(i, false) === text;
     };
+  }
+
+  /**
+   * The first string at index `from` or later whose first byte is a digit, or -1: a walk over
+   * one bit per string (V8 names element-like and WeakMap entry edges so).
+   */
+  nextDigitLed(from: number): number {
+    const bits = this.digitLedBits;
+    const last = Math.min(bits.length, (this.count + 7) >>> 3);
+    for (let byte = from >>> 3; byte < last; byte++) {
+      let b = bits[byte];
+      if (b === 0) continue;
+      if (byte === from >>> 3) b &= 0xff << (from & 7);
+      if (b === 0) continue;
+      const i = (byte << 3) + (31 - Math.clz32(b & -b));
+      return i < this.count ? i : -1;
+    }
+    return -1;
   }
 
   /** Byte length of string i as stored (cheap; used to skip long strings without decoding). */
@@ -164,16 +184,8 @@ export class StringTable {
     return total + this.count * 12;
   }
 
-  private escapedBits = new Uint8Array(128);
-  private markEscapedAt(i: number): void {
-    const byte = i >>> 3;
-    if (byte >= this.escapedBits.length) {
-      const next = new Uint8Array(Math.max(byte + 1, this.escapedBits.length * 2));
-      next.set(this.escapedBits);
-      this.escapedBits = next;
-    }
-    this.escapedBits[byte] |= 1 << (i & 7);
-  }
+  private escapedBits: Uint8Array = new Uint8Array(128);
+  private digitLedBits: Uint8Array = new Uint8Array(128);
   private isEscaped(i: number): boolean {
     const byte = i >>> 3;
     return byte < this.escapedBits.length && (this.escapedBits[byte] & (1 << (i & 7))) !== 0;
@@ -203,4 +215,16 @@ export class StringTable {
     this.startOf = grow(this.startOf);
     this.lengthOf = grow(this.lengthOf);
   }
+}
+
+/** `bits` with bit i set, grown (doubled) first if it is too short. */
+function withBit(bits: Uint8Array, i: number): Uint8Array {
+  const byte = i >>> 3;
+  let out = bits;
+  if (byte >= out.length) {
+    out = new Uint8Array(Math.max(byte + 1, bits.length * 2));
+    out.set(bits);
+  }
+  out[byte] |= 1 << (i & 7);
+  return out;
 }
