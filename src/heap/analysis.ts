@@ -18,7 +18,7 @@ import {
 import { computeDistances, hasUserRoots } from './distances';
 import { computeDominatorTree, computeRetainedSizes, type Dominators } from './dominators';
 import { propagateDomState } from './domState';
-import { EphemeronNames, essentialEdges, essentialRules, markPageOwned } from './edgeRules';
+import { EphemeronNames, essentialEdges, essentialRules, markPageOwned, type EssentialRules } from './edgeRules';
 import { Scratch } from './memory';
 import { buildRetainers, type Retainers } from './retainers';
 import { attributeOwnedStorage } from './shallowSizes';
@@ -45,20 +45,20 @@ export interface AnalysisTimings {
 
 export type PhaseListener = (phase: string) => void;
 
-export interface PreparedGraph {
+export interface EdgeRules {
   readonly ephemerons: EphemeronNames;
-  readonly essential: Uint8Array;
+  /** What essentialEdges needs to mark the edges that count for dominators. */
+  readonly rules: EssentialRules;
 }
 
 /**
- * Edge rules that must be settled before dominators: DOM state names, page-owned flags and
- * the essential-edge bits.
+ * What the edge rules need, settled before retainers and dominators: DOM state names, WeakMap
+ * ephemeron names (which need only the strings: pass them if made already), page-owned flags.
  */
-export function prepareEdges(snapshot: HeapSnapshot): PreparedGraph {
+export function prepareEdgeRules(snapshot: HeapSnapshot, ephemerons = new EphemeronNames(snapshot)): EdgeRules {
   propagateDomState(snapshot);
-  const ephemerons = new EphemeronNames(snapshot);
   const pageOwned = withScratch(snapshot.nodeCount, 1, (scratch) => markPageOwned(snapshot, scratch.uint32(0)));
-  return { ephemerons, essential: essentialEdges(snapshot, essentialRules(snapshot, pageOwned, ephemerons)) };
+  return { ephemerons, rules: essentialRules(snapshot, pageOwned, ephemerons) };
 }
 
 /** Self sizes as DevTools shows them (storage attribution); needed before retained sizes. */
@@ -122,7 +122,8 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   const now = () => performance.now();
   let t = now();
   onPhase?.('retainers');
-  const { ephemerons, essential } = prepareEdges(snapshot);
+  const { ephemerons, rules } = prepareEdgeRules(snapshot);
+  const essential = essentialEdges(snapshot, rules);
   prepareSizes(snapshot);
   const retainers = buildRetainers(snapshot, essential);
   onPhase?.('distances');

@@ -1,5 +1,7 @@
 import { sharedUint32, sharedUint8 } from './memory';
+import type { EdgeGraph } from './retainers';
 import type { HeapSnapshot } from './snapshot';
+import type { StringTable } from './stringTable';
 
 /**
  * Facts about edges that DevTools' rules need, computed once per string of the table.
@@ -28,8 +30,12 @@ export class EphemeronNames {
    * Classifies strings once, on their raw bytes (no decoding): only those that start with a
    * digit (the table knows which without reading them) and are long enough are looked at.
    */
+  /** The table these names index. */
+  readonly strings: StringTable;
+
   constructor(snapshot: Pick<HeapSnapshot, 'strings'>) {
     const strings = snapshot.strings;
+    this.strings = strings;
     const count = strings.count;
     this.state = sharedUint8(count);
     // Virtual memory mostly: only ephemeron names' entries are ever written.
@@ -217,7 +223,10 @@ export function isDocumentTreesRoot(s: HeapSnapshot, node: number): boolean {
   return s.nodeType[node] === s.types.synthetic && s.strings.get(s.nodeName[node]) === '(Document DOM trees)';
 }
 
-/** What the essential-edge rule needs besides the graph. */
+/**
+ * What the essential-edge rule needs besides the graph: plain data on shared arrays, so the
+ * analysis thread can mark the edges while this one goes on.
+ */
 export interface EssentialRules {
   readonly pageOwned: Uint8Array;
   readonly ephemeronState: Uint8Array;
@@ -260,7 +269,7 @@ export function isEssentialEdge(r: EssentialRules, n: number, e: number, t: numb
 }
 
 /** A bit per edge: isEssentialEdge. */
-export function essentialEdges(s: HeapSnapshot, rules: EssentialRules): Uint8Array {
+export function essentialEdges(s: EdgeGraph, rules: EssentialRules): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget } = s;
   const bits = sharedUint8((s.edgeCount >>> 3) + 1);
   for (let n = 0; n < nodeCount; n++) {

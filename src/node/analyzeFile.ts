@@ -1,9 +1,11 @@
 /** Reads a .heapsnapshot file in chunks straight into the streaming parser, then analyzes it. */
 import { promises as fs } from 'node:fs';
 import { analyzeSnapshot, type HeapAnalysis } from '../heap/analysis';
+import { EphemeronNames } from '../heap/edgeRules';
 import { HeapSnapshotError } from '../heap/errors';
 import { SnapshotParser, type EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
+import type { StringTable } from '../heap/stringTable';
 import { analyzeInParallel, DominatorThread } from '../worker/parallel';
 import type { EdgeSectionOutcome } from './edgeSection';
 import { readChunks } from './readChunks';
@@ -22,17 +24,22 @@ export interface FileAnalysis extends HeapAnalysis {
 export interface ReadOptions extends FileProgress {
   /** Reads the "edges" section on this thread while the main thread parses the rest. */
   edgeThread?: DominatorThread;
+  /**
+   * Called as soon as this thread has parsed the strings (and all else but the edges), while
+   * the edge thread may still be reading: work that needs only the strings overlaps it.
+   */
+  withStrings?: (strings: StringTable) => void;
 }
 
 export async function readSnapshotFile(path: string, options: ReadOptions = {}): Promise<HeapSnapshot> {
   const thread = options.edgeThread;
   const size = (await fs.stat(path)).size;
-  if (!thread) return feedFile(path, size, newParser(size, options));
+  if (!thread) return withStrings(await feedFile(path, size, newParser(size, options)), options);
   let edges: Promise<EdgeSectionOutcome> | null = null;
   const parser = newParser(size, options, (job) => (edges = thread.readEdges(path, job)));
   let snapshot: HeapSnapshot;
   try {
-    snapshot = await feedFile(path, size, parser);
+    snapshot = withStrings(await feedFile(path, size, parser), options);
   } catch (e) {
     // Past the edges section, the thread may have found an earlier problem inside it: report
     // the first in the file, as a single parser would.
@@ -58,6 +65,11 @@ export async function readSnapshotFile(path: string, options: ReadOptions = {}):
     return feedFile(path, size, newParser(size, options));
   }
   parser.checkEdgeSection(outcome.result);
+  return snapshot;
+}
+
+function withStrings(snapshot: HeapSnapshot, options: ReadOptions): HeapSnapshot {
+  options.withStrings?.(snapshot.strings);
   return snapshot;
 }
 
@@ -96,10 +108,20 @@ export async function analyzeFile(path: string, options: FileProgress & { parall
   const thread = options.parallel === false ? null : new DominatorThread();
   try {
     options.onPhase?.('parse');
-    const snapshot = await readSnapshotFile(path, { ...options, edgeThread: thread ?? undefined });
+    // WeakMap entry names need only the strings: classified while the thread reads the edges.
+    let ephemerons: EphemeronNames | undefined;
+    const snapshot = await readSnapshotFile(path, {
+      ...options,
+      edgeThread: thread ?? undefined,
+      withStrings: thread ? (strings) => (ephemerons = new EphemeronNames({ strings })) : undefined,
+    });
     const parseMs = performance.now() - start;
     const analysis = thread
-      ? await analyzeInParallel(snapshot, thread, options.onPhase)
+      ? await analyzeInParallel(snapshot, thread, {
+          onPhase: options.onPhase,
+          // Unless one parser had to read the file again after all (a table of its own).
+          ephemerons: ephemerons?.strings === snapshot.strings ? ephemerons : undefined,
+        })
       : analyzeSnapshot(snapshot, options.onPhase);
     return { ...analysis, parseMs, totalMs: performance.now() - start };
   } finally {

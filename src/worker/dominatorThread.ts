@@ -1,9 +1,9 @@
 /**
  * Second analysis thread. For a file, it parses the "edges" section while the main thread
  * parses the rest. Then, on the graph the main thread shares with it (SharedArrayBuffers, no
- * copies): it counts retainers, runs the dominator DFS while the main thread fills the
- * retainers, finishes the dominator tree while the main thread computes distances and class
- * names, and sums retained sizes and class aggregates.
+ * copies): it counts retainers, marks the essential edges and runs the dominator DFS while the
+ * main thread attributes storage and fills the retainers, finishes the dominator tree while the
+ * main thread computes distances and class names, and sums retained sizes and class aggregates.
  */
 import { parentPort } from 'node:worker_threads';
 import { classRetainedOverTree, dominatedIndex } from '../heap/analysis';
@@ -14,6 +14,7 @@ import {
   type DominatorTree,
   type Dominators,
 } from '../heap/dominators';
+import { essentialEdges } from '../heap/edgeRules';
 import { countRetainers, type EdgeGraph } from '../heap/retainers';
 import { readEdgeSection } from '../node/edgeSection';
 import type { DominatorReply, DominatorRequest } from './parallel';
@@ -50,10 +51,13 @@ function handle(m: DominatorRequest): void {
       graph = m.graph;
       send({ type: 'counted', firstRetainer: countRetainers(graph) });
       return;
-    case 'essential':
-      if (!graph) throw new Error('essential edges before the graph');
-      search = startDominatorTree(graph, m.essential);
+    case 'rules': {
+      if (!graph) throw new Error('edge rules before the graph');
+      const essential = essentialEdges(graph, m.rules);
+      send({ type: 'essential', essential });
+      search = startDominatorTree(graph, essential);
       return;
+    }
     case 'retainers':
       if (!search) throw new Error('retainers before the dominator search');
       tree = search.finish(m.retainers);

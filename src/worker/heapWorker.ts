@@ -91,9 +91,9 @@ port.on('message', async (m: ToWorker) => {
         const parseMs = performance.now() - slot.started;
         const info = { nodeCount: snapshot.nodeCount, edgeCount: snapshot.edgeCount, byteLength: snapshot.byteLength, parseMs };
         if (!m.analyze) return send({ type: 'loaded', seq: m.seq, info });
-        slot.analysis = await analyzeInParallel(snapshot, new DominatorThread(), (phase) =>
-          send({ type: 'progress', slot: m.slot, phase, bytes: snapshot.byteLength }),
-        );
+        slot.analysis = await analyzeInParallel(snapshot, new DominatorThread(), {
+          onPhase: (phase) => send({ type: 'progress', slot: m.slot, phase, bytes: snapshot.byteLength }),
+        });
         return send({ type: 'loaded', seq: m.seq, info: { ...info, timings: slot.analysis.timings } });
       }
       case 'summary':

@@ -8,13 +8,14 @@ import { Worker } from 'node:worker_threads';
 import {
   assembleAnalysis,
   distancesOf,
-  prepareEdges,
+  prepareEdgeRules,
   prepareSizes,
   type HeapAnalysis,
   type PhaseListener,
 } from '../heap/analysis';
 import { buildClassTable, countClasses, withRetainedSizes } from '../heap/classes';
 import type { Dominators } from '../heap/dominators';
+import type { EphemeronNames, EssentialRules } from '../heap/edgeRules';
 import { fillRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
 import type { EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
@@ -23,7 +24,7 @@ import type { EdgeSectionOutcome } from '../node/edgeSection';
 export type DominatorRequest =
   | { type: 'edges'; path: string; job: EdgeSectionJob }
   | { type: 'graph'; graph: EdgeGraph }
-  | { type: 'essential'; essential: Uint8Array }
+  | { type: 'rules'; rules: EssentialRules }
   | { type: 'retainers'; retainers: Retainers }
   | { type: 'sizes'; selfSize: Float64Array }
   | { type: 'classes'; classOf: Uint32Array; classCount: number };
@@ -31,6 +32,7 @@ export type DominatorRequest =
 export type DominatorReply =
   | { type: 'edges'; outcome: EdgeSectionOutcome }
   | { type: 'counted'; firstRetainer: Uint32Array }
+  | { type: 'essential'; essential: Uint8Array }
   | { type: 'done'; dominators: Dominators; retainedByClass: Float64Array; ms: number }
   | { type: 'error'; message: string };
 
@@ -83,9 +85,14 @@ export class DominatorThread {
     return reply.then((m) => m.firstRetainer);
   }
 
-  /** With the essential-edge bits, the thread starts the dominator tree (its DFS). */
-  dominate(essential: Uint8Array): void {
-    this.post({ type: 'essential', essential });
+  /**
+   * With the edge rules, the thread marks the essential edges (the bits come back) and starts
+   * the dominator tree (its DFS).
+   */
+  dominate(rules: EssentialRules): Promise<Uint8Array> {
+    const reply = this.reply('essential');
+    this.post({ type: 'rules', rules });
+    return reply.then((m) => m.essential);
   }
 
   /** With the retainers, the thread finishes the dominator tree. */
@@ -125,25 +132,28 @@ export class DominatorThread {
 }
 
 /**
- * Full analysis with `thread`: it counts retainers and runs the dominator DFS while this
- * thread decides essential edges and fills the retainers; it finishes the tree while this
- * thread attributes storage, computes distances and class names; then it sums retained sizes
- * and class aggregates. Disposes the thread.
+ * Full analysis with `thread`: it counts retainers, marks the essential edges and runs the
+ * dominator DFS while this thread settles the edge rules, attributes storage and fills the
+ * retainers; it finishes the tree while this thread computes distances and class names; then
+ * it sums retained sizes and class aggregates. Disposes the thread.
  */
 export async function analyzeInParallel(
   snapshot: HeapSnapshot,
   thread: DominatorThread,
-  onPhase?: PhaseListener,
+  options: { onPhase?: PhaseListener; ephemerons?: EphemeronNames } = {},
 ): Promise<HeapAnalysis> {
+  const onPhase = options.onPhase;
   try {
     const t0 = performance.now();
     const counted = thread.start(snapshot);
     onPhase?.('retainers');
-    const { ephemerons, essential } = prepareEdges(snapshot);
-    thread.dominate(essential);
+    const { ephemerons, rules } = prepareEdgeRules(snapshot, options.ephemerons);
+    const marked = thread.dominate(rules);
+    // Needs no edge bits: done while the thread marks them.
+    prepareSizes(snapshot);
+    const essential = await marked;
     const retainers = fillRetainers(snapshot, await counted, essential);
     thread.retainersReady(retainers);
-    prepareSizes(snapshot);
     thread.retainedSizes(snapshot.selfSize);
     onPhase?.('distances');
     const distances = distancesOf(snapshot, ephemerons);
