@@ -7,7 +7,7 @@
  * - objects whose constructor has a source location are told apart by that location;
  * - nodes with a self size of 0 are not counted.
  */
-import { sharedUint32 } from './memory';
+import { prefaulted, sharedUint32 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 export interface ClassTable {
@@ -72,7 +72,7 @@ function nameClasses(s: HeapSnapshot, out: Uint32Array): Uint32Array {
   });
   // Object and native names: most map to themselves; tag-like names are shortened.
   // 1 + the class name index per node name (0 = not looked at yet).
-  const byName = new Uint32Array(strings.count);
+  const byName = prefaulted(new Uint32Array(strings.count));
   const nameClass = (nameIndex: number): number => {
     // Names added by analysis (DOM state's "Detached <…>") lie past the table: not memoized.
     const known = nameIndex < byName.length ? byName[nameIndex] : 0;
@@ -363,7 +363,7 @@ export function classRetainedSizes(
   stack: Uint32Array = new Uint32Array(s.nodeCount),
 ): Float64Array {
   const selfSize = s.selfSize;
-  const retained = new Float64Array(classCount);
+  const retained = prefaulted(new Float64Array(classCount));
   const open = new Uint8Array(classCount);
   const openedAt: number[] = [];
   const openedClass: number[] = [];

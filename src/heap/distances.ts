@@ -1,5 +1,6 @@
 import { EPHEMERON_NAME, type EphemeronNames } from './edgeRules';
 import { isDocumentTreesRoot } from './edgeRules';
+import { prefaulted } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 /** Distance of a node no path reaches. */
@@ -117,7 +118,7 @@ export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames, sc
 /** matches(index): whether string-table entry `index` is `text`, cached per index. */
 function nameMatcher(s: HeapSnapshot, text: string): (index: number) => boolean {
   const is = s.strings.matcher(text);
-  const known = new Int8Array(s.strings.count);
+  const known = prefaulted(new Int8Array(s.strings.count));
   return (index) => {
     if (index >= known.length) return is(index);
     if (known[index] === 0) known[index] = is(index) ? 1 : -1;

@@ -1,5 +1,5 @@
 import { isEssential } from './edgeRules';
-import { Scratch, sharedUint32 } from './memory';
+import { prefaulted, Scratch, sharedUint32 } from './memory';
 import { NOT_ESSENTIAL, RETAINER_MASK, type EdgeGraph, type Retainers } from './retainers';
 
 export interface Dominators {
@@ -68,7 +68,8 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
   const { nodeCount, firstEdge, edgeTarget } = s;
   // Vertices are numbered 1..n (ordinal + 1) so 0 can mean "none", as in the paper; vertex v's
   // record is rec[4v .. 4v+3]. Shared: its first half later holds the retained sizes.
-  const rec = sharedUint32((nodeCount + 2) * 4);
+  // Read (a vertex's number, 0 = not seen) before written: prefaulted.
+  const rec = prefaulted(sharedUint32((nodeCount + 2) * 4));
   // A buffer of its own that can be given back at once: the one array nothing needs afterwards.
   const orderBuffer = new Scratch(nodeCount, 1);
   const vertex = orderBuffer.uint32(0, 1, nodeCount + 1);
@@ -137,7 +138,7 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     // later, when v itself has been processed and is taken out of its own bucket.
     const stack = new Scratch(nodeCount, 1);
     const bucketNext = stack.uint32(0, 1, nodeCount + 1);
-    const dom = sharedUint32(nodeCount + 1);
+    const dom = prefaulted(sharedUint32(nodeCount + 1));
     const bucketHead = dom;
 
     // Path compression without a stack: the way up reverses the ancestor links (each node then

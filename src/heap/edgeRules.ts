@@ -1,4 +1,4 @@
-import { sharedUint32, sharedUint8 } from './memory';
+import { prefaulted, sharedUint32, sharedUint8 } from './memory';
 import type { EdgeGraph } from './retainers';
 import type { HeapSnapshot } from './snapshot';
 import type { StringTable } from './stringTable';
@@ -192,7 +192,9 @@ function encode(text: string): Uint8Array {
  */
 export function markPageOwned(s: HeapSnapshot, stack: Uint32Array = new Uint32Array(s.nodeCount)): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeKinds, rootOrdinal } = s;
+  // Untouched (free) unless something is page-owned: then prefaulted before the first mark.
   const owned = sharedUint8(nodeCount);
+  let touched = false;
   let top = 0;
   for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
     const t = edgeType[e];
@@ -201,6 +203,10 @@ export function markPageOwned(s: HeapSnapshot, stack: Uint32Array = new Uint32Ar
       if (!isDocumentTreesRoot(s, target)) continue;
     } else if (t !== edgeKinds.shortcut) {
       continue;
+    }
+    if (!touched) {
+      prefaulted(owned);
+      touched = true;
     }
     if (!owned[target]) {
       owned[target] = 1;
@@ -271,7 +277,7 @@ export function isEssentialEdge(r: EssentialRules, n: number, e: number, t: numb
 /** A bit per edge: isEssentialEdge. */
 export function essentialEdges(s: EdgeGraph, rules: EssentialRules): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget } = s;
-  const bits = sharedUint8((s.edgeCount >>> 3) + 1);
+  const bits = prefaulted(sharedUint8((s.edgeCount >>> 3) + 1));
   for (let n = 0; n < nodeCount; n++) {
     const end = firstEdge[n + 1];
     for (let e = firstEdge[n]; e < end; e++) {

@@ -1,3 +1,5 @@
+import { prefaulted } from './memory';
+
 /** An open-addressing hash set of 32-bit node ids: the membership test of the leak diff. */
 export class IdSet {
   private readonly slots: Uint32Array;
@@ -7,7 +9,7 @@ export class IdSet {
   constructor(ids: Uint32Array) {
     let capacity = 16;
     while (capacity < ids.length * 2) capacity *= 2;
-    this.slots = new Uint32Array(capacity);
+    this.slots = prefaulted(new Uint32Array(capacity));
     this.mask = capacity - 1;
     for (let i = 0; i < ids.length; i++) this.add(ids[i]);
   }

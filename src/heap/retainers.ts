@@ -1,5 +1,5 @@
 import { countsToOffsets } from './csr';
-import { sharedUint32 } from './memory';
+import { prefaulted, sharedUint32 } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 /**
@@ -31,7 +31,7 @@ export type EdgeGraph = Pick<
 /** First half: counts incoming edges (before the essential bits are known). */
 export function countRetainers(s: EdgeGraph): Uint32Array {
   const { nodeCount, edgeCount, edgeTarget } = s;
-  const firstRetainer = sharedUint32(nodeCount + 1);
+  const firstRetainer = prefaulted(sharedUint32(nodeCount + 1));
   for (let e = 0; e < edgeCount; e++) firstRetainer[edgeTarget[e]]++;
   countsToOffsets(firstRetainer, nodeCount);
   return firstRetainer;
