@@ -57,15 +57,13 @@ export interface EdgeRules {
  */
 export function prepareEdgeRules(snapshot: HeapSnapshot, ephemerons = new EphemeronNames(snapshot)): EdgeRules {
   propagateDomState(snapshot);
-  const pageOwned = withScratch(snapshot.nodeCount, 1, (scratch) => markPageOwned(snapshot, scratch.uint32(0)));
+  const pageOwned = markPageOwned(snapshot);
   return { ephemerons, rules: essentialRules(snapshot, pageOwned, ephemerons) };
 }
 
 /** Self sizes as DevTools shows them (storage attribution); needed before retained sizes. */
 export function prepareSizes(snapshot: HeapSnapshot): void {
-  withScratch(snapshot.nodeCount, 3, (scratch) =>
-    attributeOwnedStorage(snapshot, hasUserRoots(snapshot), { owners: scratch.uint32(0), work: scratch.uint32(1, 2) }),
-  );
+  attributeOwnedStorage(snapshot, hasUserRoots(snapshot));
 }
 
 /** Distances from the roots (computeDistances), its queue in scratch given back at once. */
@@ -98,7 +96,7 @@ export function dominatedIndex(
   return buildDominatedNodes(dominators.dominator, root, into);
 }
 
-/** Retained size per class over the dominator tree (classRetainedSizes); then gives the stack's scratch back. */
+/** Retained size per class over the dominator tree (classRetainedSizes). */
 export function classRetainedOverTree(
   s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
   parts: {
@@ -106,15 +104,10 @@ export function classRetainedOverTree(
     classCount: number;
     dominators: Dominators;
     dominated: { first: Uint32Array; nodes: Uint32Array };
-    scratch: Scratch;
   },
 ): Float64Array {
-  const { classOf, classCount, dominators, dominated, scratch } = parts;
-  try {
-    return classRetainedSizes(s, classOf, classCount, dominators.retainedSize, dominated.first, dominated.nodes, scratch.uint32(0));
-  } finally {
-    scratch.release();
-  }
+  const { classOf, classCount, dominators, dominated } = parts;
+  return classRetainedSizes(s, classOf, classCount, dominators.retainedSize, dominated.first, dominated.nodes);
 }
 
 /** The whole analysis on this thread. */
@@ -147,7 +140,6 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
     classCount: classes.length,
     dominators,
     dominated,
-    scratch: tree.spare.stack,
   });
   const classAggregates = withRetainedSizes(countClasses(snapshot, classOf, classes.length, distances), retainedByClass);
   const classesMs = now() - t;

@@ -360,13 +360,15 @@ export function classRetainedSizes(
   retainedSize: Float64Array,
   dominatedFirst: Uint32Array,
   dominatedNodes: Uint32Array,
-  stack: Uint32Array = new Uint32Array(s.nodeCount),
 ): Float64Array {
   const selfSize = s.selfSize;
   const retained = prefaulted(new Float64Array(classCount));
   const open = new Uint8Array(classCount);
   const openedAt: number[] = [];
   const openedClass: number[] = [];
+  // Grown as needed: the walk's stack is far shorter than the node count (a per-node scratch
+  // would cost more to give back, untouched, than this costs to grow).
+  let stack = new Uint32Array(1 << 16);
   let top = 0;
   stack[top++] = s.rootOrdinal;
   while (top > 0) {
@@ -381,6 +383,11 @@ export function classRetainedSizes(
         openedAt.push(top);
         openedClass.push(c);
       }
+    }
+    if (top + (to - from) > stack.length) {
+      const grown = new Uint32Array(Math.max(2 * stack.length, top + (to - from)));
+      grown.set(stack.subarray(0, top));
+      stack = grown;
     }
     for (let k = from; k < to; k++) stack[top++] = dominatedNodes[k];
     while (openedAt.length > 0 && openedAt[openedAt.length - 1] === top) {

@@ -16,11 +16,10 @@ export interface DominatorTree {
   readonly releaseOrder: () => void;
   /**
    * Memory the algorithm is done with, for the caller's later work (pages already in memory
-   * instead of fresh ones): `sizes` (shared) for retained sizes, `children` for the dominator
-   * tree's children index (first: nodeCount + 1 words, nodes: nodeCount words), and `stack`
-   * (nodeCount + 1 words of this thread's, to release() when done).
+   * instead of fresh ones): `sizes` (shared) for retained sizes, and `children` for the
+   * dominator tree's children index (first: nodeCount + 1 words, nodes: nodeCount words).
    */
-  readonly spare: { sizes: Float64Array; children: { first: Uint32Array; nodes: Uint32Array }; stack: Scratch };
+  readonly spare: { sizes: Float64Array; children: { first: Uint32Array; nodes: Uint32Array } };
 }
 
 /**
@@ -217,6 +216,7 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       dom[o] = dom[o + 1] - 1;
       vertex[o] = vertex[o + 1] - 1;
     }
+    stack.release();
     // The records are done with: sizes in their first half, the children index after it.
     const buffer = rec.buffer;
     const sizesBytes = 8 * (nodeCount + 1);
@@ -230,7 +230,6 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
           first: new Uint32Array(buffer, sizesBytes, nodeCount + 1),
           nodes: new Uint32Array(buffer, sizesBytes + 4 * (nodeCount + 1), nodeCount),
         },
-        stack,
       },
     };
   }

@@ -1,4 +1,4 @@
-import { prefaulted, sharedUint32, sharedUint8 } from './memory';
+import { prefaulted, Scratch, sharedUint32, sharedUint8 } from './memory';
 import type { EdgeGraph } from './retainers';
 import type { HeapSnapshot } from './snapshot';
 import type { StringTable } from './stringTable';
@@ -190,11 +190,13 @@ function encode(text: string): Uint8Array {
  * globals, and from "(Document DOM trees)". DevTools calls them page-owned; an edge from a
  * node outside that set into it does not count for dominators.
  */
-export function markPageOwned(s: HeapSnapshot, stack: Uint32Array = new Uint32Array(s.nodeCount)): Uint8Array {
+export function markPageOwned(s: HeapSnapshot): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeKinds, rootOrdinal } = s;
-  // Untouched (free) unless something is page-owned: then prefaulted before the first mark.
+  // Untouched (free) unless something is page-owned (never in Node's snapshots): then
+  // prefaulted, with a stack for the walk (given back unused, a scratch would still cost).
   const owned = sharedUint8(nodeCount);
-  let touched = false;
+  let scratch: Scratch | null = null;
+  let stack: Uint32Array = new Uint32Array(0);
   let top = 0;
   for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
     const t = edgeType[e];
@@ -204,9 +206,10 @@ export function markPageOwned(s: HeapSnapshot, stack: Uint32Array = new Uint32Ar
     } else if (t !== edgeKinds.shortcut) {
       continue;
     }
-    if (!touched) {
+    if (!scratch) {
       prefaulted(owned);
-      touched = true;
+      scratch = new Scratch(nodeCount, 1);
+      stack = scratch.uint32(0);
     }
     if (!owned[target]) {
       owned[target] = 1;
@@ -222,6 +225,7 @@ export function markPageOwned(s: HeapSnapshot, stack: Uint32Array = new Uint32Ar
       stack[top++] = target;
     }
   }
+  scratch?.release();
   return owned;
 }
 

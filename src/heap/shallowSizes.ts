@@ -1,3 +1,4 @@
+import { Scratch } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
 const UNVISITED = 0xffffffff;
@@ -9,22 +10,26 @@ const SHARED = 0xfffffffe;
  * 0. Applies only when the root has user roots (snapshots taken with internals exposed are
  * shown as they are). Changes `selfSize` in place; returns whether it applied.
  */
-export function attributeOwnedStorage(
-  s: HeapSnapshot,
-  hasUserRoots: boolean,
-  scratch?: { owners: Uint32Array; work: Uint32Array },
-): boolean {
+export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): boolean {
   if (!hasUserRoots) return false;
   const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeTarget, selfSize, types, edgeKinds } = s;
-  const owners = scratch?.owners ?? new Uint32Array(nodeCount);
-  // Each node enters the work list once as its own owner, or at most twice as owned
-  // (unvisited → owned → shared), so 2 × nodeCount bounds it.
-  const work = scratch && scratch.work.length >= 2 * nodeCount ? scratch.work : new Uint32Array(2 * nodeCount);
-  let top = 0;
   const externalStringData = findNativeName(s, 'system / ExternalStringData');
-  for (let n = 0; n < nodeCount; n++) {
+  const isStorage = (n: number): boolean => {
     const t = nodeType[n];
-    if (t === types.hidden || t === types.array || (t === types.native && nodeName[n] === externalStringData)) {
+    return t === types.hidden || t === types.array || (t === types.native && nodeName[n] === externalStringData);
+  };
+  let storageCount = 0;
+  for (let n = 0; n < nodeCount; n++) if (isStorage(n)) storageCount++;
+  // Each node enters the work list once as its own owner, or at most twice as owned
+  // (unvisited → owned → shared): nodeCount + storageCount bounds it. Sized so, the list's
+  // scratch is nearly all used (giving back untouched scratch costs as much as touching it).
+  const ownersScratch = new Scratch(nodeCount, 1);
+  const workScratch = new Scratch(nodeCount + storageCount, 1);
+  const owners = ownersScratch.uint32(0);
+  const work = workScratch.uint32(0);
+  let top = 0;
+  for (let n = 0; n < nodeCount; n++) {
+    if (isStorage(n)) {
       owners[n] = UNVISITED;
     } else {
       owners[n] = n;
@@ -56,6 +61,8 @@ export function attributeOwnedStorage(
     selfSize[owner] += selfSize[n];
     selfSize[n] = 0;
   }
+  ownersScratch.release();
+  workScratch.release();
   return true;
 }
 

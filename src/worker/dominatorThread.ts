@@ -75,7 +75,7 @@ function handle(m: DominatorRequest): void {
       if (!graph || !tree || !dominators || !selfSize || !dominated) throw new Error('classes before retained sizes');
       const retainedByClass = classRetainedOverTree(
         { nodeCount: graph.nodeCount, rootOrdinal: graph.rootOrdinal, selfSize },
-        { classOf: m.classOf, classCount: m.classCount, dominators, dominated, scratch: tree.spare.stack },
+        { classOf: m.classOf, classCount: m.classCount, dominators, dominated },
       );
       send({ type: 'done', dominators, retainedByClass, ms: performance.now() - started });
       graph = tree = dominators = selfSize = dominated = null;
