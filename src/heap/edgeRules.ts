@@ -192,8 +192,8 @@ function encode(text: string): Uint8Array {
  */
 export function markPageOwned(s: HeapSnapshot): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeKinds, rootOrdinal } = s;
-  // Untouched (free) unless something is page-owned (never in Node's snapshots): then
-  // prefaulted, with a stack for the walk (given back unused, a scratch would still cost).
+  // Untouched (free) unless something is page-owned: then prefaulted, with a stack for the
+  // walk (a scratch given back unused would still cost as much as one touched).
   const owned = sharedUint8(nodeCount);
   let scratch: Scratch | null = null;
   let stack: Uint32Array = new Uint32Array(0);
