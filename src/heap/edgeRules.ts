@@ -26,13 +26,13 @@ export class EphemeronNames {
   private readonly pairOf: Int32Array;
   private readonly pairNumbers = new PairNumbers();
 
+  /** The table these names index. */
+  readonly strings: StringTable;
+
   /**
    * Classifies strings once, on their raw bytes (no decoding): only those that start with a
    * digit (the table knows which without reading them) and are long enough are looked at.
    */
-  /** The table these names index. */
-  readonly strings: StringTable;
-
   constructor(snapshot: Pick<HeapSnapshot, 'strings'>) {
     const strings = snapshot.strings;
     this.strings = strings;

@@ -37,7 +37,9 @@ export function prefaulted<T extends { fill(value: number): T }>(array: T): T {
  * Scratch memory for a phase's per-node temporaries, in equal regions of `regionLength`
  * 32-bit words, given back with release() as soon as the phase is done: a resizable buffer,
  * whose pages shrinking returns to the system at once (a plain buffer waits for a full GC,
- * and until then still counts in the peak).
+ * and until then still counts in the peak). Shrinking first writes zeros over all it gives
+ * back, so a region never touched costs as much to give back as to touch (11 MB: 7 ms
+ * untouched, 1.3 ms touched): size scratch to what will be used.
  */
 export class Scratch {
   private readonly buffer: ArrayBuffer;
