@@ -45,7 +45,7 @@ export interface AnalysisTimings {
 
 export type PhaseListener = (phase: string) => void;
 
-export interface EdgeRules {
+export interface PreparedRules {
   readonly ephemerons: EphemeronNames;
   /** What essentialEdges needs to mark the edges that count for dominators. */
   readonly rules: EssentialRules;
@@ -55,7 +55,7 @@ export interface EdgeRules {
  * What the edge rules need, settled before retainers and dominators: DOM state names, WeakMap
  * ephemeron names (which need only the strings: pass them if made already), page-owned flags.
  */
-export function prepareEdgeRules(snapshot: HeapSnapshot, ephemerons = new EphemeronNames(snapshot)): EdgeRules {
+export function prepareEdgeRules(snapshot: HeapSnapshot, ephemerons = new EphemeronNames(snapshot)): PreparedRules {
   propagateDomState(snapshot);
   const pageOwned = markPageOwned(snapshot);
   return { ephemerons, rules: essentialRules(snapshot, pageOwned, ephemerons) };
