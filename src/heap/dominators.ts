@@ -134,7 +134,8 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     // Buckets as singly linked lists: bucketHead[v] → w → bucketNext[w] → …
     // bucketHead shares dom's array: bucket(v) is used only while nodes after v in DFS order
     // are processed, and is empty for good once v's first child is; dom[v] is written only
-    // later, when v itself has been processed and is taken out of its own bucket.
+    // when v itself is processed (semidominated by its parent) or taken out of its parent's
+    // bucket, both after that.
     const stack = new Scratch(nodeCount, 1);
     const bucketNext = stack.uint32(0, 1, nodeCount + 1);
     const dom = prefaulted(sharedUint32(nodeCount + 1));

@@ -22,7 +22,7 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
   for (let n = 0; n < nodeCount; n++) if (isStorage(n)) storageCount++;
   // Each node enters the work list once as its own owner, or at most twice as owned
   // (unvisited → owned → shared): nodeCount + storageCount bounds it. Sized so, the list's
-  // scratch is nearly all used (giving back untouched scratch costs as much as touching it).
+  // scratch is mostly used (giving back untouched scratch costs as much as touching it).
   const ownersScratch = new Scratch(nodeCount, 1);
   const workScratch = new Scratch(nodeCount + storageCount, 1);
   const owners = ownersScratch.uint32(0);

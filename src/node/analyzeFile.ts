@@ -26,7 +26,9 @@ export interface ReadOptions extends FileProgress {
   edgeThread?: DominatorThread;
   /**
    * Called as soon as this thread has parsed the strings (and all else but the edges), while
-   * the edge thread may still be reading: work that needs only the strings overlaps it.
+   * the edge thread may still be reading: work that needs only the strings overlaps it. If
+   * the file must then be read again by one parser after all, the snapshot returned has a
+   * table of its own, which this was not called with.
    */
   withStrings?: (strings: StringTable) => void;
 }
@@ -116,12 +118,11 @@ export async function analyzeFile(path: string, options: FileProgress & { parall
       withStrings: thread ? (strings) => (ephemerons = new EphemeronNames({ strings })) : undefined,
     });
     const parseMs = performance.now() - start;
+    // Unless one parser had to read the file again after all (a table of its own).
+    const madeEphemerons = ephemerons?.strings === snapshot.strings ? ephemerons : undefined;
+    ephemerons = undefined;
     const analysis = thread
-      ? await analyzeInParallel(snapshot, thread, {
-          onPhase: options.onPhase,
-          // Unless one parser had to read the file again after all (a table of its own).
-          ephemerons: ephemerons?.strings === snapshot.strings ? ephemerons : undefined,
-        })
+      ? await analyzeInParallel(snapshot, thread, { onPhase: options.onPhase, ephemerons: madeEphemerons })
       : analyzeSnapshot(snapshot, options.onPhase);
     return { ...analysis, parseMs, totalMs: performance.now() - start };
   } finally {

@@ -132,10 +132,11 @@ export class DominatorThread {
 }
 
 /**
- * Full analysis with `thread`: it counts retainers, marks the essential edges and runs the
- * dominator DFS while this thread settles the edge rules, attributes storage and fills the
- * retainers; it finishes the tree while this thread computes distances and class names; then
- * it sums retained sizes and class aggregates. Disposes the thread.
+ * Full analysis with `thread`: it counts retainers while this thread settles the edge rules;
+ * with them, it marks the essential edges and runs the dominator DFS while this thread
+ * attributes storage and fills the retainers; it finishes the tree while this thread computes
+ * distances and class names; then it sums retained sizes and class aggregates. Disposes the
+ * thread.
  */
 export async function analyzeInParallel(
   snapshot: HeapSnapshot,
@@ -146,6 +147,9 @@ export async function analyzeInParallel(
   try {
     const t0 = performance.now();
     const counted = thread.start(snapshot);
+    // Awaited only after `marked`: if the thread fails first, that await reports it, and this
+    // rejection must not go unhandled meanwhile.
+    counted.catch(() => undefined);
     onPhase?.('retainers');
     const { ephemerons, rules } = prepareEdgeRules(snapshot, options.ephemerons);
     const marked = thread.dominate(rules);
