@@ -103,6 +103,15 @@ test('malformed numbers and strings', async () => {
   expectError(text.slice(0, nodes) + '1.5' + text.slice(nodes + 1), /found '\.'/, (o) => o === nodes + 1);
   const strings = text.indexOf('"strings":[') + '"strings":['.length;
   expectError(text.slice(0, strings + 2) + '\\x' + text.slice(strings + 2), /invalid escape/);
+  // A raw control character anywhere in a long string (each of the four places in a 32-bit
+  // word, which the string scan tests four bytes at a time) is refused where it stands.
+  const longString = /"([^"\\]{24,})"/.exec(text.slice(strings));
+  assert.ok(longString, 'a string of 24 plain bytes or more');
+  const from = strings + longString.index + 1;
+  for (let k = 4; k < 12; k++) {
+    const at = Buffer.byteLength(text.slice(0, from + k));
+    expectError(text.slice(0, from + k) + '\u0001' + text.slice(from + k + 1), /unescaped control character/, (o) => o === at);
+  }
   expectError(text + 'garbage', /Unexpected data after the end/, (o) => o === Buffer.byteLength(text));
 });
 
