@@ -118,6 +118,8 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
         }
       }
     }
+    // Vertices numbered from here on were attached to the root one by one, without a DFS.
+    const attachedFrom = n + 1;
     if (n < nodeCount) {
       for (let v = 1; v <= nodeCount; v++) {
         const vr = v << 2;
@@ -204,6 +206,12 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       }
       bucketHead[p] = 0;
     }
+    // Attached vertices are not a DFS tree: one can sit in the bucket of another, which has
+    // no children to empty it, and its slot (a bucket head) was never written as a dominator.
+    // Their retainers are attached vertices too, so nothing else depends on them: like
+    // DevTools, which never sets their dominators and so falls back to the root, they hang
+    // off the root.
+    for (let i = attachedFrom; i <= n; i++) dom[vertex[i]] = r;
     dom[0] = r;
     dom[r] = r;
     for (let i = 2; i <= n; i++) {
