@@ -28,11 +28,27 @@ export type EdgeGraph = Pick<
   'nodeCount' | 'edgeCount' | 'firstEdge' | 'edgeTarget' | 'edgeType' | 'edgeKinds' | 'rootOrdinal'
 >;
 
-/** First half: counts incoming edges (before the essential bits are known). */
-export function countRetainers(s: EdgeGraph): Uint32Array {
+/** An array for countTargets: a count per node, and one more word for countRetainers' total. */
+export function targetCounts(nodeCount: number): Uint32Array {
+  return prefaulted(sharedUint32(nodeCount + 1));
+}
+
+/** Adds edges from .. to-1 to their targets' counts: countRetainers' first step, which can run as soon as the edges are read. */
+export function countTargets(edgeTarget: Uint32Array, from: number, to: number, counts: Uint32Array): void {
+  for (let e = from; e < to; e++) counts[edgeTarget[e]]++;
+}
+
+/**
+ * First half: counts incoming edges (before the essential bits are known), or takes counts
+ * already made (countTargets over all of them), and turns them into first offsets.
+ */
+export function countRetainers(s: EdgeGraph, counted?: Uint32Array): Uint32Array {
   const { nodeCount, edgeCount, edgeTarget } = s;
-  const firstRetainer = prefaulted(sharedUint32(nodeCount + 1));
-  for (let e = 0; e < edgeCount; e++) firstRetainer[edgeTarget[e]]++;
+  let firstRetainer = counted;
+  if (!firstRetainer) {
+    firstRetainer = targetCounts(nodeCount);
+    countTargets(edgeTarget, 0, edgeCount, firstRetainer);
+  }
   countsToOffsets(firstRetainer, nodeCount);
   return firstRetainer;
 }

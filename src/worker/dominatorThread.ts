@@ -15,7 +15,7 @@ import {
   type Dominators,
 } from '../heap/dominators';
 import { essentialEdges } from '../heap/edgeRules';
-import { countRetainers, type EdgeGraph } from '../heap/retainers';
+import { countRetainers, countTargets, targetCounts, type EdgeGraph } from '../heap/retainers';
 import { readEdgeSection } from '../node/edgeSection';
 import type { DominatorReply, DominatorRequest } from './parallel';
 
@@ -29,6 +29,8 @@ let dominators: Dominators | null = null;
 let selfSize: Float64Array | null = null;
 let dominated: { first: Uint32Array; nodes: Uint32Array } | null = null;
 let started = 0;
+/** Retainer counts taken once this thread had read the edges, before the graph arrived. */
+let countedWhileReading: Uint32Array | null = null;
 
 port.on('message', (m: DominatorRequest) => {
   try {
@@ -40,17 +42,31 @@ port.on('message', (m: DominatorRequest) => {
 
 function handle(m: DominatorRequest): void {
   switch (m.type) {
-    case 'edges':
-      readEdgeSection(m.path, m.job).then(
-        (outcome) => send({ type: 'edges', outcome }),
+    case 'edges': {
+      const job = m.job;
+      readEdgeSection(m.path, job).then(
+        (outcome) => {
+          send({ type: 'edges', outcome });
+          // Meanwhile the main thread is mostly still parsing its part: the retainer counts
+          // need only the edges, so they are taken now rather than when the graph arrives.
+          if (outcome.type === 'read') {
+            const counts = targetCounts(job.nodeCount);
+            countTargets(job.edgeTarget, 0, job.edgeCount, counts);
+            countedWhileReading = counts;
+          }
+        },
         (e: unknown) => send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
       );
       return;
-    case 'graph':
+    }
+    case 'graph': {
       started = performance.now();
       graph = m.graph;
-      send({ type: 'counted', firstRetainer: countRetainers(graph) });
+      const counted = m.edgesReadHere ? countedWhileReading : null;
+      countedWhileReading = null;
+      send({ type: 'counted', firstRetainer: countRetainers(graph, counted ?? undefined) });
       return;
+    }
     case 'rules': {
       if (!graph) throw new Error('edge rules before the graph');
       const essential = essentialEdges(graph, m.rules);

@@ -23,7 +23,7 @@ import type { EdgeSectionOutcome } from '../node/edgeSection';
 
 export type DominatorRequest =
   | { type: 'edges'; path: string; job: EdgeSectionJob }
-  | { type: 'graph'; graph: EdgeGraph }
+  | { type: 'graph'; graph: EdgeGraph; edgesReadHere: boolean }
   | { type: 'rules'; rules: EssentialRules }
   | { type: 'retainers'; retainers: Retainers }
   | { type: 'sizes'; selfSize: Float64Array }
@@ -47,6 +47,8 @@ export class DominatorThread {
   private readonly worker: Worker;
   private readonly failed: Promise<never>;
   private readonly waiting = new Map<DominatorReply['type'], (m: DominatorReply) => void>();
+  /** The edge array the thread read the edges into (it counts their targets right after). */
+  private edgesReadInto: Uint32Array | null = null;
 
   constructor(scriptPath = path.join(__dirname, 'dominatorThread.js')) {
     // The thread makes little JavaScript garbage: a small young generation keeps its heap small.
@@ -66,7 +68,9 @@ export class DominatorThread {
   async readEdges(filePath: string, job: EdgeSectionJob): Promise<EdgeSectionOutcome> {
     const reply = this.reply('edges');
     this.post({ type: 'edges', path: filePath, job });
-    return (await reply).outcome;
+    const { outcome } = await reply;
+    this.edgesReadInto = outcome.type === 'read' ? job.edgeTarget : null;
+    return outcome;
   }
 
   /** Hands over the graph; the thread counts retainers (the counts come back as first offsets). */
@@ -81,7 +85,9 @@ export class DominatorThread {
       rootOrdinal: s.rootOrdinal,
     };
     const reply = this.reply('counted');
-    this.post({ type: 'graph', graph });
+    // The thread's counts hold only if this graph's edges are the ones it read (not those of a
+    // whole-file parse after all).
+    this.post({ type: 'graph', graph, edgesReadHere: s.edgeTarget === this.edgesReadInto });
     return reply.then((m) => m.firstRetainer);
   }
 
