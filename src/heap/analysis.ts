@@ -70,44 +70,13 @@ export function prepareSizes(snapshot: HeapSnapshot): void {
 export function distancesOf(snapshot: HeapSnapshot, ephemerons: EphemeronNames): Int32Array {
   const root = snapshot.rootOrdinal;
   const queueLength = snapshot.nodeCount + snapshot.firstEdge[root + 1] - snapshot.firstEdge[root];
-  return withScratch(queueLength, 1, (scratch) => computeDistances(snapshot, ephemerons, scratch.uint32(0)));
-}
-
-/**
- * Runs `use` with per-node scratch that is given back as soon as it returns: temporaries of
- * one phase then never add to the peak of a later one (or of the other thread's work).
- */
-function withScratch<T>(length: number, regions: number, use: (scratch: Scratch) => T): T {
-  const scratch = new Scratch(length, regions);
+  // The queue's scratch is given back at once: it then never adds to a later peak (or to the other thread's).
+  const queue = new Scratch(queueLength);
   try {
-    return use(scratch);
+    return computeDistances(snapshot, ephemerons, queue.words);
   } finally {
-    scratch.release();
+    queue.release();
   }
-}
-
-
-/** The dominator tree's children index, built in memory the tree left over (DominatorTree.spare.children). */
-export function dominatedIndex(
-  dominators: Dominators,
-  root: number,
-  into: { first: Uint32Array; nodes: Uint32Array },
-): { first: Uint32Array; nodes: Uint32Array } {
-  return buildDominatedNodes(dominators.dominator, root, into);
-}
-
-/** Retained size per class over the dominator tree (classRetainedSizes). */
-export function classRetainedOverTree(
-  s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
-  parts: {
-    classOf: Uint32Array;
-    classCount: number;
-    dominators: Dominators;
-    dominated: { first: Uint32Array; nodes: Uint32Array };
-  },
-): Float64Array {
-  const { classOf, classCount, dominators, dominated } = parts;
-  return classRetainedSizes(s, classOf, classCount, dominators.retainedSize, dominated.first, dominated.nodes);
 }
 
 /** The whole analysis on this thread. */
@@ -134,13 +103,16 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   onPhase?.('classes');
   const classTable = buildClassTable(snapshot);
   const { classOf, classes } = classTable;
-  const dominated = dominatedIndex(dominators, snapshot.rootOrdinal, tree.spare.children);
-  const retainedByClass = classRetainedOverTree(snapshot, {
+  // The tree's children index, in memory the tree left over.
+  const dominated = buildDominatedNodes(dominators.dominator, snapshot.rootOrdinal, tree.spare.children);
+  const retainedByClass = classRetainedSizes(
+    snapshot,
     classOf,
-    classCount: classes.length,
-    dominators,
-    dominated,
-  });
+    classes.length,
+    dominators.retainedSize,
+    dominated.first,
+    dominated.nodes,
+  );
   const classAggregates = withRetainedSizes(countClasses(snapshot, classOf, classes.length, distances), retainedByClass);
   const classesMs = now() - t;
   return assembleAnalysis(

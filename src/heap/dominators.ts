@@ -70,8 +70,8 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
   // Read (a vertex's number, 0 = not seen) before written: prefaulted.
   const rec = prefaulted(sharedUint32((nodeCount + 2) * 4));
   // A buffer of its own that can be given back at once: the one array nothing needs afterwards.
-  const orderBuffer = new Scratch(nodeCount, 1);
-  const vertex = orderBuffer.uint32(0, 1, nodeCount + 1);
+  const orderBuffer = new Scratch(nodeCount + 1);
+  const vertex = orderBuffer.words;
   let n = 0;
 
   const dfs = (start: number): void => {
@@ -138,8 +138,8 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     // are processed, and is empty for good once v's first child is; dom[v] is written only
     // when v itself is processed (semidominated by its parent) or taken out of its parent's
     // bucket, both after that.
-    const stack = new Scratch(nodeCount, 1);
-    const bucketNext = stack.uint32(0, 1, nodeCount + 1);
+    const stack = new Scratch(nodeCount + 1);
+    const bucketNext = stack.words;
     const dom = prefaulted(sharedUint32(nodeCount + 1));
     const bucketHead = dom;
 

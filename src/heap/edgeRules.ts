@@ -208,8 +208,8 @@ export function markPageOwned(s: HeapSnapshot): Uint8Array {
     }
     if (!scratch) {
       prefaulted(owned);
-      scratch = new Scratch(nodeCount, 1);
-      stack = scratch.uint32(0);
+      scratch = new Scratch(nodeCount);
+      stack = scratch.words;
     }
     if (!owned[target]) {
       owned[target] = 1;

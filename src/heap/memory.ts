@@ -34,43 +34,32 @@ export function prefaulted<T extends { fill(value: number): T }>(array: T): T {
 }
 
 /**
- * Scratch memory for a phase's per-node temporaries, in equal regions of `regionLength`
- * 32-bit words, given back with release() as soon as the phase is done: a resizable buffer,
- * whose pages shrinking returns to the system at once (a plain buffer waits for a full GC,
- * and until then still counts in the peak). Shrinking first writes zeros over all it gives
- * back, so a region never touched costs as much to give back as to touch (11 MB: 7 ms
- * untouched, 1.3 ms touched): size scratch to what will be used.
+ * Scratch memory for a phase's per-node temporaries, `length` 32-bit words given back with
+ * release() as soon as the phase is done: a resizable buffer, whose pages shrinking returns
+ * to the system at once (a plain buffer waits for a full GC, and until then still counts in
+ * the peak). Shrinking first writes zeros over all it gives back, so memory never touched
+ * costs as much to give back as to touch (11 MB: 7 ms untouched, 1.3 ms touched): size
+ * scratch to what will be used.
  */
 export class Scratch {
   private readonly buffer: ArrayBuffer;
-  /** At least `length` + 1 words per region, an even number. */
-  private readonly regionLength: number;
+  /** The memory; it must no longer be used after release(). */
+  readonly words: Uint32Array;
 
-  constructor(
-    length: number,
-    private readonly regions: number,
-  ) {
-    this.regionLength = (length + 2) & ~1;
-    const bytes = this.regionLength * regions * 4;
+  constructor(length: number) {
+    const bytes = length * 4;
     const Resizable = ArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => ArrayBuffer;
     try {
       this.buffer = new Resizable(bytes, { maxByteLength: bytes });
     } catch {
       this.buffer = new ArrayBuffer(bytes); // no resizable buffers here: release() becomes a no-op
     }
+    this.words = new Uint32Array(this.buffer, 0, length);
   }
 
-  /** Gives the memory back; views handed out must no longer be used. */
+  /** Gives the memory back. */
   release(): void {
     const b = this.buffer as ArrayBuffer & { resizable?: boolean; resize?: (n: number) => void };
     if (b.resizable && b.resize) b.resize(0);
-  }
-
-  /** `count` regions from `region` on, as one Uint32Array of `length` (default: all of them). */
-  uint32(region: number, count = 1, length = count * this.regionLength): Uint32Array {
-    if (region < 0 || region + count > this.regions || length > count * this.regionLength) {
-      throw new RangeError(`scratch regions ${region}..${region + count - 1} of ${this.regions} cannot hold ${length} words`);
-    }
-    return new Uint32Array(this.buffer, region * this.regionLength * 4, length);
   }
 }

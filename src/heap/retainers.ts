@@ -28,29 +28,23 @@ export type EdgeGraph = Pick<
   'nodeCount' | 'edgeCount' | 'firstEdge' | 'edgeTarget' | 'edgeType' | 'edgeKinds' | 'rootOrdinal'
 >;
 
-/** An array for countTargets: a count per node, and one more word for countRetainers' total. */
-export function targetCounts(nodeCount: number): Uint32Array {
-  return prefaulted(sharedUint32(nodeCount + 1));
-}
-
-/** Adds edges from .. to-1 to their targets' counts: countRetainers' first step, which can run as soon as the edges are read. */
-export function countTargets(edgeTarget: Uint32Array, from: number, to: number, counts: Uint32Array): void {
-  for (let e = from; e < to; e++) counts[edgeTarget[e]]++;
+/**
+ * Incoming edges per node (and one more word, for countRetainers' total): its first step,
+ * which needs only the edges, so it can run as soon as they are read.
+ */
+export function countTargets(edgeTarget: Uint32Array, edgeCount: number, nodeCount: number): Uint32Array {
+  const counts = prefaulted(sharedUint32(nodeCount + 1));
+  for (let e = 0; e < edgeCount; e++) counts[edgeTarget[e]]++;
+  return counts;
 }
 
 /**
- * First half: counts incoming edges (before the essential bits are known), or takes counts
- * already made (countTargets over all of them), and turns them into first offsets.
+ * First half (before the essential bits are known): the incoming-edge counts (countTargets',
+ * unless made already) turned into first offsets, in place.
  */
-export function countRetainers(s: EdgeGraph, counted?: Uint32Array): Uint32Array {
-  const { nodeCount, edgeCount, edgeTarget } = s;
-  let firstRetainer = counted;
-  if (!firstRetainer) {
-    firstRetainer = targetCounts(nodeCount);
-    countTargets(edgeTarget, 0, edgeCount, firstRetainer);
-  }
-  countsToOffsets(firstRetainer, nodeCount);
-  return firstRetainer;
+export function countRetainers(s: EdgeGraph, counted = countTargets(s.edgeTarget, s.edgeCount, s.nodeCount)): Uint32Array {
+  countsToOffsets(counted, s.nodeCount);
+  return counted;
 }
 
 /** Second half: fills the entries, with their flags, from the counts of countRetainers. */

@@ -23,10 +23,10 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
   // Each node enters the work list once as its own owner, or at most twice as owned
   // (unvisited → owned → shared): nodeCount + storageCount bounds it. Sized so, the list's
   // scratch is mostly used (giving back untouched scratch costs as much as touching it).
-  const ownersScratch = new Scratch(nodeCount, 1);
-  const workScratch = new Scratch(nodeCount + storageCount, 1);
-  const owners = ownersScratch.uint32(0);
-  const work = workScratch.uint32(0);
+  const ownersScratch = new Scratch(nodeCount);
+  const workScratch = new Scratch(nodeCount + storageCount);
+  const owners = ownersScratch.words;
+  const work = workScratch.words;
   let top = 0;
   for (let n = 0; n < nodeCount; n++) {
     if (isStorage(n)) {

@@ -6,7 +6,7 @@
  * main thread computes distances and class names, and sums retained sizes and class aggregates.
  */
 import { parentPort } from 'node:worker_threads';
-import { classRetainedOverTree, dominatedIndex } from '../heap/analysis';
+import { buildDominatedNodes, classRetainedSizes } from '../heap/classes';
 import {
   computeRetainedSizes,
   startDominatorTree,
@@ -15,7 +15,7 @@ import {
   type Dominators,
 } from '../heap/dominators';
 import { essentialEdges } from '../heap/edgeRules';
-import { countRetainers, countTargets, targetCounts, type EdgeGraph } from '../heap/retainers';
+import { countRetainers, countTargets, type EdgeGraph } from '../heap/retainers';
 import { readEdgeSection } from '../node/edgeSection';
 import type { DominatorReply, DominatorRequest } from './parallel';
 
@@ -36,9 +36,13 @@ port.on('message', (m: DominatorRequest) => {
   try {
     handle(m);
   } catch (e) {
-    send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    send({ type: 'error', message: describe(e) });
   }
 });
+
+function describe(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
 
 function handle(m: DominatorRequest): void {
   switch (m.type) {
@@ -49,13 +53,9 @@ function handle(m: DominatorRequest): void {
           send({ type: 'edges', outcome });
           // Meanwhile the main thread is mostly still parsing its part: the retainer counts
           // need only the edges, so they are taken now rather than when the graph arrives.
-          if (outcome.type === 'read') {
-            const counts = targetCounts(job.nodeCount);
-            countTargets(job.edgeTarget, 0, job.edgeCount, counts);
-            countedWhileReading = counts;
-          }
+          if (outcome.type === 'read') countedWhileReading = countTargets(job.edgeTarget, job.edgeCount, job.nodeCount);
         },
-        (e: unknown) => send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+        (e: unknown) => send({ type: 'error', message: describe(e) }),
       );
       return;
     }
@@ -85,13 +85,17 @@ function handle(m: DominatorRequest): void {
       tree.releaseOrder();
       selfSize = m.selfSize;
       // Before the classes arrive: the tree's children index.
-      dominated = dominatedIndex(dominators, graph?.rootOrdinal ?? 0, tree.spare.children);
+      dominated = buildDominatedNodes(dominators.dominator, graph?.rootOrdinal ?? 0, tree.spare.children);
       return;
     case 'classes': {
       if (!graph || !tree || !dominators || !selfSize || !dominated) throw new Error('classes before retained sizes');
-      const retainedByClass = classRetainedOverTree(
+      const retainedByClass = classRetainedSizes(
         { nodeCount: graph.nodeCount, rootOrdinal: graph.rootOrdinal, selfSize },
-        { classOf: m.classOf, classCount: m.classCount, dominators, dominated },
+        m.classOf,
+        m.classCount,
+        dominators.retainedSize,
+        dominated.first,
+        dominated.nodes,
       );
       send({ type: 'done', dominators, retainedByClass, ms: performance.now() - started });
       graph = tree = dominators = selfSize = dominated = null;
