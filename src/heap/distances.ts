@@ -67,15 +67,10 @@ export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames, sc
     return index < 2 || index % 3 !== 1;
   };
   /** A WeakMap value is reached through the second edge of its table/key pair. */
-  let pending = new Uint8Array(0);
+  // Every name is classified (and its pair numbered) before this walk.
+  const pending = prefaulted(new Uint8Array(ephemerons.pairCount));
   const secondOfPair = (edge: number): boolean => {
     const pair = ephemerons.pairNumber(edgeName[edge]);
-    // Pairs are numbered as names are classified, which can happen during this walk.
-    if (pair >= pending.length) {
-      const grown = new Uint8Array(Math.max(ephemerons.pairCount, 2 * pending.length, 64));
-      grown.set(pending);
-      pending = grown;
-    }
     if (pending[pair] === 1) {
       pending[pair] = 0;
       return true;

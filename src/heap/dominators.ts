@@ -137,9 +137,9 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     // bucketHead shares dom's array: bucket(v) is used only while nodes after v in DFS order
     // are processed, and is empty for good once v's first child is; dom[v] is written only
     // when v itself is processed (semidominated by its parent) or taken out of its parent's
-    // bucket, both after that.
-    const stack = new Scratch(nodeCount + 1);
-    const bucketNext = stack.words;
+    // bucket, both after that (vertices attached to the root one by one aside: see below).
+    const bucketLinks = new Scratch(nodeCount + 1);
+    const bucketNext = bucketLinks.words;
     const dom = prefaulted(sharedUint32(nodeCount + 1));
     const bucketHead = dom;
 
@@ -225,7 +225,7 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       dom[o] = dom[o + 1] - 1;
       vertex[o] = vertex[o + 1] - 1;
     }
-    stack.release();
+    bucketLinks.release();
     // The records are done with: sizes in their first half, the children index after it.
     const buffer = rec.buffer;
     const sizesBytes = 8 * (nodeCount + 1);

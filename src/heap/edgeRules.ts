@@ -1,7 +1,6 @@
 import { prefaulted, Scratch, sharedUint32, sharedUint8 } from './memory';
 import type { EdgeGraph } from './retainers';
 import type { HeapSnapshot } from './snapshot';
-import type { StringTable } from './stringTable';
 
 /**
  * Facts about edges that DevTools' rules need, computed once per string of the table.
@@ -26,16 +25,12 @@ export class EphemeronNames {
   private readonly pairOf: Int32Array;
   private readonly pairNumbers = new PairNumbers();
 
-  /** The table these names index. */
-  readonly strings: StringTable;
-
   /**
    * Classifies strings once, on their raw bytes (no decoding): only those that start with a
    * digit (the table knows which without reading them) and are long enough are looked at.
    */
   constructor(snapshot: Pick<HeapSnapshot, 'strings'>) {
     const strings = snapshot.strings;
-    this.strings = strings;
     const count = strings.count;
     this.state = sharedUint8(count);
     // Virtual memory mostly: only ephemeron names' entries are ever written.

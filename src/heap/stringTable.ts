@@ -104,8 +104,10 @@ export class StringTable {
     this.digitLedBits = this.digitLedBits.subarray(0, (this.count >>> 3) + 1);
   }
 
-  /** The string at index i (snapshot strings first, then strings added by analysis). */
-  /** The string at index i; `keep` (default) caches it, for strings that are asked for again. */
+  /**
+   * The string at index i (snapshot strings first, then strings added by analysis); `keep`
+   * (the default) caches it, for strings that are asked for again.
+   */
   get(i: number, keep = true): string {
     if (i >= this.count) {
       const added = this.extra[i - this.count];

@@ -27,8 +27,8 @@ export interface ReadOptions extends FileProgress {
   /**
    * Called as soon as this thread has parsed the strings (and all else but the edges), while
    * the edge thread may still be reading: work that needs only the strings overlaps it. If
-   * the file must then be read again by one parser after all, the snapshot returned has a
-   * table of its own, which this was not called with.
+   * one parser must then read the file again after all, it is called again with that parse's
+   * table: its last call is with the returned snapshot's.
    */
   withStrings?: (strings: StringTable) => void;
 }
@@ -36,7 +36,8 @@ export interface ReadOptions extends FileProgress {
 export async function readSnapshotFile(path: string, options: ReadOptions = {}): Promise<HeapSnapshot> {
   const thread = options.edgeThread;
   const size = (await fs.stat(path)).size;
-  if (!thread) return withStrings(await feedFile(path, size, newParser(size, options)), options);
+  const readByOneParser = async () => withStrings(await feedFile(path, size, newParser(size, options)), options);
+  if (!thread) return readByOneParser();
   let edges: Promise<EdgeSectionOutcome> | null = null;
   const parser = newParser(size, options, (job) => (edges = thread.readEdges(path, job)));
   let snapshot: HeapSnapshot;
@@ -51,7 +52,7 @@ export async function readSnapshotFile(path: string, options: ReadOptions = {}):
       // This thread jumped over the edges and did not land where they end (not V8's layout):
       // what it saw after the jump says nothing; one parser reads the file and says what is wrong.
       if (outcome.type === 'read' && outcome.result.sectionEnd !== parser.edgesEnd) {
-        return feedFile(path, size, newParser(size, options));
+        return readByOneParser();
       }
     }
     throw e;
@@ -64,7 +65,7 @@ export async function readSnapshotFile(path: string, options: ReadOptions = {}):
     outcome.result.sectionOffset !== parser.edgesAt ||
     outcome.result.sectionEnd !== parser.edgesEnd
   ) {
-    return feedFile(path, size, newParser(size, options));
+    return readByOneParser();
   }
   parser.checkEdgeSection(outcome.result);
   return snapshot;
@@ -118,11 +119,8 @@ export async function analyzeFile(path: string, options: FileProgress & { parall
       withStrings: thread ? (strings) => (ephemerons = new EphemeronNames({ strings })) : undefined,
     });
     const parseMs = performance.now() - start;
-    // Unless one parser had to read the file again after all (a table of its own).
-    const madeEphemerons = ephemerons?.strings === snapshot.strings ? ephemerons : undefined;
-    ephemerons = undefined;
     const analysis = thread
-      ? await analyzeInParallel(snapshot, thread, { onPhase: options.onPhase, ephemerons: madeEphemerons })
+      ? await analyzeInParallel(snapshot, thread, { onPhase: options.onPhase, ephemerons })
       : analyzeSnapshot(snapshot, options.onPhase);
     return { ...analysis, parseMs, totalMs: performance.now() - start };
   } finally {
