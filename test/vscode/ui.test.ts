@@ -39,20 +39,28 @@ after(async () => {
 async function lensAbove(lineText: string, title: string | RegExp) {
   const line = page.locator('.monaco-editor .view-lines .view-line', { hasText: lineText }).first();
   await line.waitFor({ state: 'visible', timeout: 30_000 });
-  const lineBox = await line.boundingBox();
-  assert.ok(lineBox);
   const lenses = codeLenses(page, title);
   await lenses.first().waitFor({ state: 'visible', timeout: 60_000 });
-  let best: { index: number; gap: number } | undefined;
-  const count = await lenses.count();
-  for (let i = 0; i < count; i++) {
-    const box = await lenses.nth(i).boundingBox();
-    if (!box) continue;
-    const gap = lineBox.y - box.y;
-    if (gap > 0 && (!best || gap < best.gap)) best = { index: i, gap };
+  // Lenses arrive one provider answer at a time and push their lines down as they do, so the
+  // line and the lenses are measured together, again until one sits right above the line.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const lineBox = await line.boundingBox();
+    let best: { index: number; gap: number } | undefined;
+    const count = await lenses.count();
+    for (let i = 0; lineBox && i < count; i++) {
+      const box = await lenses.nth(i).boundingBox();
+      if (!box) continue;
+      const gap = lineBox.y - box.y;
+      if (gap > 0 && (!best || gap < best.gap)) best = { index: i, gap };
+    }
+    if (best) return lenses.nth(best.index);
+    if (Date.now() > deadline) {
+      await screenshot(page, 'ui-failure-no-lens');
+      assert.fail(`no "${String(title)}" lens above "${lineText}" within 60 s (${count} such lenses on screen)`);
+    }
+    await page.waitForTimeout(500);
   }
-  assert.ok(best, `a "${String(title)}" lens above "${lineText}"`);
-  return lenses.nth(best.index);
 }
 
 async function startDebugging(): Promise<void> {
