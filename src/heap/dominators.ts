@@ -171,6 +171,9 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     };
 
     const rootSemi = rec[(r << 2) + SEMI];
+    // Vertices whose dominator is that of another vertex, listed through bucketNext (free once
+    // a vertex is out of its bucket), the latest first.
+    let deferred = 0;
     for (let i = n; i >= 2; i--) {
       const w = vertex[i];
       const wr = w << 2;
@@ -201,8 +204,18 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       let v = bucketHead[p];
       while (v !== 0) {
         const u = evaluate(v);
-        dom[v] = rec[(u << 2) + SEMI] < rec[(v << 2) + SEMI] ? u : p;
-        v = bucketNext[v];
+        const next = bucketNext[v];
+        if (rec[(u << 2) + SEMI] < rec[(v << 2) + SEMI]) {
+          // v is dominated as u is: settled after the loop, once u is. u lies between v and
+          // v's semidominator, and u's semidominator is above v's, so if u is listed too,
+          // it is later (it leaves its bucket at a later step): before v from the head.
+          dom[v] = u;
+          bucketNext[v] = deferred;
+          deferred = v;
+        } else {
+          dom[v] = p;
+        }
+        v = next;
       }
       bucketHead[p] = 0;
     }
@@ -214,10 +227,9 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     for (let i = attachedFrom; i <= n; i++) dom[vertex[i]] = r;
     dom[0] = r;
     dom[r] = r;
-    for (let i = 2; i <= n; i++) {
-      const w = vertex[i];
-      if (dom[w] !== vertex[rec[(w << 2) + SEMI]]) dom[w] = dom[dom[w]];
-    }
+    // The paper's last pass, over the listed vertices only: every other dominator is final
+    // (the semidominator). Listed ones in an order that settles u before each v on u.
+    for (let v = deferred; v !== 0; v = bucketNext[v]) dom[v] = dom[dom[v]];
 
     // Back to ordinals, in place: dom[o] is read (as dom[o + 1]) before it is overwritten;
     // vertex[i] likewise becomes order[i - 1].
