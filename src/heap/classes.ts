@@ -146,6 +146,7 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
     }
     return t;
   };
+  // Until its class name is decided, a plain object's slot holds its shape (not "Object").
   for (let n = 0; n < nodeCount; n++) {
     if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
     plainObjects++;
@@ -160,8 +161,17 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
       shapeOfTrieNode[t] = shape;
     }
     shapes[shape].count++;
+    classNameIndex[n] = shape;
   }
   if (plainObjects === 0) return;
+  // Back to "Object", or to the interface name found below.
+  const nameOfShapes = (): void => {
+    for (let n = 0; n < nodeCount; n++) {
+      if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
+      const classIndex = shapes[classNameIndex[n]].classIndex;
+      classNameIndex[n] = classIndex >= 0 ? classIndex : objectName;
+    }
+  };
 
   // Candidates: interface names over shapes, in order of first appearance.
   interface Candidate {
@@ -196,7 +206,7 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
   const ordered = [...candidates.values()].sort((a, b) => b.count - a.count || a.firstNode - b.firstNode);
   const minCount = Math.max(MIN_OBJECTS_PER_INTERFACE, plainObjects / MIN_PROPORTION_PER_INTERFACE);
   const definitions = ordered.filter((c) => c.count >= minCount);
-  if (definitions.length === 0) return;
+  if (definitions.length === 0) return nameOfShapes();
 
   // The property tree: a path of sorted property names leads to a definition.
   interface TreeNode {
@@ -253,12 +263,7 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
     }
     shape.classIndex = index;
   }
-  // Walking the trie again costs less than a per-node shape array would in memory.
-  for (let n = 0; n < nodeCount; n++) {
-    if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
-    const classIndex = shapes[shapeOfTrieNode[trieNodeOf(n)]].classIndex;
-    if (classIndex >= 0) classNameIndex[n] = classIndex;
-  }
+  nameOfShapes();
 }
 
 /** Third pass: class ids per (class name, constructor location for objects). */
