@@ -165,16 +165,18 @@ export async function analyzeInParallel(
     const retainers = fillRetainers(snapshot, await counted, essential);
     thread.retainersReady(retainers);
     thread.retainedSizes(snapshot.selfSize);
-    onPhase?.('distances');
-    const distances = distancesOf(snapshot, ephemerons);
-    const indexMs = performance.now() - t0;
+    // Class names before distances: the thread's class walk needs them as soon as it has the
+    // tree, and distances are needed only here.
     onPhase?.('classes');
     const t1 = performance.now();
     const classTable = buildClassTable(snapshot);
     const classesMs = performance.now() - t1;
-    onPhase?.('dominators');
     const { classOf, classes } = classTable;
     const done = thread.classRetainedSizes(classOf, classes.length);
+    onPhase?.('distances');
+    const distances = distancesOf(snapshot, ephemerons);
+    const indexMs = performance.now() - t0 - classesMs;
+    onPhase?.('dominators');
     const counts = countClasses(snapshot, classOf, classes.length, distances);
     const { dominators, retainedByClass, ms } = await done;
     const classAggregates = withRetainedSizes(counts, retainedByClass);
