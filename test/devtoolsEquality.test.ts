@@ -7,6 +7,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import {
+  addInto,
+  buildDominatedNodes,
+  chooseSharedSubtrees,
+  classRetainedSizes,
+  classRetainedSizesSharing,
+  walkSharedSubtrees,
+  type ClassWalkInput,
+} from '../src/heap/classes';
 import { analyzeFile } from '../src/node/analyzeFile';
 import { devtoolsReference, fixturePrograms, snapshotOf, testTempDir, type DevtoolsReference } from './support/fixtures';
 
@@ -120,4 +129,34 @@ test('the registry story is visible: every Processor the program made is alive',
   // prototype object "Processor".
   assert.equal(count('PriorityProcessor'), 30);
   assert.equal(count('Processor'), 271);
+});
+
+test('the class walk two threads share adds up to the whole walk, whichever thread claims the shared subtrees', async () => {
+  const a = await analyzeFile(await snapshotOf('registry.js'), { parallel: false });
+  const s = a.snapshot;
+  const dominated = buildDominatedNodes(a.dominator, s.rootOrdinal);
+  const input: ClassWalkInput = {
+    rootOrdinal: s.rootOrdinal,
+    classOf: a.classTable.classOf,
+    classCount: a.classTable.classes.length,
+    selfSize: s.selfSize,
+    retainedSize: a.retainedSize,
+    dominatedFirst: dominated.first,
+    dominatedNodes: dominated.nodes,
+  };
+  const whole = classRetainedSizes(input);
+  const sharedAt = chooseSharedSubtrees(input).node;
+  assert.ok(dominated.first[sharedAt + 1] - dominated.first[sharedAt] >= 2, 'the walk is shared among several subtrees');
+  assert.ok(sharedAt !== s.rootOrdinal, 'the shared subtrees lie below the root (under the registry)');
+
+  // The main thread claims every shared subtree before the analysis thread gets to them.
+  let shared = chooseSharedSubtrees(input);
+  const joined = walkSharedSubtrees(input, shared);
+  assert.ok(joined.some((size) => size > 0), 'the joining thread walked something');
+  assert.deepEqual(addInto(classRetainedSizesSharing(input, shared), joined), whole);
+  // It comes too late: the analysis thread walked them all.
+  shared = chooseSharedSubtrees(input);
+  const rest = classRetainedSizesSharing(input, shared);
+  assert.deepEqual(rest, whole);
+  assert.ok(walkSharedSubtrees(input, shared).every((size) => size === 0));
 });

@@ -105,14 +105,15 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   const { classOf, classes } = classTable;
   // The tree's children index, in memory the tree left over.
   const dominated = buildDominatedNodes(dominators.dominator, snapshot.rootOrdinal, tree.spare.children);
-  const retainedByClass = classRetainedSizes(
-    snapshot,
+  const retainedByClass = classRetainedSizes({
+    rootOrdinal: snapshot.rootOrdinal,
     classOf,
-    classes.length,
-    dominators.retainedSize,
-    dominated.first,
-    dominated.nodes,
-  );
+    classCount: classes.length,
+    selfSize: snapshot.selfSize,
+    retainedSize: dominators.retainedSize,
+    dominatedFirst: dominated.first,
+    dominatedNodes: dominated.nodes,
+  });
   const classAggregates = withRetainedSizes(countClasses(snapshot, classOf, classes.length, distances), retainedByClass);
   const classesMs = now() - t;
   return assembleAnalysis(

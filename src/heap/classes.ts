@@ -354,53 +354,146 @@ export function countClasses(
   return byClass.filter((a): a is ClassAggregate => a !== undefined);
 }
 
+/** What the class walk reads: classes, sizes, and the dominator tree's children (CSR). */
+export interface ClassWalkInput {
+  readonly rootOrdinal: number;
+  readonly classOf: Uint32Array;
+  readonly classCount: number;
+  readonly selfSize: Float64Array;
+  readonly retainedSize: Float64Array;
+  readonly dominatedFirst: Uint32Array;
+  readonly dominatedNodes: Uint32Array;
+}
+
 /**
  * Retained size per class: of its instances (with a self size) not dominated by another. A
  * depth-first walk of the dominator tree; `open` marks classes with an instance on the path.
  */
-export function classRetainedSizes(
-  s: Pick<HeapSnapshot, 'nodeCount' | 'selfSize' | 'rootOrdinal'>,
-  classOf: Uint32Array,
-  classCount: number,
-  retainedSize: Float64Array,
-  dominatedFirst: Uint32Array,
-  dominatedNodes: Uint32Array,
-): Float64Array {
-  const selfSize = s.selfSize;
-  const retained = prefaulted(new Float64Array(classCount));
-  const open = new Uint8Array(classCount);
-  const openedAt: number[] = [];
-  const openedClass: number[] = [];
+export function classRetainedSizes(input: ClassWalkInput): Float64Array {
+  const walker = new ClassWalker(input);
+  walker.walk(input.rootOrdinal, -1);
+  return walker.retained;
+}
+
+/**
+ * The children of one node, whose subtrees two threads walk, each claiming the next one
+ * when it is free (`claimed`, a shared counter), so neither waits for a fixed half.
+ */
+export interface SharedSubtrees {
+  readonly node: number;
+  /** Classes with an instance on the path from the root to `node` (included). */
+  readonly openAbove: Uint32Array;
+  readonly claimed: Int32Array;
+}
+
+/**
+ * The node to share the walk at: down from the root, into the child retaining at least half of
+ * everything while there is one (a heap is mostly one or two deep chains of holders, such as a
+ * registry's map, then many similar subtrees).
+ */
+export function chooseSharedSubtrees(input: ClassWalkInput): SharedSubtrees {
+  const { rootOrdinal, classOf, selfSize, retainedSize, dominatedFirst, dominatedNodes } = input;
+  const half = retainedSize[rootOrdinal] / 2;
+  const open = new Set<number>();
+  let node = rootOrdinal;
+  for (;;) {
+    if (selfSize[node]) open.add(classOf[node]);
+    let biggest = -1;
+    for (let k = dominatedFirst[node]; k < dominatedFirst[node + 1]; k++) {
+      const child = dominatedNodes[k];
+      if (retainedSize[child] >= half && (biggest < 0 || retainedSize[child] > retainedSize[biggest])) biggest = child;
+    }
+    if (biggest < 0) break;
+    node = biggest;
+  }
+  const claimed = new Int32Array(new SharedArrayBuffer(4));
+  return { node, openAbove: Uint32Array.from(open), claimed };
+}
+
+/**
+ * Walks the whole tree but the shared subtrees, then claims shared ones until none is left.
+ * The other thread calls walkSharedSubtrees; the two results add up to classRetainedSizes.
+ */
+export function classRetainedSizesSharing(input: ClassWalkInput, shared: SharedSubtrees): Float64Array {
+  const walker = new ClassWalker(input);
+  walker.walk(input.rootOrdinal, shared.node);
+  walker.walkShared(shared);
+  return walker.retained;
+}
+
+/** This thread's part of the shared subtrees (see classRetainedSizesSharing). */
+export function walkSharedSubtrees(input: ClassWalkInput, shared: SharedSubtrees): Float64Array {
+  const walker = new ClassWalker(input);
+  walker.walkShared(shared);
+  return walker.retained;
+}
+
+class ClassWalker {
+  readonly retained: Float64Array;
+  private readonly open: Uint8Array;
   // Grown as needed: the walk's stack is far shorter than the node count (a per-node scratch
   // would cost more to give back, untouched, than this costs to grow).
-  let stack = new Uint32Array(1 << 16);
-  let top = 0;
-  stack[top++] = s.rootOrdinal;
-  while (top > 0) {
-    const n = stack[--top];
-    const c = classOf[n];
-    const from = dominatedFirst[n];
-    const to = dominatedFirst[n + 1];
-    if (!open[c] && selfSize[n]) {
-      retained[c] += retainedSize[n];
-      if (from !== to) {
-        open[c] = 1;
-        openedAt.push(top);
-        openedClass.push(c);
+  private stack = new Uint32Array(1 << 16);
+
+  constructor(private readonly input: ClassWalkInput) {
+    this.retained = prefaulted(new Float64Array(input.classCount));
+    this.open = new Uint8Array(input.classCount);
+  }
+
+  /** The subtree of `start`; of node `skip` (if met), the children are left out. */
+  walk(start: number, skip: number): void {
+    const { classOf, selfSize, retainedSize, dominatedFirst, dominatedNodes } = this.input;
+    const { retained, open } = this;
+    const openedAt: number[] = [];
+    const openedClass: number[] = [];
+    let stack = this.stack;
+    let top = 0;
+    stack[top++] = start;
+    while (top > 0) {
+      const n = stack[--top];
+      const c = classOf[n];
+      const from = dominatedFirst[n];
+      const to = n === skip ? from : dominatedFirst[n + 1];
+      if (!open[c] && selfSize[n]) {
+        retained[c] += retainedSize[n];
+        if (from !== to) {
+          open[c] = 1;
+          openedAt.push(top);
+          openedClass.push(c);
+        }
+      }
+      if (top + (to - from) > stack.length) {
+        const grown = new Uint32Array(Math.max(2 * stack.length, top + (to - from)));
+        grown.set(stack.subarray(0, top));
+        stack = this.stack = grown;
+      }
+      for (let k = from; k < to; k++) stack[top++] = dominatedNodes[k];
+      while (openedAt.length > 0 && openedAt[openedAt.length - 1] === top) {
+        openedAt.pop();
+        open[openedClass.pop() as number] = 0;
       }
     }
-    if (top + (to - from) > stack.length) {
-      const grown = new Uint32Array(Math.max(2 * stack.length, top + (to - from)));
-      grown.set(stack.subarray(0, top));
-      stack = grown;
-    }
-    for (let k = from; k < to; k++) stack[top++] = dominatedNodes[k];
-    while (openedAt.length > 0 && openedAt[openedAt.length - 1] === top) {
-      openedAt.pop();
-      open[openedClass.pop() as number] = 0;
-    }
   }
-  return retained;
+
+  /** Claims the shared subtrees one by one, with the classes above them open. */
+  walkShared(shared: SharedSubtrees): void {
+    const { dominatedFirst, dominatedNodes } = this.input;
+    for (const c of shared.openAbove) this.open[c] = 1;
+    const first = dominatedFirst[shared.node];
+    const count = dominatedFirst[shared.node + 1] - first;
+    for (;;) {
+      const k = Atomics.add(shared.claimed, 0, 1);
+      if (k >= count) break;
+      this.walk(dominatedNodes[first + k], -1);
+    }
+    for (const c of shared.openAbove) this.open[c] = 0;
+  }
+}
+
+/** Adds `part` into `sum`. */
+export function addInto(sum: Float64Array, part: Float64Array): Float64Array {
+  for (let c = 0; c < sum.length; c++) sum[c] += part[c];
+  return sum;
 }
 
 export function withRetainedSizes(counts: ClassAggregate[], retained: Float64Array): ClassAggregate[] {

@@ -3,10 +3,11 @@
  * parses the rest. Then, on the graph the main thread shares with it (SharedArrayBuffers, no
  * copies): it counts retainers, marks the essential edges and runs the dominator DFS while the
  * main thread attributes storage and fills the retainers, finishes the dominator tree while the
- * main thread computes distances and class names, and sums retained sizes and class aggregates.
+ * main thread computes class names and distances, and sums retained sizes, then retained sizes
+ * per class: of the subtrees it shares, the main thread walks those it claims when free.
  */
 import { parentPort } from 'node:worker_threads';
-import { buildDominatedNodes, classRetainedSizes } from '../heap/classes';
+import { buildDominatedNodes, chooseSharedSubtrees, classRetainedSizesSharing, type ClassWalkInput } from '../heap/classes';
 import {
   computeRetainedSizes,
   startDominatorTree,
@@ -89,14 +90,19 @@ function handle(m: DominatorRequest): void {
       return;
     case 'classes': {
       if (!graph || !tree || !dominators || !selfSize || !dominated) throw new Error('classes before retained sizes');
-      const retainedByClass = classRetainedSizes(
-        { nodeCount: graph.nodeCount, rootOrdinal: graph.rootOrdinal, selfSize },
-        m.classOf,
-        m.classCount,
-        dominators.retainedSize,
-        dominated.first,
-        dominated.nodes,
-      );
+      const input: ClassWalkInput = {
+        rootOrdinal: graph.rootOrdinal,
+        classOf: m.classOf,
+        classCount: m.classCount,
+        selfSize,
+        retainedSize: dominators.retainedSize,
+        dominatedFirst: dominated.first,
+        dominatedNodes: dominated.nodes,
+      };
+      // The main thread joins the walk of the shared subtrees when it is done with its own work.
+      const shared = chooseSharedSubtrees(input);
+      send({ type: 'shared', shared, retainedSize: input.retainedSize, dominated });
+      const retainedByClass = classRetainedSizesSharing(input, shared);
       send({ type: 'done', dominators, retainedByClass, ms: performance.now() - started });
       graph = tree = dominators = selfSize = dominated = null;
       return;

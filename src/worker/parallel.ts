@@ -13,7 +13,7 @@ import {
   type HeapAnalysis,
   type PhaseListener,
 } from '../heap/analysis';
-import { buildClassTable, countClasses, withRetainedSizes } from '../heap/classes';
+import { addInto, buildClassTable, countClasses, walkSharedSubtrees, withRetainedSizes, type SharedSubtrees } from '../heap/classes';
 import type { Dominators } from '../heap/dominators';
 import type { EphemeronNames, EssentialRules } from '../heap/edgeRules';
 import { fillRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
@@ -33,10 +33,12 @@ export type DominatorReply =
   | { type: 'edges'; outcome: EdgeSectionOutcome }
   | { type: 'counted'; firstRetainer: Uint32Array }
   | { type: 'essential'; essential: Uint8Array }
+  | { type: 'shared'; shared: SharedSubtrees; retainedSize: Float64Array; dominated: { first: Uint32Array; nodes: Uint32Array } }
   | { type: 'done'; dominators: Dominators; retainedByClass: Float64Array; ms: number }
   | { type: 'error'; message: string };
 
 type Done = Extract<DominatorReply, { type: 'done' }>;
+type Shared = Extract<DominatorReply, { type: 'shared' }>;
 
 /**
  * The second analysis thread. Start it early (before parsing) so its start-up is hidden; it
@@ -113,12 +115,16 @@ export class DominatorThread {
 
   /**
    * With every node's class, the thread sums retained sizes per class over the dominator tree
-   * (in memory the tree left over) and replies with what it computed.
+   * (in memory the tree left over). Of the subtrees it shares (`shared`), this thread walks
+   * those it claims (walkSharedSubtrees); `done` has the sums of the rest, and the tree.
    */
-  async classRetainedSizes(classOf: Uint32Array, classCount: number): Promise<Done> {
-    const reply = this.reply('done');
+  classRetainedSizes(classOf: Uint32Array, classCount: number): { shared: Promise<Shared>; done: Promise<Done> } {
+    const shared = this.reply('shared');
+    const done = this.reply('done');
+    // Awaited in turn: `done` must not go unhandled if the thread fails meanwhile.
+    done.catch(() => undefined);
     this.post({ type: 'classes', classOf, classCount });
-    return reply;
+    return { shared, done };
   }
 
   async dispose(): Promise<void> {
@@ -141,8 +147,8 @@ export class DominatorThread {
  * Full analysis with `thread`: it counts retainers while this thread settles the edge rules;
  * with them, it marks the essential edges and runs the dominator DFS while this thread
  * attributes storage and fills the retainers; it finishes the tree while this thread computes
- * distances and class names; then it sums retained sizes and class aggregates. Disposes the
- * thread.
+ * class names and distances; then it sums retained sizes, and retained sizes per class, with
+ * this thread joining that walk once done with class counts. Disposes the thread.
  */
 export async function analyzeInParallel(
   snapshot: HeapSnapshot,
@@ -172,14 +178,27 @@ export async function analyzeInParallel(
     const classTable = buildClassTable(snapshot);
     const classesMs = performance.now() - t1;
     const { classOf, classes } = classTable;
-    const done = thread.classRetainedSizes(classOf, classes.length);
+    const walk = thread.classRetainedSizes(classOf, classes.length);
     onPhase?.('distances');
     const distances = distancesOf(snapshot, ephemerons);
     const indexMs = performance.now() - t0 - classesMs;
     onPhase?.('dominators');
     const counts = countClasses(snapshot, classOf, classes.length, distances);
-    const { dominators, retainedByClass, ms } = await done;
-    const classAggregates = withRetainedSizes(counts, retainedByClass);
+    const { shared, retainedSize, dominated } = await walk.shared;
+    const walkedHere = walkSharedSubtrees(
+      {
+        rootOrdinal: snapshot.rootOrdinal,
+        classOf,
+        classCount: classes.length,
+        selfSize: snapshot.selfSize,
+        retainedSize,
+        dominatedFirst: dominated.first,
+        dominatedNodes: dominated.nodes,
+      },
+      shared,
+    );
+    const { dominators, retainedByClass, ms } = await walk.done;
+    const classAggregates = withRetainedSizes(counts, addInto(retainedByClass, walkedHere));
     return assembleAnalysis(
       snapshot,
       { retainers, essential, distances, dominators, classTable, classAggregates },
