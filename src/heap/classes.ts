@@ -383,7 +383,7 @@ export interface SharedSubtrees {
   readonly node: number;
   /** Classes with an instance on the path from the root to `node` (included). */
   readonly openAbove: Uint32Array;
-  readonly claimed: Int32Array;
+  readonly claimed: Uint32Array;
 }
 
 /**
@@ -406,7 +406,7 @@ export function chooseSharedSubtrees(input: ClassWalkInput): SharedSubtrees {
     if (biggest < 0) break;
     node = biggest;
   }
-  const claimed = new Int32Array(new SharedArrayBuffer(4));
+  const claimed = sharedUint32(1);
   return { node, openAbove: Uint32Array.from(open), claimed };
 }
 
