@@ -388,8 +388,9 @@ export interface SharedSubtrees {
 
 /**
  * The node to share the walk at: down from the root, into the child retaining at least half of
- * everything while there is one (a heap is mostly one or two deep chains of holders, such as a
- * registry's map, then many similar subtrees).
+ * everything while there is one. In the story's heap that ends at the registry's map, whose
+ * many entries share well; where it stops higher, the subtrees are coarser (the result is the
+ * same, only the balance between the threads changes).
  */
 export function chooseSharedSubtrees(input: ClassWalkInput): SharedSubtrees {
   const { rootOrdinal, classOf, selfSize, retainedSize, dominatedFirst, dominatedNodes } = input;
