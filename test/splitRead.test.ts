@@ -14,12 +14,15 @@ import { lastOffsetWithRows, rowWidthAt } from '../src/node/rowLayout';
 import { DominatorThread } from '../src/worker/parallel';
 import { snapshotOf, testTempDir } from './support/fixtures';
 
-type Outcome = { snapshot: HeapSnapshot } | { error: HeapSnapshotError };
+/** `parses`: how many times the file was parsed (twice when two threads fell back to one). */
+type Outcome = ({ snapshot: HeapSnapshot } | { error: HeapSnapshotError }) & { parses?: number };
 
 async function read(file: string, split: boolean): Promise<Outcome> {
   const thread = split ? new DominatorThread() : undefined;
+  let parses = 0;
   try {
-    return { snapshot: await readSnapshotFile(file, { edgeThread: thread }) };
+    const snapshot = await readSnapshotFile(file, { edgeThread: thread, withStrings: () => parses++ });
+    return { snapshot, parses };
   } catch (e) {
     assert.ok(e instanceof HeapSnapshotError, `expected a HeapSnapshotError, got ${String(e)}`);
     return { error: e };
@@ -56,6 +59,7 @@ test('two threads read a V8 snapshot exactly as one parser does, and other layou
   const text = fs.readFileSync(await snapshotOf('server.js'), 'utf8');
   const ok = await assertSplitReadsLikeOne('v8', text);
   assert.ok('snapshot' in ok && ok.snapshot.edgeCount > 1000);
+  assert.equal(ok.parses, 1, "V8's layout is read by the two threads, not by one parser after all");
   const raw = JSON.parse(text) as Record<string, unknown>;
   // Spaces around the key, and the edges section after the strings: the thread must not take a
   // string "edges" for the key.

@@ -121,8 +121,6 @@ export class DominatorThread {
   classRetainedSizes(classOf: Uint32Array, classCount: number): { shared: Promise<Shared>; done: Promise<Done> } {
     const shared = this.reply('shared');
     const done = this.reply('done');
-    // Awaited in turn: `done` must not go unhandled if the thread fails meanwhile.
-    done.catch(() => undefined);
     this.post({ type: 'classes', classOf, classCount });
     return { shared, done };
   }
@@ -135,7 +133,11 @@ export class DominatorThread {
     const reply = new Promise<Extract<DominatorReply, { type: T }>>((resolve) =>
       this.waiting.set(type, resolve as (m: DominatorReply) => void),
     );
-    return Promise.race([reply, this.failed]);
+    const replyOrFailure = Promise.race([reply, this.failed]);
+    // A reply may be awaited late, or never (when the caller fails first and disposes the
+    // thread): its rejection must not count as unhandled. Who awaits it still gets it.
+    replyOrFailure.catch(() => undefined);
+    return replyOrFailure;
   }
 
   private post(m: DominatorRequest): void {
@@ -159,9 +161,6 @@ export async function analyzeInParallel(
   try {
     const t0 = performance.now();
     const counted = thread.start(snapshot);
-    // Awaited only after `marked`: if the thread fails first, that await reports it, and this
-    // rejection must not go unhandled meanwhile.
-    counted.catch(() => undefined);
     onPhase?.('retainers');
     const { ephemerons, rules } = prepareEdgeRules(snapshot, options.ephemerons);
     const marked = thread.dominate(rules);
