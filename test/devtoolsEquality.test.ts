@@ -13,8 +13,8 @@ import {
   chooseSharedSubtrees,
   classRetainedSizes,
   classRetainedSizesSharing,
+  classWalkInput,
   walkSharedSubtrees,
-  type ClassWalkInput,
 } from '../src/heap/classes';
 import { analyzeFile } from '../src/node/analyzeFile';
 import { devtoolsReference, fixturePrograms, snapshotOf, testTempDir, type DevtoolsReference } from './support/fixtures';
@@ -135,15 +135,7 @@ test('the class walk two threads share adds up to the whole walk, whichever thre
   const a = await analyzeFile(await snapshotOf('registry.js'), { parallel: false });
   const s = a.snapshot;
   const dominated = buildDominatedNodes(a.dominator, s.rootOrdinal);
-  const input: ClassWalkInput = {
-    rootOrdinal: s.rootOrdinal,
-    classOf: a.classTable.classOf,
-    classCount: a.classTable.classes.length,
-    selfSize: s.selfSize,
-    retainedSize: a.retainedSize,
-    dominatedFirst: dominated.first,
-    dominatedNodes: dominated.nodes,
-  };
+  const input = classWalkInput(s, a.classTable.classOf, a.classTable.classes.length, a.retainedSize, dominated);
   const whole = classRetainedSizes(input);
   const sharedAt = chooseSharedSubtrees(input).node;
   assert.ok(dominated.first[sharedAt + 1] - dominated.first[sharedAt] >= 2, 'the walk is shared among several subtrees');

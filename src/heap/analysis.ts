@@ -10,6 +10,7 @@ import {
   buildClassTable,
   buildDominatedNodes,
   classRetainedSizes,
+  classWalkInput,
   countClasses,
   withRetainedSizes,
   type ClassAggregate,
@@ -105,15 +106,7 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   const { classOf, classes } = classTable;
   // The tree's children index, in memory the tree left over.
   const dominated = buildDominatedNodes(dominators.dominator, snapshot.rootOrdinal, tree.spare.children);
-  const retainedByClass = classRetainedSizes({
-    rootOrdinal: snapshot.rootOrdinal,
-    classOf,
-    classCount: classes.length,
-    selfSize: snapshot.selfSize,
-    retainedSize: dominators.retainedSize,
-    dominatedFirst: dominated.first,
-    dominatedNodes: dominated.nodes,
-  });
+  const retainedByClass = classRetainedSizes(classWalkInput(snapshot, classOf, classes.length, dominators.retainedSize, dominated));
   const classAggregates = withRetainedSizes(countClasses(snapshot, classOf, classes.length, distances), retainedByClass);
   const classesMs = now() - t;
   return assembleAnalysis(

@@ -365,6 +365,25 @@ export interface ClassWalkInput {
   readonly dominatedNodes: Uint32Array;
 }
 
+/** The class walk's input from a snapshot, its classes, retained sizes and children index. */
+export function classWalkInput(
+  s: Pick<HeapSnapshot, 'rootOrdinal' | 'selfSize'>,
+  classOf: Uint32Array,
+  classCount: number,
+  retainedSize: Float64Array,
+  dominated: { first: Uint32Array; nodes: Uint32Array },
+): ClassWalkInput {
+  return {
+    rootOrdinal: s.rootOrdinal,
+    classOf,
+    classCount,
+    selfSize: s.selfSize,
+    retainedSize,
+    dominatedFirst: dominated.first,
+    dominatedNodes: dominated.nodes,
+  };
+}
+
 /**
  * Retained size per class: of its instances (with a self size) not dominated by another. A
  * depth-first walk of the dominator tree; `open` marks classes with an instance on the path.

@@ -1,7 +1,7 @@
 /**
  * Turns per-slot counts in counts[0..length-1] into first offsets (an exclusive prefix sum),
- * in place, and sets counts[length] to the total: the heart of every CSR index here (first
- * edges, retainers, dominated nodes).
+ * in place, and sets counts[length] to the total: the heart of the CSR indexes here (first
+ * edges, retainers).
  */
 export function countsToOffsets(counts: Uint32Array, length: number): number {
   let sum = 0;

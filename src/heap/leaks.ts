@@ -451,7 +451,6 @@ function stepsOf(a: HeapAnalysis, edges: number[], baselineIds: IdSet): PathStep
   return steps;
 }
 
-
 /** Paths of the sample objects, grouped by shape (edge names with indexes blurred, classes). */
 function clusterPaths(a: HeapAnalysis, sample: number[], baselineIds: IdSet): RetainerPath[] {
   const clusters = new Map<string, RetainerPath>();

@@ -7,7 +7,7 @@
  * per class: of the subtrees it shares, the main thread walks those it claims when free.
  */
 import { parentPort } from 'node:worker_threads';
-import { buildDominatedNodes, chooseSharedSubtrees, classRetainedSizesSharing, type ClassWalkInput } from '../heap/classes';
+import { buildDominatedNodes, chooseSharedSubtrees, classRetainedSizesSharing, classWalkInput } from '../heap/classes';
 import {
   computeRetainedSizes,
   startDominatorTree,
@@ -90,15 +90,7 @@ function handle(m: DominatorRequest): void {
       return;
     case 'classes': {
       if (!graph || !tree || !dominators || !selfSize || !dominated) throw new Error('classes before retained sizes');
-      const input: ClassWalkInput = {
-        rootOrdinal: graph.rootOrdinal,
-        classOf: m.classOf,
-        classCount: m.classCount,
-        selfSize,
-        retainedSize: dominators.retainedSize,
-        dominatedFirst: dominated.first,
-        dominatedNodes: dominated.nodes,
-      };
+      const input = classWalkInput({ rootOrdinal: graph.rootOrdinal, selfSize }, m.classOf, m.classCount, dominators.retainedSize, dominated);
       // The main thread joins the walk of the shared subtrees when it is done with its own work.
       const shared = chooseSharedSubtrees(input);
       send({ type: 'shared', shared, retainedSize: input.retainedSize, dominated });

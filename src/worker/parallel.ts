@@ -1,7 +1,8 @@
 /**
- * The analysis on two threads: retainers and dominators (the longest chain) in a second
- * thread, DOM state, storage attribution, distances and class names here. Same results as
- * analyzeSnapshot, which the tests compare against DevTools.
+ * The analysis on two threads: retainer counts, essential edges, the dominator tree and
+ * retained sizes (the longest chain) in a second thread; edge rules, storage attribution, the
+ * retainer fill, class names, distances and class counts here; the class walk shared. Same
+ * results as analyzeSnapshot, which the tests compare against DevTools.
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -13,7 +14,7 @@ import {
   type HeapAnalysis,
   type PhaseListener,
 } from '../heap/analysis';
-import { addInto, buildClassTable, countClasses, walkSharedSubtrees, withRetainedSizes, type SharedSubtrees } from '../heap/classes';
+import { addInto, buildClassTable, classWalkInput, countClasses, walkSharedSubtrees, withRetainedSizes, type SharedSubtrees } from '../heap/classes';
 import type { Dominators } from '../heap/dominators';
 import type { EphemeronNames, EssentialRules } from '../heap/edgeRules';
 import { fillRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
@@ -184,18 +185,7 @@ export async function analyzeInParallel(
     onPhase?.('dominators');
     const counts = countClasses(snapshot, classOf, classes.length, distances);
     const { shared, retainedSize, dominated } = await walk.shared;
-    const walkedHere = walkSharedSubtrees(
-      {
-        rootOrdinal: snapshot.rootOrdinal,
-        classOf,
-        classCount: classes.length,
-        selfSize: snapshot.selfSize,
-        retainedSize,
-        dominatedFirst: dominated.first,
-        dominatedNodes: dominated.nodes,
-      },
-      shared,
-    );
+    const walkedHere = walkSharedSubtrees(classWalkInput(snapshot, classOf, classes.length, retainedSize, dominated), shared);
     const { dominators, retainedByClass, ms } = await walk.done;
     const classAggregates = withRetainedSizes(counts, addInto(retainedByClass, walkedHere));
     return assembleAnalysis(
