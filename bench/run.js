@@ -386,9 +386,9 @@ async function main() {
   fs.writeFileSync(RESULTS_FILE, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nresults written to ${path.relative(ROOT, RESULTS_FILE)}`);
 
-  const leakLensFailed = config.tools.includes(BASELINE) && fileResults.some((f) => f.runs.some((r) => r.tool === BASELINE && r.error));
+  const leakLensFailed = config.tools.includes(BASELINE) && fileResults.some((f) => f.runs.some((r) => r.tool === BASELINE && (r.error || r.failedRuns > 0)));
   if (leakLensFailed) {
-    console.error('\nLeak Lens failed on at least one file (see the table); exiting with code 1.');
+    console.error('\nLeak Lens failed on at least one file, in at least one run (see the table and results.json); exiting with code 1.');
     process.exitCode = 1;
   }
 }

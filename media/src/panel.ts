@@ -15,7 +15,6 @@ import { GraphView } from './graph';
 import { connectHost, type Host } from './messages';
 import { leakTable } from './table';
 
-
 class Panel {
   private report: LeakReport | null = null;
   private ui: PanelUiState = { ...EMPTY_UI_STATE };

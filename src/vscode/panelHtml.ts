@@ -13,7 +13,6 @@ import type { LeakReport } from '../profile/report';
 /** Where the page's assets live, relative to the extension (package) root. */
 export const PANEL_SCRIPT_PATH = 'dist/panel.js';
 export const PANEL_STYLE_PATH = 'media/panel.css';
-/** The id of the embedded report block the page reads when no host posts one. */
 
 export interface PanelHtmlOptions {
   /** webview.cspSource, e.g. "https://*.vscode-cdn.net"; "'none'" when nothing loads from outside. */

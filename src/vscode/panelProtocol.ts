@@ -1,6 +1,7 @@
 /**
  * The messages between the extension host and the report webview (media/src), and the state the
- * webview keeps with setState so VS Code can restore it. Types and guards only: no vscode, no DOM.
+ * webview keeps with setState so VS Code can restore it. Types, guards and the embedded report's
+ * element id only: no vscode, no DOM.
  */
 import type { LeakReport } from '../profile/report';
 
