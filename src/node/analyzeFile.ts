@@ -39,7 +39,12 @@ export async function readSnapshotFile(path: string, options: ReadOptions = {}):
   const readByOneParser = async () => withStrings(await feedFile(path, size, newParser(size, options)), options);
   if (!thread) return readByOneParser();
   let edges: Promise<EdgeSectionOutcome> | null = null;
-  const parser = newParser(size, options, (job) => (edges = thread.readEdges(path, job)));
+  const parser = newParser(size, options, (job) => {
+    edges = thread.readEdges(path, job);
+    // Not awaited when this thread fails first for another reason (or is cancelled): its
+    // rejection, once the thread is disposed, must not count as unhandled.
+    edges.catch(() => undefined);
+  });
   let snapshot: HeapSnapshot;
   try {
     snapshot = withStrings(await feedFile(path, size, parser), options);
