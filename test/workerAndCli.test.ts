@@ -7,8 +7,9 @@ import { analyzeSnapshot } from '../src/heap/analysis';
 import { readSnapshotFile } from '../src/node/analyzeFile';
 import { SnapshotParser } from '../src/heap/parser';
 import { findNodeById, summarize } from '../src/heap/summary';
+import { HeapSnapshotError } from '../src/heap/errors';
 import { HeapWorker } from '../src/worker/client';
-import { repoRoot, runCli, snapshotOf } from './support/fixtures';
+import { repoRoot, runCli, snapshotOf, testTempDir } from './support/fixtures';
 
 const workerScript = path.join(repoRoot, 'dist', 'heapWorker.js');
 
@@ -43,6 +44,67 @@ test('the worker reports a parse error early and stays usable for nothing else',
   try {
     await worker.write('{"nodes": []}');
     await assert.rejects(worker.end(), /first key is "nodes", expected "snapshot" \(at byte 10\)/);
+  } finally {
+    await worker.dispose();
+  }
+});
+
+test('the worker reads a file by path, the edges on its second thread, and answers like the in-process engine', async () => {
+  const file = await snapshotOf('registry.js');
+  const local = summarize(analyzeSnapshot(await readSnapshotFile(file)), 10);
+  const progress: string[] = [];
+  const worker = new HeapWorker((phase, _bytes, slot) => progress.push(`${slot}:${phase}`), undefined, workerScript);
+  try {
+    const info = await worker.loadFile(file);
+    assert.equal(info.edgesReadApart, true, "V8's layout: the analysis thread read the edges, not one parser after all");
+    assert.ok(info.timings, 'analyzed');
+    assert.deepEqual(await worker.summary(10), local);
+    for (const phase of ['main:parse', 'main:dominators']) assert.ok(progress.includes(phase), `progress: ${progress.join(',')}`);
+
+    const parsed = await worker.loadFile(file, 'parsed', false);
+    assert.equal(parsed.nodeCount, local.nodeCount);
+    assert.equal(parsed.timings, undefined, 'only parsed');
+    await assert.rejects(worker.summary(10, 'parsed'), /not analyzed/);
+    assert.deepEqual(await worker.summary(10), local, 'the first slot is untouched');
+  } finally {
+    await worker.dispose();
+  }
+});
+
+test('a file load in the worker stops when aborted, and the worker loads again afterwards', async () => {
+  const file = await snapshotOf('registry.js');
+  const worker = new HeapWorker(undefined, undefined, workerScript);
+  try {
+    const abort = new AbortController();
+    // The cancel follows the request at once: the worker sees it before its first chunk.
+    const loading = worker.loadFile(file, 'main', true, abort.signal);
+    abort.abort();
+    await assert.rejects(loading, { name: 'AbortError' });
+    await assert.rejects(worker.summary(10), /No snapshot "main" is loaded/, 'the cancelled slot holds nothing');
+    await assert.rejects(worker.loadFile(file, 'main', true, AbortSignal.abort()), { name: 'AbortError' });
+    const info = await worker.loadFile(file);
+    assert.ok(info.nodeCount > 1000);
+    assert.equal((await worker.summary(3)).nodeCount, info.nodeCount);
+  } finally {
+    await worker.dispose();
+  }
+});
+
+test('a damaged file read by the worker fails with the offset one parser names', async () => {
+  const text = fs.readFileSync(await snapshotOf('server.js'), 'utf8');
+  const rowInEdges = text.indexOf('\n,', text.indexOf('"edges":[') + 1000) + 2;
+  const file = path.join(testTempDir(), 'worker-bad-edge.heapsnapshot');
+  fs.writeFileSync(file, text.slice(0, rowInEdges) + '1,1,999999999' + text.slice(text.indexOf('\n', rowInEdges)));
+  let expected: HeapSnapshotError | undefined;
+  try {
+    await readSnapshotFile(file);
+  } catch (e) {
+    expected = e as HeapSnapshotError;
+  }
+  assert.ok(expected instanceof HeapSnapshotError && /points outside the node array/.test(expected.message));
+  const worker = new HeapWorker(undefined, undefined, workerScript);
+  try {
+    await assert.rejects(worker.loadFile(file), (e: unknown) => e instanceof HeapSnapshotError && e.message === expected.message && e.offset === expected.offset);
   } finally {
     await worker.dispose();
   }

@@ -1,6 +1,6 @@
 /**
  * The verdict from saved snapshots of one process (baseline, target and optionally final),
- * as a LeakReport. Files stream into the heap worker; nothing is parsed on this thread.
+ * as a LeakReport. The heap worker reads the files; nothing is parsed on this thread.
  */
 import { promises as fs } from 'node:fs';
 import { DEFAULT_LEAK_OPTIONS } from '../heap/leaks';
@@ -18,7 +18,11 @@ export async function diffSnapshotFiles(
 ): Promise<LeakReport> {
   const opts: ProfileOptions = { ...DEFAULT_PROFILE_OPTIONS, ...options };
   const started = performance.now();
-  const worker = new HeapWorker();
+  // Parse progress per slot, against that slot's file size.
+  const sizes = new Map<string, number>();
+  const worker = new HeapWorker((phase, bytes, slot) => {
+    if (phase === 'parse') hooks.onProgress?.(slot, bytes, sizes.get(slot));
+  });
   try {
     // Without a final snapshot the target stands in for it (loaded once, not twice).
     const plan: [string, string, boolean][] = [
@@ -29,12 +33,9 @@ export async function diffSnapshotFiles(
     for (const [slot, file, analyze] of plan) {
       const stat = await fs.stat(file).catch(() => null);
       if (!stat?.isFile()) throw new SnapshotFileError(`No such file: ${file}`);
+      sizes.set(slot, stat.size);
       hooks.onProgress?.(slot, 0, stat.size);
-      await worker.writeFile(file, slot, (read) => {
-        if (hooks.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-        hooks.onProgress?.(slot, read, stat.size);
-      });
-      await worker.end(slot, analyze);
+      await worker.loadFile(file, slot, analyze, hooks.signal);
     }
     hooks.onProgress?.('analysis');
     const { findings, scripts } = await worker.leaks('baseline', 'target', files.final ? 'final' : 'target', {

@@ -1,7 +1,7 @@
 /**
  * "Open heap snapshot" (summary, classes, retainers of a chosen object) and "Compare heap
- * snapshots" (what the second adds, as a leak report). The files stream into the heap worker,
- * so the extension host never blocks.
+ * snapshots" (what the second adds, as a leak report). The heap worker reads the files, so
+ * the extension host never blocks.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -16,24 +16,32 @@ const FILTERS = { 'Heap snapshots': ['heapsnapshot'] };
 /**
  * Reads a snapshot in the worker, prints its summary to the output channel and offers its
  * classes and largest objects in a quick pick; picking an object walks up its retainers.
- * Resolves with the summary once it is shown (the quick pick stays open on its own).
+ * Resolves with the summary once it is shown (the quick pick stays open on its own), or
+ * undefined when no file was picked or the reading was cancelled.
  */
 export async function openSnapshot(output: vscode.OutputChannel, given?: vscode.Uri): Promise<HeapSummary | undefined> {
   const [file] = given ? [given] : ((await vscode.window.showOpenDialog({ filters: FILTERS, canSelectMany: false, title: 'Open heap snapshot' })) ?? []);
   if (!file) return undefined;
   const loaded = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Leak Lens: reading ${path.basename(file.fsPath)}`, cancellable: false },
-    async (progress) => {
+    { location: vscode.ProgressLocation.Notification, title: `Leak Lens: reading ${path.basename(file.fsPath)}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
       let last = -1;
-      return loadFileInWorker(file.fsPath, (phase, bytes, total) => {
+      const report = (phase: string, bytes: number, total: number) => {
         const percent = Math.floor((bytes / total) * 100);
         if (phase === 'parse' && percent !== last) {
           last = percent;
           progress.report({ message: `${percent}%` });
         } else if (phase !== 'parse') progress.report({ message: phase });
+      };
+      return loadFileInWorker(file.fsPath, report, abort.signal).catch((e: Error) => {
+        if (e.name === 'AbortError') return undefined;
+        throw e;
       });
     },
   );
+  if (!loaded) return undefined;
   const { worker } = loaded;
   let summary: HeapSummary;
   try {
@@ -98,6 +106,9 @@ export async function compareSnapshots(givenBaseline?: vscode.Uri, givenTarget?:
         signal: abort.signal,
         onProgress: (phase, bytes, total) =>
           progress.report({ message: bytes !== undefined && total ? `${phase} ${Math.floor((bytes / total) * 100)}%` : phase }),
+      }).catch((e: Error) => {
+        if (e.name === 'AbortError') return undefined;
+        throw e;
       });
     },
   );

@@ -1,5 +1,5 @@
-/** Promise-based client for heapWorker: feed chunks with back-pressure, then query. */
-import { createReadStream, promises as fs } from 'node:fs';
+/** Promise-based client for heapWorker: have it read a file, or feed chunks with back-pressure; then query. */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { HeapSnapshotError } from '../heap/errors';
@@ -38,20 +38,22 @@ export class HeapWorker {
   }
 
   /**
-   * Streams a file into a slot, chunk by chunk with back-pressure; `beforeChunk` runs before
-   * each (with the bytes read so far, this chunk included) and may throw to stop.
+   * Has the worker read a file into a slot (V8's layout with two parsers) and, with `analyze`,
+   * build every index; else it is only parsed, for id lookups. An abort stops the worker at
+   * its next chunk or phase: the promise then rejects with an AbortError, and the worker is
+   * idle and still usable.
    */
-  async writeFile(file: string, slot: SlotName = 'main', beforeChunk?: (bytesRead: number) => void): Promise<void> {
-    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-    let read = 0;
+  async loadFile(file: string, slot: SlotName = 'main', analyze = true, signal?: AbortSignal): Promise<LoadInfo> {
+    if (this.error) throw this.error;
+    signal?.throwIfAborted();
+    const cancel = () => void this.request({ type: 'cancel', slot }).catch(() => undefined);
+    signal?.addEventListener('abort', cancel, { once: true });
     try {
-      for await (const chunk of stream) {
-        read += (chunk as Buffer).length;
-        beforeChunk?.(read);
-        await this.write(chunk as Buffer, slot);
-      }
+      const m = await this.request({ type: 'file', slot, path: file, analyze });
+      if (m.type !== 'loaded') throw new Error(`Unexpected reply ${m.type}`);
+      return m.info;
     } finally {
-      stream.destroy();
+      signal?.removeEventListener('abort', cancel);
     }
   }
 
@@ -134,6 +136,12 @@ export class HeapWorker {
       this.onProgress?.(m.phase, m.bytes, m.slot);
       return;
     }
+    if (m.type === 'error' && m.kind === 'cancelled') {
+      const p = this.pending.get(m.seq);
+      this.pending.delete(m.seq);
+      p?.reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
+      return;
+    }
     if (m.type === 'error' && m.kind === 'query') {
       // One query failed: only its caller hears of it.
       const p = this.pending.get(m.seq);
@@ -166,16 +174,16 @@ export class HeapWorker {
   }
 }
 
-/** Streams a file into a new worker; the worker stays alive for queries. */
+/** Reads and analyzes a file in a new worker; the worker stays alive for queries. */
 export async function loadFileInWorker(
   file: string,
   onProgress?: (phase: string, bytes: number, total: number) => void,
+  signal?: AbortSignal,
 ): Promise<{ worker: HeapWorker; info: LoadInfo }> {
   const { size } = await fs.stat(file);
-  const worker = new HeapWorker(onProgress ? (phase, bytes) => onProgress(phase, bytes, size) : undefined, size);
+  const worker = new HeapWorker(onProgress ? (phase, bytes) => onProgress(phase, bytes, size) : undefined);
   try {
-    await worker.writeFile(file);
-    const info = await worker.end();
+    const info = await worker.loadFile(file, 'main', true, signal);
     return { worker, info };
   } catch (e) {
     await worker.dispose();

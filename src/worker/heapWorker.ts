@@ -1,19 +1,21 @@
 /**
- * Worker thread that owns snapshots by name: parses the chunks it is sent (from a file or
- * straight from CDP), analyzes, then answers queries — one snapshot's summary, one object's
+ * Worker thread that owns snapshots by name: reads a file by path (the edges on a second
+ * thread), or parses the chunks it is sent (straight from CDP), analyzes, then answers queries — one snapshot's summary, one object's
  * retainers, or the leak verdict across three. Keeps heavy work off the extension host's and
  * the CLI's main thread.
  */
 import { parentPort } from 'node:worker_threads';
 import type { HeapAnalysis } from '../heap/analysis';
+import { EphemeronNames } from '../heap/edgeRules';
 import { HeapSnapshotError } from '../heap/errors';
 import { findLeaks } from '../heap/leaks';
 import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
+import { readSnapshotFile } from '../node/analyzeFile';
 import { findClosureMatches, findClosuresNamed, scriptIdsInSnapshot, scriptNamesInSnapshot } from '../inspector/resolveFunction';
 import { analyzeInParallel, DominatorThread } from './parallel';
-import type { FromWorker, SlotName, ToWorker } from './protocol';
+import type { FromWorker, LoadInfo, SlotName, ToWorker } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('heapWorker must run in a worker thread');
@@ -23,20 +25,83 @@ interface Slot {
   snapshot: HeapSnapshot | null;
   analysis: HeapAnalysis | null;
   failed: boolean;
+  /** A file load into this slot was asked to stop. */
+  cancelled: boolean;
   started: number;
   lastProgress: number;
 }
 
+/** Thrown inside a file load once its slot is cancelled. */
+class Cancelled extends Error {}
+
 const slots = new Map<SlotName, Slot>();
 const send = (m: FromWorker) => port.postMessage(m);
 
-function slotFor(name: SlotName): Slot {
-  let slot = slots.get(name);
-  if (!slot) {
-    slot = { parser: null, snapshot: null, analysis: null, failed: false, started: 0, lastProgress: 0 };
-    slots.set(name, slot);
-  }
+function newSlot(name: SlotName): Slot {
+  const slot: Slot = { parser: null, snapshot: null, analysis: null, failed: false, cancelled: false, started: performance.now(), lastProgress: 0 };
+  slots.set(name, slot);
   return slot;
+}
+
+function slotFor(name: SlotName): Slot {
+  return slots.get(name) ?? newSlot(name);
+}
+
+/** Parse progress, at most every 200 ms. */
+function reportParsed(slot: Slot, name: SlotName, bytes: number): void {
+  const now = performance.now();
+  if (now - slot.lastProgress > 200) {
+    slot.lastProgress = now;
+    send({ type: 'progress', slot: name, phase: 'parse', bytes });
+  }
+}
+
+function stopIfCancelled(slot: Slot): void {
+  if (slot.cancelled) throw new Cancelled('cancelled');
+}
+
+/** Reads a file into a new slot with two parsers (the edges on the analysis thread), then analyzes it there too. */
+async function loadFile(name: SlotName, file: string, analyze: boolean): Promise<LoadInfo> {
+  const slot = newSlot(name);
+  const thread = new DominatorThread();
+  try {
+    // WeakMap entry names need only the strings: classified while the thread reads the edges.
+    let ephemerons: EphemeronNames | undefined;
+    // Called once when the thread's edges were used, again when one parser had to read it all.
+    let parses = 0;
+    const snapshot = await readSnapshotFile(file, {
+      edgeThread: thread,
+      withStrings: (strings) => {
+        parses++;
+        if (analyze) ephemerons = new EphemeronNames({ strings });
+      },
+      onProgress: (bytes) => {
+        stopIfCancelled(slot);
+        reportParsed(slot, name, bytes);
+      },
+    });
+    stopIfCancelled(slot);
+    slot.snapshot = snapshot;
+    const info: LoadInfo = {
+      nodeCount: snapshot.nodeCount,
+      edgeCount: snapshot.edgeCount,
+      byteLength: snapshot.byteLength,
+      parseMs: performance.now() - slot.started,
+      edgesReadApart: parses === 1,
+    };
+    if (!analyze) return info;
+    slot.analysis = await analyzeInParallel(snapshot, thread, {
+      ephemerons,
+      onPhase: (phase) => {
+        stopIfCancelled(slot);
+        send({ type: 'progress', slot: name, phase, bytes: snapshot.byteLength });
+      },
+    });
+    stopIfCancelled(slot);
+    return { ...info, timings: slot.analysis.timings };
+  } finally {
+    await thread.dispose();
+  }
 }
 
 function loaded(name: SlotName): HeapSnapshot {
@@ -47,7 +112,7 @@ function loaded(name: SlotName): HeapSnapshot {
 
 function analyzed(name: SlotName): HeapAnalysis {
   const a = slots.get(name)?.analysis;
-  if (!a) throw new Error(`Snapshot "${name}" is not analyzed`);
+  if (!a) throw new Error(loaded(name) && `Snapshot "${name}" is only parsed, not analyzed`);
   return a;
 }
 
@@ -70,13 +135,7 @@ port.on('message', async (m: ToWorker) => {
           slot.analysis = null;
           slot.parser = new SnapshotParser({
             expectedBytes: m.expectedBytes,
-            onProgress: (bytes) => {
-              const now = performance.now();
-              if (now - slot.lastProgress > 200) {
-                slot.lastProgress = now;
-                send({ type: 'progress', slot: m.slot, phase: 'parse', bytes });
-              }
-            },
+            onProgress: (bytes) => reportParsed(slot, m.slot, bytes),
           });
         }
         slot.parser.write(m.data);
@@ -95,6 +154,13 @@ port.on('message', async (m: ToWorker) => {
           onPhase: (phase) => send({ type: 'progress', slot: m.slot, phase, bytes: snapshot.byteLength }),
         });
         return send({ type: 'loaded', seq: m.seq, info: { ...info, timings: slot.analysis.timings } });
+      }
+      case 'file':
+        return send({ type: 'loaded', seq: m.seq, info: await loadFile(m.slot, m.path, m.analyze) });
+      case 'cancel': {
+        const slot = slots.get(m.slot);
+        if (slot) slot.cancelled = true;
+        return send({ type: 'ack', seq: m.seq });
       }
       case 'summary':
         return send({ type: 'summary', seq: m.seq, summary: summarize(analyzed(m.slot), m.top) });
@@ -127,13 +193,18 @@ port.on('message', async (m: ToWorker) => {
         return send({ type: 'ack', seq: m.seq });
     }
   } catch (e) {
+    const loading = m.type === 'chunk' || m.type === 'end' || m.type === 'file';
     const slot = slots.get(slotName);
-    if (slot && (m.type === 'chunk' || m.type === 'end')) {
+    if (slot && loading) {
       slot.failed = true;
       slot.parser = null;
     }
+    if (e instanceof Cancelled && m.type === 'file') {
+      release(m.slot);
+      return send({ type: 'error', seq: m.seq, slot: slotName, kind: 'cancelled', message: 'cancelled', offset: -1 });
+    }
     const offset = e instanceof HeapSnapshotError ? e.offset : -1;
-    const kind = m.type === 'chunk' || m.type === 'end' ? 'load' : 'query';
+    const kind = loading ? 'load' : 'query';
     send({ type: 'error', seq: m.seq, slot: slotName, kind, message: e instanceof HeapSnapshotError ? e.problem : e instanceof Error ? e.message : String(e), offset });
   }
 });

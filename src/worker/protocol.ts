@@ -10,6 +10,10 @@ export type SlotName = string;
 export type ToWorker =
   | { type: 'chunk'; seq: number; slot: SlotName; data: Uint8Array | string; expectedBytes?: number }
   | { type: 'end'; seq: number; slot: SlotName; analyze: boolean }
+  /** Reads a file by path (two threads for V8's layout), then as `end`. */
+  | { type: 'file'; seq: number; slot: SlotName; path: string; analyze: boolean }
+  /** Stops reading or analyzing a file into this slot; that load then fails as `cancelled`. */
+  | { type: 'cancel'; seq: number; slot: SlotName }
   | { type: 'summary'; seq: number; slot: SlotName; top: number }
   | { type: 'node'; seq: number; slot: SlotName; id: number; retainers: number }
   | { type: 'leaks'; seq: number; baseline: SlotName; target: SlotName; final: SlotName; options: LeakOptions }
@@ -25,14 +29,19 @@ export type FromWorker =
   | { type: 'leaks'; seq: number; findings: LeakFindings; scripts: Record<string, string>; ms: number }
   | { type: 'closures'; seq: number; matches: ClosureMatch[]; scriptIds: number[] }
   | { type: 'progress'; slot: SlotName; phase: string; bytes: number }
-  /** `load`: reading a snapshot failed (the slot is unusable); `query`: one request failed. */
-  | { type: 'error'; seq: number; slot: SlotName; kind: 'load' | 'query'; message: string; offset: number };
+  /**
+   * `load`: reading a snapshot failed (the slot is unusable); `query`: one request failed;
+   * `cancelled`: a file load stopped on request (the worker is idle and usable).
+   */
+  | { type: 'error'; seq: number; slot: SlotName; kind: 'load' | 'query' | 'cancelled'; message: string; offset: number };
 
 export interface LoadInfo {
   nodeCount: number;
   edgeCount: number;
   byteLength: number;
   parseMs: number;
+  /** A file load whose edges the second thread read while this one parsed the rest (V8's layout). */
+  edgesReadApart?: boolean;
   /** Absent when the snapshot was only parsed (no indexes). */
   timings?: AnalysisTimings;
 }
