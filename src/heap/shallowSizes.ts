@@ -13,74 +13,95 @@ const SHARED = 0xfffffffe;
 export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): boolean {
   if (!hasUserRoots) return false;
   const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeTarget, selfSize, types, edgeKinds } = s;
-  const externalStringData = findNativeName(s, 'system / ExternalStringData');
-  const isStorage = (n: number): boolean => {
-    const t = nodeType[n];
-    return t === types.hidden || t === types.array || (t === types.native && nodeName[n] === externalStringData);
-  };
+  const isExternalStringData = nativeNameMatcher(s, 'system / ExternalStringData');
+  const { hidden, array, native } = types;
+  // A bit per node: most edges lead to non-storage nodes, and this small table (1/32 of the
+  // owners array) answers them from cache.
+  const storage = new Uint8Array((nodeCount + 7) >>> 3);
   let storageCount = 0;
-  for (let n = 0; n < nodeCount; n++) if (isStorage(n)) storageCount++;
-  // Each node enters the work list once as its own owner, or at most twice as owned
-  // (unvisited → owned → shared): nodeCount + storageCount bounds it. Sized so, the list's
-  // scratch is mostly used (giving back untouched scratch costs as much as touching it).
-  const ownersScratch = new Scratch(nodeCount);
-  const workScratch = new Scratch(nodeCount + storageCount);
-  const owners = ownersScratch.words;
-  const work = workScratch.words;
-  let top = 0;
   for (let n = 0; n < nodeCount; n++) {
-    if (isStorage(n)) {
-      owners[n] = UNVISITED;
-    } else {
-      owners[n] = n;
-      work[top++] = n;
+    const t = nodeType[n];
+    if (t === hidden || t === array || (t === native && isExternalStringData(nodeName[n]))) {
+      storage[n >>> 3] |= 1 << (n & 7);
+      storageCount++;
     }
   }
+  // Only storage nodes' owners are read.
+  const ownersScratch = new Scratch(nodeCount);
+  const owners = ownersScratch.words.fill(UNVISITED);
+  // Storage nodes waiting to pass their owner on. Each enters at most twice (unvisited →
+  // owned → shared), but the stack stays shallow (under 256 deep in every snapshot seen), so
+  // it starts small and doubles when full.
+  let stack: Uint32Array = new Uint32Array(16);
+  let top = 0;
   const weak = edgeKinds.weak;
-  while (top > 0) {
-    const n = work[--top];
-    const owner = owners[n];
-    const end = firstEdge[n + 1];
-    for (let e = firstEdge[n]; e < end; e++) {
-      if (edgeType[e] === weak) continue;
+  // The outcome is the same in any order (a storage node only ever goes from unvisited to one
+  // owner to shared, and each change is passed on): owners in file order, each followed by
+  // the storage it reaches, depth first. The loop over the owner's edges and the one over a
+  // storage node's differ only in the owner; one shared helper measured 35% slower.
+  for (let n = 0; n < nodeCount; n++) {
+    if (storage[n >>> 3] & (1 << (n & 7))) continue;
+    for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
       const target = edgeTarget[e];
+      if ((storage[target >>> 3] & (1 << (target & 7))) === 0 || edgeType[e] === weak) continue;
       const current = owners[target];
       if (current === UNVISITED) {
-        owners[target] = owner;
-        work[top++] = target;
-      } else if (current !== target && current !== owner && current !== SHARED) {
+        owners[target] = n;
+        if (top === stack.length) stack = doubled(stack);
+        stack[top++] = target;
+      } else if (current !== n && current !== SHARED) {
         owners[target] = SHARED;
-        work[top++] = target;
+        if (top === stack.length) stack = doubled(stack);
+        stack[top++] = target;
+      }
+    }
+    while (top > 0) {
+      const m = stack[--top];
+      const owner = owners[m];
+      for (let e = firstEdge[m], end = firstEdge[m + 1]; e < end; e++) {
+        const target = edgeTarget[e];
+        if ((storage[target >>> 3] & (1 << (target & 7))) === 0 || edgeType[e] === weak) continue;
+        const current = owners[target];
+        if (current === UNVISITED) {
+          owners[target] = owner;
+          if (top === stack.length) stack = doubled(stack);
+          stack[top++] = target;
+        } else if (current !== owner && current !== SHARED) {
+          owners[target] = SHARED;
+          if (top === stack.length) stack = doubled(stack);
+          stack[top++] = target;
+        }
       }
     }
   }
   for (let n = 0; n < nodeCount; n++) {
+    if ((storage[n >>> 3] & (1 << (n & 7))) === 0) continue;
     const owner = owners[n];
-    if (owner === UNVISITED || owner === SHARED || owner === n) continue;
+    if (owner === UNVISITED || owner === SHARED) continue;
     if (nodeType[owner] === types.synthetic || owner === s.rootOrdinal) continue;
     selfSize[owner] += selfSize[n];
     selfSize[n] = 0;
   }
   ownersScratch.release();
-  workScratch.release();
   return true;
 }
 
-/** The string index of a native node name, or -1 (names are deduplicated in the table). */
-function findNativeName(s: HeapSnapshot, name: string): number {
-  const { nodeCount, nodeType, nodeName, types, strings } = s;
-  if (types.native < 0) return -1;
-  // Each distinct name is looked at once (native names may also be added ones, past the table).
-  const is = strings.matcher(name);
-  const seen = new Uint8Array(strings.count);
-  for (let n = 0; n < nodeCount; n++) {
-    if (nodeType[n] !== types.native) continue;
-    const i = nodeName[n];
-    if (i < seen.length) {
-      if (seen[i]) continue;
-      seen[i] = 1;
+function doubled(stack: Uint32Array): Uint32Array {
+  const bigger = new Uint32Array(stack.length * 2);
+  bigger.set(stack);
+  return bigger;
+}
+
+/** Whether a native node's name index is `name`, decided once per distinct name (native names may also be added ones, past the table). */
+function nativeNameMatcher(s: HeapSnapshot, name: string): (index: number) => boolean {
+  const is = s.strings.matcher(name);
+  const known = new Map<number, boolean>();
+  return (index) => {
+    let yes = known.get(index);
+    if (yes === undefined) {
+      yes = is(index);
+      known.set(index, yes);
     }
-    if (is(i)) return i;
-  }
-  return -1;
+    return yes;
+  };
 }
