@@ -76,7 +76,7 @@ test('a file load in the worker stops when aborted, and the worker loads again a
   const worker = new HeapWorker(undefined, undefined, workerScript);
   try {
     const abort = new AbortController();
-    // The cancel follows the request at once: the worker sees it before its first chunk.
+    // The cancel follows the request at once: the worker sees it by its first chunk's end.
     const loading = worker.loadFile(file, 'main', true, abort.signal);
     abort.abort();
     await assert.rejects(loading, { name: 'AbortError' });
@@ -85,6 +85,13 @@ test('a file load in the worker stops when aborted, and the worker loads again a
     const info = await worker.loadFile(file);
     assert.ok(info.nodeCount > 1000);
     assert.equal((await worker.summary(3)).nodeCount, info.nodeCount);
+
+    // A second load into a slot still loading stops the first; the slot is the second's.
+    const first = worker.loadFile(file, 'again');
+    const second = worker.loadFile(file, 'again');
+    await assert.rejects(first, { name: 'AbortError' });
+    assert.equal((await second).nodeCount, info.nodeCount);
+    assert.equal((await worker.summary(3, 'again')).nodeCount, info.nodeCount);
   } finally {
     await worker.dispose();
   }

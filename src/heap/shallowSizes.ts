@@ -18,12 +18,10 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
   // A bit per node: most edges lead to non-storage nodes, and this small table (1/32 of the
   // owners array) answers them from cache.
   const storage = new Uint8Array((nodeCount + 7) >>> 3);
-  let storageCount = 0;
   for (let n = 0; n < nodeCount; n++) {
     const t = nodeType[n];
     if (t === hidden || t === array || (t === native && isExternalStringData(nodeName[n]))) {
       storage[n >>> 3] |= 1 << (n & 7);
-      storageCount++;
     }
   }
   // Only storage nodes' owners are read.

@@ -1,8 +1,8 @@
 /**
  * Worker thread that owns snapshots by name: reads a file by path (the edges on a second
- * thread), or parses the chunks it is sent (straight from CDP), analyzes, then answers queries — one snapshot's summary, one object's
- * retainers, or the leak verdict across three. Keeps heavy work off the extension host's and
- * the CLI's main thread.
+ * thread), or parses the chunks it is sent (straight from CDP), analyzes, then answers
+ * queries — one snapshot's summary, one object's retainers, or the leak verdict across three.
+ * Keeps heavy work off the extension host's and the CLI's main thread.
  */
 import { parentPort } from 'node:worker_threads';
 import type { HeapAnalysis } from '../heap/analysis';
@@ -62,19 +62,17 @@ function stopIfCancelled(slot: Slot): void {
 
 /** Reads a file into a new slot with two parsers (the edges on the analysis thread), then analyzes it there too. */
 async function loadFile(name: SlotName, file: string, analyze: boolean): Promise<LoadInfo> {
+  // A load still running into this slot stops: the later one wins.
+  const previous = slots.get(name);
+  if (previous) previous.cancelled = true;
   const slot = newSlot(name);
   const thread = new DominatorThread();
   try {
     // WeakMap entry names need only the strings: classified while the thread reads the edges.
     let ephemerons: EphemeronNames | undefined;
-    // Called once when the thread's edges were used, again when one parser had to read it all.
-    let parses = 0;
     const snapshot = await readSnapshotFile(file, {
       edgeThread: thread,
-      withStrings: (strings) => {
-        parses++;
-        if (analyze) ephemerons = new EphemeronNames({ strings });
-      },
+      withStrings: analyze ? (strings) => (ephemerons = new EphemeronNames({ strings })) : undefined,
       onProgress: (bytes) => {
         stopIfCancelled(slot);
         reportParsed(slot, name, bytes);
@@ -87,7 +85,7 @@ async function loadFile(name: SlotName, file: string, analyze: boolean): Promise
       edgeCount: snapshot.edgeCount,
       byteLength: snapshot.byteLength,
       parseMs: performance.now() - slot.started,
-      edgesReadApart: parses === 1,
+      edgesReadApart: thread.readEdgesOf(snapshot),
     };
     if (!analyze) return info;
     slot.analysis = await analyzeInParallel(snapshot, thread, {
@@ -99,6 +97,10 @@ async function loadFile(name: SlotName, file: string, analyze: boolean): Promise
     });
     stopIfCancelled(slot);
     return { ...info, timings: slot.analysis.timings };
+  } catch (e) {
+    // Half-done (self sizes may be attributed already): nothing in it may be queried.
+    if (slots.get(name) === slot) slots.delete(name);
+    throw e;
   } finally {
     await thread.dispose();
   }
@@ -195,12 +197,12 @@ port.on('message', async (m: ToWorker) => {
   } catch (e) {
     const loading = m.type === 'chunk' || m.type === 'end' || m.type === 'file';
     const slot = slots.get(slotName);
-    if (slot && loading) {
+    // (A failed file load has removed its own slot already; this one may be a later load's.)
+    if (slot && (m.type === 'chunk' || m.type === 'end')) {
       slot.failed = true;
       slot.parser = null;
     }
-    if (e instanceof Cancelled && m.type === 'file') {
-      release(m.slot);
+    if (e instanceof Cancelled) {
       return send({ type: 'error', seq: m.seq, slot: slotName, kind: 'cancelled', message: 'cancelled', offset: -1 });
     }
     const offset = e instanceof HeapSnapshotError ? e.offset : -1;

@@ -76,6 +76,11 @@ export class DominatorThread {
     return outcome;
   }
 
+  /** Whether `s`'s edges are the ones this thread read (not those of one parser reading it all after all). */
+  readEdgesOf(s: HeapSnapshot): boolean {
+    return s.edgeTarget === this.edgesReadInto;
+  }
+
   /** Hands over the graph; the thread counts retainers (the counts come back as first offsets). */
   start(s: HeapSnapshot): Promise<Uint32Array> {
     const graph: EdgeGraph = {
@@ -90,7 +95,7 @@ export class DominatorThread {
     const reply = this.reply('counted');
     // The thread's counts hold only if this graph's edges are the ones it read (not those of a
     // whole-file parse after all).
-    this.post({ type: 'graph', graph, edgesReadHere: s.edgeTarget === this.edgesReadInto });
+    this.post({ type: 'graph', graph, edgesReadHere: this.readEdgesOf(s) });
     return reply.then((m) => m.firstRetainer);
   }
 

@@ -12,7 +12,11 @@ export type ToWorker =
   | { type: 'end'; seq: number; slot: SlotName; analyze: boolean }
   /** Reads a file by path (two threads for V8's layout), then as `end`. */
   | { type: 'file'; seq: number; slot: SlotName; path: string; analyze: boolean }
-  /** Stops reading or analyzing a file into this slot; that load then fails as `cancelled`. */
+  /**
+   * Stops reading or analyzing a file into this slot; that load then fails as `cancelled`
+   * (a cancel that comes after the load finished is ignored). A second file load into a slot
+   * still loading stops the first the same way.
+   */
   | { type: 'cancel'; seq: number; slot: SlotName }
   | { type: 'summary'; seq: number; slot: SlotName; top: number }
   | { type: 'node'; seq: number; slot: SlotName; id: number; retainers: number }

@@ -1,6 +1,6 @@
 /**
  * "Open heap snapshot" and "Compare heap snapshots" on files saved by a real profile run:
- * the files stream into the worker (the extension host stays responsive) and the answers are
+ * the worker reads the files (the extension host stays responsive) and the answers are
  * the same as the CLI's.
  */
 import * as assert from 'assert';
