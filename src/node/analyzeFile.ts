@@ -110,19 +110,33 @@ async function feedFile(path: string, size: number, parser: SnapshotParser): Pro
   }
 }
 
+/**
+ * Reads a file with its edges on `thread` (V8's layout); with `forAnalysis`, WeakMap entry
+ * names are classified meanwhile, since they need only the strings.
+ */
+export async function readWithEdgeThread(
+  path: string,
+  thread: DominatorThread,
+  options: FileProgress & { forAnalysis: boolean },
+): Promise<{ snapshot: HeapSnapshot; ephemerons?: EphemeronNames }> {
+  let ephemerons: EphemeronNames | undefined;
+  const snapshot = await readSnapshotFile(path, {
+    ...options,
+    edgeThread: thread,
+    withStrings: options.forAnalysis ? (strings) => (ephemerons = new EphemeronNames({ strings })) : undefined,
+  });
+  return { snapshot, ephemerons };
+}
+
 /** Parse and analyze a file; with `parallel` (the default) a second thread reads the edges and computes dominators. */
 export async function analyzeFile(path: string, options: FileProgress & { parallel?: boolean } = {}): Promise<FileAnalysis> {
   const start = performance.now();
   const thread = options.parallel === false ? null : new DominatorThread();
   try {
     options.onPhase?.('parse');
-    // WeakMap entry names need only the strings: classified while the thread reads the edges.
-    let ephemerons: EphemeronNames | undefined;
-    const snapshot = await readSnapshotFile(path, {
-      ...options,
-      edgeThread: thread ?? undefined,
-      withStrings: thread ? (strings) => (ephemerons = new EphemeronNames({ strings })) : undefined,
-    });
+    const { snapshot, ephemerons } = thread
+      ? await readWithEdgeThread(path, thread, { ...options, forAnalysis: true })
+      : { snapshot: await readSnapshotFile(path, options), ephemerons: undefined };
     const parseMs = performance.now() - start;
     const analysis = thread
       ? await analyzeInParallel(snapshot, thread, { onPhase: options.onPhase, ephemerons })

@@ -6,13 +6,12 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { HeapAnalysis } from '../heap/analysis';
-import { EphemeronNames } from '../heap/edgeRules';
 import { HeapSnapshotError } from '../heap/errors';
 import { findLeaks } from '../heap/leaks';
 import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
-import { readSnapshotFile } from '../node/analyzeFile';
+import { readWithEdgeThread } from '../node/analyzeFile';
 import { findClosureMatches, findClosuresNamed, scriptIdsInSnapshot, scriptNamesInSnapshot } from '../inspector/resolveFunction';
 import { analyzeInParallel, DominatorThread } from './parallel';
 import type { FromWorker, LoadInfo, SlotName, ToWorker } from './protocol';
@@ -68,11 +67,8 @@ async function loadFile(name: SlotName, file: string, analyze: boolean): Promise
   const slot = newSlot(name);
   const thread = new DominatorThread();
   try {
-    // WeakMap entry names need only the strings: classified while the thread reads the edges.
-    let ephemerons: EphemeronNames | undefined;
-    const snapshot = await readSnapshotFile(file, {
-      edgeThread: thread,
-      withStrings: analyze ? (strings) => (ephemerons = new EphemeronNames({ strings })) : undefined,
+    const { snapshot, ephemerons } = await readWithEdgeThread(file, thread, {
+      forAnalysis: analyze,
       onProgress: (bytes) => {
         stopIfCancelled(slot);
         reportParsed(slot, name, bytes);
@@ -114,8 +110,9 @@ function loaded(name: SlotName): HeapSnapshot {
 
 function analyzed(name: SlotName): HeapAnalysis {
   const a = slots.get(name)?.analysis;
-  if (!a) throw new Error(loaded(name) && `Snapshot "${name}" is only parsed, not analyzed`);
-  return a;
+  if (a) return a;
+  loaded(name); // throws when there is no snapshot at all
+  throw new Error(`Snapshot "${name}" is only parsed, not analyzed`);
 }
 
 function release(name: SlotName): void {
