@@ -1,7 +1,9 @@
 // Bundles every entry point with esbuild. The extension keeps `vscode` external (the host
 // provides it); the CLI and the heap worker are plain Node bundles; the report page is a
 // browser bundle.
+import { readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+import { assembleRowKernels, generatedModule, GENERATED } from './rowKernels.mjs';
 
 const common = {
   bundle: true,
@@ -32,5 +34,11 @@ const entries = [
 ];
 
 const started = Date.now();
+// The parser's WebAssembly kernels: rewritten only when their text changed.
+const kernels = generatedModule(await assembleRowKernels());
+if ((await readFile(GENERATED, 'utf8').catch(() => '')) !== kernels) {
+  await writeFile(GENERATED, kernels);
+  console.log(`wrote ${GENERATED}`);
+}
 await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
 console.log(`built ${entries.length} bundles in ${Date.now() - started} ms`);

@@ -10,6 +10,7 @@ import { HeapSnapshotError } from './errors';
 import { countsToOffsets } from './csr';
 import { GrowableUint32 } from './growable';
 import { sharedFloat64, sharedUint32, sharedUint8 } from './memory';
+import { RowKernels, type RowProgress } from './rowKernels';
 import { resolveEdgeTypes, resolveNodeTypes, type HeapSnapshot } from './snapshot';
 import { StringTable } from './stringTable';
 
@@ -122,6 +123,8 @@ export interface EdgeSectionJob {
   readonly edgeType: Uint8Array;
   readonly edgeName: Uint32Array;
   readonly edgeTarget: Uint32Array;
+  /** As ParserOptions.rowKernels. */
+  readonly rowKernels: boolean;
 }
 
 /** What the second parser reports back once the section is read. */
@@ -145,6 +148,12 @@ export interface ParserOptions {
    * result to checkEdgeSection() before using the snapshot.
    */
   edgesElsewhere?: (job: EdgeSectionJob) => void;
+  /**
+   * Plain rows of edges and of V8-layout nodes go through WebAssembly kernels (rowKernels.ts)
+   * where the platform has them: the default. False keeps to the JavaScript fast paths (the
+   * tests compare the two).
+   */
+  rowKernels?: boolean;
 }
 
 export class SnapshotParser {
@@ -229,6 +238,9 @@ export class SnapshotParser {
   private edgesOnly = false;
 
   private readonly strings = new StringTable();
+  /** Made on the first fast-path row: null once known to be unavailable or not wanted. */
+  private kernels: RowKernels | null | undefined;
+  private kernelRows = 0;
   private uHexLeft = 0;
 
   constructor(private readonly options: ParserOptions = {}) {}
@@ -659,6 +671,7 @@ export class SnapshotParser {
       edgeType: this.edgeType,
       edgeName: this.edgeName,
       edgeTarget: this.edgeTarget,
+      rowKernels: this.options.rowKernels !== false,
     });
   }
 
@@ -668,7 +681,7 @@ export class SnapshotParser {
    * follows the section. Errors name absolute offsets, as the whole-file parser's would.
    */
   static forEdgeSection(job: EdgeSectionJob, sectionOffset: number): SnapshotParser {
-    const p = new SnapshotParser();
+    const p = new SnapshotParser({ rowKernels: job.rowKernels });
     p.edgesOnly = true;
     p.base = sectionOffset + 1;
     p.edgeSectionOffset = sectionOffset;
@@ -715,6 +728,11 @@ export class SnapshotParser {
   /** Where the "edges" section's ']' is (-1 before it is reached). */
   get edgesEnd(): number {
     return this.edgeSectionEnd;
+  }
+
+  /** Node and edge rows stored by the WebAssembly kernels so far (the rest took the JavaScript paths). */
+  get rowsReadByKernels(): number {
+    return this.kernelRows;
   }
 
   /** While skipping the "edges" section (edgesElsewhere): where it began, else -1. */
@@ -795,6 +813,17 @@ export class SnapshotParser {
     const kinds = resolveEdgeTypes(this.edgeTypeNames);
     const elementType = kinds.element;
     const hiddenType = kinds.hidden;
+    const kernels = this.rowKernels();
+    if (kernels && nodeLimit < 2 ** 32) {
+      const at = this.progress(i, this.maxNamedEdge, this.maxNamedEdgeRow);
+      const rules = { typeAt, nameAt, toAt, typeCount, elementType, hiddenType, nodeWidth, nodeLimit };
+      kernels.edges(b, limit, rows, rules, { edgeType, edgeName, edgeTarget }, at);
+      this.maxNamedEdge = at.maxName;
+      this.maxNamedEdgeRow = at.maxNameRow;
+      this.kernelRows += at.row - this.row;
+      this.rowsStored(at.row);
+      return at.i;
+    }
     let maxNamed = this.maxNamedEdge;
     let maxNamedRow = this.maxNamedEdgeRow;
     let row = this.row;
@@ -926,6 +955,16 @@ export class SnapshotParser {
     return i;
   }
 
+  private rowKernels(): RowKernels | null {
+    if (this.kernels === undefined) this.kernels = this.options.rowKernels === false ? null : RowKernels.create();
+    return this.kernels;
+  }
+
+  /** A fast path's starting point for the kernels: this row, at i. */
+  private progress(i: number, maxName: number, maxNameRow: number): RowProgress {
+    return { i, row: this.row, afterRow: this.numberState === 2, maxName, maxNameRow, edgeSum: 0 };
+  }
+
   /** After a fast path: `row` rows are stored; if any were, the last number has been read. */
   private rowsStored(row: number): void {
     if (row === this.row) return;
@@ -943,6 +982,18 @@ export class SnapshotParser {
     const typeCount = this.nodeTypeNames.length;
     const rows = this.nodeCount;
     const edgeCount = this.edgeCount;
+    const kernels = this.rowKernels();
+    if (kernels) {
+      const at = this.progress(i, this.maxNodeName, this.maxNodeNameRow);
+      at.edgeSum = this.edgeSum;
+      kernels.v8Nodes(b, limit, rows, typeCount, edgeCount, { nodeType, nodeName, nodeId, selfSize, firstEdge, detachedness }, at);
+      this.maxNodeName = at.maxName;
+      this.maxNodeNameRow = at.maxNameRow;
+      this.edgeSum = at.edgeSum;
+      this.kernelRows += at.row - this.row;
+      this.rowsStored(at.row);
+      return at.i;
+    }
     let maxName = this.maxNodeName;
     let edgeSum = this.edgeSum;
     let row = this.row;

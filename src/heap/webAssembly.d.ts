@@ -1,0 +1,15 @@
+// The few WebAssembly globals the parser's kernels use (rowKernels.ts): neither lib ES2022
+// nor these Node typings declare them, and the DOM library would declare far too much.
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports: object);
+    readonly exports: Record<string, unknown>;
+  }
+  class Memory {
+    constructor(descriptor: { initial: number });
+    readonly buffer: ArrayBuffer;
+  }
+}
