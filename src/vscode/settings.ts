@@ -1,6 +1,6 @@
 /** The extension's settings (contributes.configuration "leakLens.*"), read when used. */
 import * as vscode from 'vscode';
-import { isAbsolutePath } from './paths';
+import { isAbsolutePath } from './scriptFiles';
 import { DEFAULT_PROFILE_OPTIONS, type ProfileOptions } from '../profile/report';
 
 export function profileSettings(): ProfileOptions {
