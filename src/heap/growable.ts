@@ -9,7 +9,14 @@ export class GrowableUint32 {
   /** Room for `capacity` values up front (virtual memory: untouched pages cost nothing). */
   reserve(capacity: number): void {
     if (capacity <= this.data.length || capacity > 1 << 28) return;
-    const next = new Uint32Array(capacity);
+    let next: Uint32Array;
+    try {
+      next = new Uint32Array(capacity);
+    } catch (e) {
+      // No room for the reservation (a limited address space): the array grows as it fills.
+      if (e instanceof RangeError) return;
+      throw e;
+    }
     next.set(this.data.subarray(0, this.length));
     this.data = next;
   }

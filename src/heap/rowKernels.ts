@@ -137,10 +137,19 @@ export class RowKernels {
     this.results = new DataView(memory.buffer);
   }
 
-  /** Kernels for one parser; null where WebAssembly is not available (the JavaScript paths then run). */
+  /**
+   * Kernels for one parser; null where WebAssembly is not available (the JavaScript paths then
+   * run). That includes a process whose address space is limited (ulimit -v): V8 reserves
+   * gigabytes of guard pages for every WebAssembly memory, and the reservation fails there.
+   */
   static create(): RowKernels | null {
     const module = rowKernelModule();
-    return module ? new RowKernels(module) : null;
+    if (!module) return null;
+    try {
+      return new RowKernels(module);
+    } catch {
+      return null;
+    }
   }
 
   /**

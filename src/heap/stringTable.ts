@@ -75,21 +75,29 @@ export class StringTable {
    */
   reserve(capacity: number): void {
     if (capacity <= this.startOf.length || capacity > MAX_RESERVED) return;
-    const grow = (a: Uint32Array) => {
-      const next = new Uint32Array(capacity);
-      next.set(a.subarray(0, this.count));
+    let arrays: Uint32Array<ArrayBuffer>[];
+    let bits: Uint8Array<ArrayBuffer>[];
+    try {
+      arrays = [0, 1, 2].map(() => new Uint32Array(capacity));
+      bits = [0, 1].map(() => new Uint8Array((capacity >>> 3) + 1));
+    } catch (e) {
+      // No room for the reservation (a limited address space): the index grows as it fills.
+      if (e instanceof RangeError) return;
+      throw e;
+    }
+    const [blockOf, startOf, lengthOf] = arrays;
+    blockOf.set(this.blockOf.subarray(0, this.count));
+    startOf.set(this.startOf.subarray(0, this.count));
+    lengthOf.set(this.lengthOf.subarray(0, this.count));
+    this.blockOf = blockOf;
+    this.startOf = startOf;
+    this.lengthOf = lengthOf;
+    const keep = (old: Uint8Array, next: Uint8Array) => {
+      next.set(old.subarray(0, Math.min(old.length, next.length)));
       return next;
     };
-    this.blockOf = grow(this.blockOf);
-    this.startOf = grow(this.startOf);
-    this.lengthOf = grow(this.lengthOf);
-    const reserveBits = (old: Uint8Array) => {
-      const bits = new Uint8Array((capacity >>> 3) + 1);
-      bits.set(old.subarray(0, Math.min(old.length, bits.length)));
-      return bits;
-    };
-    this.escapedBits = reserveBits(this.escapedBits);
-    this.digitLedBits = reserveBits(this.digitLedBits);
+    this.escapedBits = keep(this.escapedBits, bits[0]);
+    this.digitLedBits = keep(this.digitLedBits, bits[1]);
   }
 
   /** Trim the index arrays once the section is complete. */
