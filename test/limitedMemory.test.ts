@@ -53,19 +53,23 @@ test('leak-lens analyze gives the same summary under a limited address space', a
 
 test('a size hint too large to reserve for leaves the parser to grow its arrays instead of failing', async () => {
   const file = await snapshotOf('minimal.js');
-  // A hint of 768 MB: its string index (3 GB) and locations cannot be reserved under the limit.
-  const script = `
+  const script = (hint: number) => `
     const fs = require('node:fs');
     const { SnapshotParser } = require(${JSON.stringify(path.join(repoRoot, 'out', 'src', 'heap', 'parser.js'))});
     const bytes = fs.readFileSync(${JSON.stringify(file)});
-    const parser = new SnapshotParser({ expectedBytes: 3 * 2 ** 28 });
+    const parser = new SnapshotParser({ expectedBytes: ${hint} });
     for (let at = 0; at < bytes.length; at += 1 << 20) parser.write(bytes.subarray(at, at + (1 << 20)));
     const s = parser.end();
     console.log(JSON.stringify({ nodes: s.nodeCount, strings: s.strings.count, locations: s.locations.length, last: s.strings.get(s.strings.count - 1) }));
   `;
-  const limited = await run(['-e', script], LIMIT_KB);
-  assert.equal(limited.code, 0, limited.stderr);
-  const free = await run(['-e', script]);
-  assert.equal(free.code, 0, free.stderr);
-  assert.deepEqual(JSON.parse(limited.stdout), JSON.parse(free.stdout));
+  // A 768 MB hint under 3 GB: the string index (3 GB) cannot be reserved (the locations' hint
+  // is past the most they ever reserve). A 512 MB hint under 1.5 GB: neither the string index
+  // (2 GB) nor the locations (1 GB) can be.
+  for (const [hint, limitKb] of [[3 * 2 ** 28, LIMIT_KB], [2 ** 29, 1_500_000]]) {
+    const limited = await run(['-e', script(hint)], limitKb);
+    assert.equal(limited.code, 0, `hint ${hint}, limit ${limitKb} KB: ${limited.stderr}`);
+    const free = await run(['-e', script(hint)]);
+    assert.equal(free.code, 0, free.stderr);
+    assert.deepEqual(JSON.parse(limited.stdout), JSON.parse(free.stdout));
+  }
 });

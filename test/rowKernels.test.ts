@@ -97,7 +97,16 @@ test('on real snapshots the kernels store every row the JavaScript fast paths st
 });
 
 /** Replacements for one number in the nodes or edges rows, each at or past a rule the kernels check. */
-const BAD_NUMBERS: ((old: string, field: string, r: (n: number) => number) => string)[] = [
+/** What the rows are checked against, for the replacements that sit on a rule's boundary. */
+interface Limits {
+  /** The section's number of types (node or edge types). */
+  typeCount: number;
+  /** Node count × node width: the first "to_node" past the last node. */
+  nodeLimit: number;
+  nodeWidth: number;
+}
+
+const BAD_NUMBERS: ((old: string, field: string, r: (n: number) => number, limits: Limits) => string)[] = [
   () => '9'.repeat(15), // the longest number a kernel reads
   () => '1' + '0'.repeat(15), // one digit too many: left to the general scanner
   () => '4294967296',
@@ -111,14 +120,21 @@ const BAD_NUMBERS: ((old: string, field: string, r: (n: number) => number) => st
   (old) => '\n' + old,
   (old) => old + '\n',
   () => '',
-  // Just past the field's own rule: an unknown type, a "to_node" between rows or past the
-  // last node, an id over 32 bits, one edge more than edge_count.
-  (old, field, r) =>
-    field === 'type' ? String(12 + r(4)) :
-    field === 'to_node' ? String(Number(old) + 1 + r(2) * 1e9) :
-    field === 'id' ? String(2 ** 32 + r(3)) :
-    String(Number(old) + 1),
+  // On the field's own rule, or just past it: the last type or the first unknown one, the last
+  // node, the first "to_node" past it or one between rows, the largest 32-bit id or the first
+  // over, one edge more than edge_count.
+  (old, field, r, { typeCount, nodeLimit, nodeWidth }) => {
+    const choices =
+      field === 'type' ? [typeCount - 1, typeCount, typeCount + 1] :
+      field === 'to_node' ? [nodeLimit - nodeWidth, nodeLimit, nodeLimit + nodeWidth, Number(old) + 1] :
+      field === 'id' ? [2 ** 32 - 1, 2 ** 32] :
+      [Number(old) + 1];
+    return String(choices[r(choices.length)]);
+  },
 ];
+
+/** The fields the kernels check beyond "a number of at most 15 digits". */
+const RULED_FIELDS = ['type', 'to_node', 'id', 'edge_count'];
 
 interface NumberAt {
   start: number;
@@ -148,7 +164,13 @@ function numbersOf(text: string, meta: { node_fields: string[]; edge_fields: str
 test('on rows the kernels refuse, both paths give the same rows or the same error at the same byte', async (t) => {
   const base = fs.readFileSync(await snapshotOf('minimal.js'));
   const text = base.toString('latin1');
-  const meta = (JSON.parse(text) as { snapshot: { meta: { node_fields: string[]; edge_fields: string[] } } }).snapshot.meta;
+  const header = (JSON.parse(text) as {
+    snapshot: { node_count: number; meta: { node_fields: string[]; edge_fields: string[]; node_types: unknown[][]; edge_types: unknown[][] } };
+  }).snapshot;
+  const meta = header.meta;
+  const nodeWidth = meta.node_fields.length;
+  const nodeLimits: Limits = { typeCount: meta.node_types[0].length, nodeLimit: header.node_count * nodeWidth, nodeWidth };
+  const edgeLimits: Limits = { ...nodeLimits, typeCount: meta.edge_types[0].length };
   const numbers = numbersOf(text, meta);
   const edgesAt = text.indexOf('"edges":[');
   const nodeNumbers = numbers.filter((n) => n.start < edgesAt);
@@ -156,13 +178,18 @@ test('on rows the kernels refuse, both paths give the same rows or the same erro
   assert.ok(nodeNumbers.length > 1000 && edgeNumbers.length > 1000);
   const random = randomOf(20261202);
   const outcomes = { loaded: 0, refused: 0 };
-  const CASES = 640;
+  const CASES = 960;
   for (let c = 0; c < CASES; c++) {
     // Nodes and edges in turns; the replacements in turns within each.
     const within = c % 2 === 0 ? nodeNumbers : edgeNumbers;
-    const { start, end, field } = within[random(within.length)];
-    const kind = (c >> 1) % BAD_NUMBERS.length;
-    const replaced = BAD_NUMBERS[kind](text.slice(start, end), field, random);
+    const limits = c % 2 === 0 ? nodeLimits : edgeLimits;
+    // Half the cases on a rule's boundary, in a field that has one; the rest in turns.
+    const onBoundary = c % 4 < 2;
+    const kind = onBoundary ? BAD_NUMBERS.length - 1 : (c >> 2) % (BAD_NUMBERS.length - 1);
+    let picked = within[random(within.length)];
+    while (onBoundary && !RULED_FIELDS.includes(picked.field)) picked = within[random(within.length)];
+    const { start, end, field } = picked;
+    const replaced = BAD_NUMBERS[kind](text.slice(start, end), field, random, limits);
     const input = Buffer.concat([base.subarray(0, start), Buffer.from(replaced, 'latin1'), base.subarray(end)]);
     // Chunks of several kernel slices (64 KB), and of less than one.
     const size = (c >> 1) % 3 === 0 ? 1 << 20 : 700 + random(40_000);

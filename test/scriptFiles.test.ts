@@ -12,9 +12,11 @@ test('file URLs and absolute paths name local files', () => {
 
 test('script names from the heap that are no local file give undefined instead of throwing', () => {
   // A vm script may be named anything; these make fileURLToPath throw on POSIX.
-  for (const url of ['file://evil-host/x.js', 'file:///a%2Fb.js', 'file://[::1']) {
+  for (const url of ['file://evil-host/x.js', 'file:///a%2Fb.js', 'file://[::1', 'file:////evil-host/share/x.js']) {
     assert.equal(scriptFilePath(url), undefined, url);
   }
+  // Paths on another machine: VS Code would open them as UNC shares.
+  for (const url of ['//evil-host/share/x.js', '\\\\evil-host\\share\\x.js']) assert.equal(scriptFilePath(url), undefined, url);
   for (const url of ['node:internal/main', 'evalmachine.<anonymous>', 'https://example.test/x.js', 'relative/x.js', '', undefined]) {
     assert.equal(scriptFilePath(url), undefined, String(url));
   }

@@ -10,19 +10,28 @@ export function isAbsolutePath(p: string): boolean {
   return p.startsWith('/') || /^[a-z]:[\\/]/i.test(p);
 }
 
+/** `//host/…` or `\\host\…`: a path on another machine (VS Code would open it as a UNC share). */
+function namesAnotherHost(p: string): boolean {
+  return /^[\\/]{2}/.test(p);
+}
+
 /**
  * The local file a script's URL (file:// URL or absolute path) names; undefined for other
- * schemes, relative names, and file URLs that name no local file (another host, an encoded
- * separator, a malformed URL).
+ * schemes, relative names, paths and file URLs on another host (`//host/…`, `file://host/…`,
+ * on every platform), and file URLs that name no file (an encoded separator, a malformed URL).
  */
 export function scriptFilePath(url: string | undefined): string | undefined {
   if (!url) return undefined;
   if (url.startsWith('file:')) {
     try {
-      return fileURLToPath(url);
+      // Checked here, not left to fileURLToPath: on Windows it turns another host into a UNC path.
+      const parsed = new URL(url);
+      if (parsed.hostname !== '' && parsed.hostname !== 'localhost') return undefined;
+      const file = fileURLToPath(parsed);
+      return namesAnotherHost(file) ? undefined : file;
     } catch {
       return undefined;
     }
   }
-  return isAbsolutePath(url) ? url : undefined;
+  return isAbsolutePath(url) && !namesAnotherHost(url) ? url : undefined;
 }
