@@ -5,31 +5,17 @@
  * parser's up-front reservations give way to arrays that grow as they fill.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { repoRoot, snapshotOf } from './support/fixtures';
+import { repoRoot, runProcess, snapshotOf, type ProcessOutput } from './support/fixtures';
 
 /** 3 GB of address space: enough for Node and a small analysis, not for a WebAssembly memory's reservation. */
 const LIMIT_KB = 3_000_000;
 
-function run(args: string[], limitKb?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs Node with `args`, under `limitKb` of address space if given. */
+function run(args: string[], limitKb?: number): Promise<ProcessOutput> {
   const command = `${limitKb ? `ulimit -v ${limitKb} && ` : ''}exec "$0" "$@"`;
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command, process.execPath, ...args], { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`node ${args.join(' ')} did not finish in 60 s\n${stderr}`));
-    }, 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess('bash', ['-c', command, process.execPath, ...args], 60_000);
 }
 
 test('the limit is one under which a WebAssembly memory cannot be made (else this file tests nothing)', async () => {

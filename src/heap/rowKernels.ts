@@ -9,6 +9,7 @@
  * plain V8 layout or is out of range, and the parser's general scanner takes over there.
  */
 import { ROW_KERNELS_WASM } from './rowKernels.wasm';
+import type { HeapSnapshot } from './snapshot';
 
 interface Exports {
   edges(
@@ -78,11 +79,7 @@ function decodeBase64(text: string): Uint8Array {
   return out;
 }
 
-export interface EdgeColumns {
-  readonly edgeType: Uint8Array;
-  readonly edgeName: Uint32Array;
-  readonly edgeTarget: Uint32Array;
-}
+export type EdgeColumns = Pick<HeapSnapshot, 'edgeType' | 'edgeName' | 'edgeTarget'>;
 
 export interface EdgeRowRules {
   /** Column of each field in a row of three. */
@@ -97,15 +94,8 @@ export interface EdgeRowRules {
   readonly nodeLimit: number;
 }
 
-export interface NodeColumns {
-  readonly nodeType: Uint8Array;
-  readonly nodeName: Uint32Array;
-  readonly nodeId: Uint32Array;
-  readonly selfSize: Float64Array;
-  /** Each node's edge count (the parser turns them into offsets later). */
-  readonly firstEdge: Uint32Array;
-  readonly detachedness: Uint8Array | null;
-}
+/** The node columns the kernels fill; `firstEdge` holds each node's edge count until the parser turns them into offsets. */
+export type NodeColumns = Pick<HeapSnapshot, 'nodeType' | 'nodeName' | 'nodeId' | 'selfSize' | 'firstEdge' | 'detachedness'>;
 
 /** Where a run stopped, with the row counters it carries. */
 export interface RowProgress {

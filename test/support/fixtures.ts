@@ -49,27 +49,34 @@ export function snapshotOf(program: string): Promise<string> {
   return p;
 }
 
-/** Runs the built CLI and collects its output; `env` replaces the environment it gets. */
-export function runCli(
-  args: string[],
-  timeoutMs = 120_000,
-  env?: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export interface ProcessOutput {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command args` from the repository root and collects its output; killed after `timeoutMs`. */
+export function runProcess(command: string, args: string[], timeoutMs = 120_000, env?: NodeJS.ProcessEnv): Promise<ProcessOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], { cwd: repoRoot, env });
+    const child = spawn(command, args, { cwd: repoRoot, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`leak-lens ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr}`));
+      reject(new Error(`${path.basename(command)} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr}`));
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs the built CLI and collects its output; `env` replaces the environment it gets. */
+export function runCli(args: string[], timeoutMs = 120_000, env?: NodeJS.ProcessEnv): Promise<ProcessOutput> {
+  return runProcess(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], timeoutMs, env);
 }
 
 export interface Debuggee {
