@@ -37,7 +37,6 @@ const comma = `
  * before the ','. `body` parses and stores one row (at $row), or branches to $stop.
  */
 const rowLoop = (body) => `
-    (local.set $rowStart (local.get $i))
     (block $stop
       (loop $next
         (local.set $rowStart (local.get $i))

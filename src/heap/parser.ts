@@ -10,7 +10,7 @@ import { HeapSnapshotError } from './errors';
 import { countsToOffsets } from './csr';
 import { GrowableUint32 } from './growable';
 import { sharedFloat64, sharedUint32, sharedUint8 } from './memory';
-import { RowKernels, type RowProgress } from './rowKernels';
+import { FAST_PATH_GUARD, RowKernels, type RowProgress } from './rowKernels';
 import { resolveEdgeTypes, resolveNodeTypes, type HeapSnapshot } from './snapshot';
 import { StringTable } from './stringTable';
 
@@ -93,11 +93,6 @@ const MAX_DIGITS = 15;
 /** Retainer entries keep two flag bits above the node ordinal (see retainers.ts). */
 const MAX_NODE_COUNT = 0x3fffffff;
 const MAX_EDGE_COUNT = 0xfffffffe;
-/**
- * The fast path starts no row within this many bytes of a chunk's end. A row it accepts has at
- * most 16 fields of at most MAX_DIGITS digits and their separators, so it lies inside the chunk.
- */
-const FAST_PATH_GUARD = 512;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -815,7 +810,7 @@ export class SnapshotParser {
     const hiddenType = kinds.hidden;
     const kernels = this.rowKernels();
     if (kernels && nodeLimit < 2 ** 32) {
-      const at = this.progress(i, this.maxNamedEdge, this.maxNamedEdgeRow);
+      const at = this.progress(i, this.maxNamedEdge, this.maxNamedEdgeRow, 0);
       const rules = { typeAt, nameAt, toAt, typeCount, elementType, hiddenType, nodeWidth, nodeLimit };
       kernels.edges(b, limit, rows, rules, { edgeType, edgeName, edgeTarget }, at);
       this.maxNamedEdge = at.maxName;
@@ -961,8 +956,8 @@ export class SnapshotParser {
   }
 
   /** A fast path's starting point for the kernels: this row, at i. */
-  private progress(i: number, maxName: number, maxNameRow: number): RowProgress {
-    return { i, row: this.row, afterRow: this.numberState === 2, maxName, maxNameRow, edgeSum: 0 };
+  private progress(i: number, maxName: number, maxNameRow: number, edgeSum: number): RowProgress {
+    return { i, row: this.row, afterRow: this.numberState === 2, maxName, maxNameRow, edgeSum };
   }
 
   /** After a fast path: `row` rows are stored; if any were, the last number has been read. */
@@ -984,8 +979,7 @@ export class SnapshotParser {
     const edgeCount = this.edgeCount;
     const kernels = this.rowKernels();
     if (kernels) {
-      const at = this.progress(i, this.maxNodeName, this.maxNodeNameRow);
-      at.edgeSum = this.edgeSum;
+      const at = this.progress(i, this.maxNodeName, this.maxNodeNameRow, this.edgeSum);
       kernels.v8Nodes(b, limit, rows, typeCount, edgeCount, { nodeType, nodeName, nodeId, selfSize, firstEdge, detachedness }, at);
       this.maxNodeName = at.maxName;
       this.maxNodeNameRow = at.maxNameRow;

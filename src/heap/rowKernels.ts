@@ -29,10 +29,13 @@ interface Exports {
 /** Input bytes per call: the slice and the columns it fills stay in the core's cache. */
 const SLICE = 64 * 1024;
 /**
- * Bytes past the slice that are copied too, so a row that starts in it ends in view: the
- * parser's own guard (no valid row is longer), the same rule as its JavaScript fast paths.
+ * The parser's fast paths (these kernels and its JavaScript ones) start no row within this
+ * many bytes of a chunk's end. A row they accept has at most 16 fields of at most 15 digits
+ * and their separators, so it lies inside the chunk.
  */
-const GUARD = 512;
+export const FAST_PATH_GUARD = 512;
+/** Bytes past the slice that are copied too, so a row that starts in it ends in view. */
+const GUARD = FAST_PATH_GUARD;
 /** The fewest bytes a row takes ("0,0,0" and the ',' before the next): bounds the rows per slice. */
 const MIN_ROW_BYTES = 6;
 const ROWS_PER_SLICE = Math.ceil((SLICE + GUARD) / MIN_ROW_BYTES) + 1;
