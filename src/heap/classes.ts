@@ -39,19 +39,26 @@ const MAX_INTERFACE_NAME_LENGTH = 120;
 const MIN_OBJECTS_PER_INTERFACE = 2;
 const MIN_PROPORTION_PER_INTERFACE = 1000;
 
+/** A plain object's slot in the first pass holds its shape number with this bit set. */
+const SHAPE_BIT = 0x80000000;
+
 /**
- * Three passes over one per-node array and no other: it holds class-name string indexes, then
- * (in place) class ids.
+ * Two passes over the nodes and one per-node array: it holds class-name string indexes (a
+ * shape number for plain objects), then (in place) class ids. Interface names are decided per
+ * shape in between, with no pass over the nodes.
  */
 export function buildClassTable(s: HeapSnapshot): ClassTable {
   const classOf = sharedUint32(s.nodeCount);
-  nameClasses(s, classOf);
-  applyInterfaces(s, classOf);
-  return assignClassIds(s, classOf);
+  const shapes = new ShapeTrie(s);
+  nameClasses(s, classOf, shapes);
+  return assignClassIds(s, classOf, interfaceNames(s, shapes));
 }
 
-/** First pass: a class-name string index per node (DevTools' calculateObjectNames). */
-function nameClasses(s: HeapSnapshot, out: Uint32Array): Uint32Array {
+/**
+ * First pass: a class-name string index per node (DevTools' calculateObjectNames); for plain
+ * objects, whose name may become an interface name, their shape (with SHAPE_BIT).
+ */
+function nameClasses(s: HeapSnapshot, out: Uint32Array, shapes: ShapeTrie): Uint32Array {
   const { nodeCount, nodeType, nodeName, types, strings, nodeTypeNames } = s;
   const added = new Map<string, number>();
   const indexFor = (text: string): number => {
@@ -89,9 +96,14 @@ function nameClasses(s: HeapSnapshot, out: Uint32Array): Uint32Array {
     if (nameIndex < byName.length) byName[nameIndex] = c + 1;
     return c;
   };
+  const objectType = types.object;
+  const objectName = shapes.objectName;
   for (let n = 0; n < nodeCount; n++) {
-    const fixed = byType[nodeType[n]];
-    out[n] = fixed >= 0 ? fixed : nameClass(nodeName[n]);
+    const t = nodeType[n];
+    const fixed = byType[t];
+    if (fixed >= 0) out[n] = fixed;
+    else if (t === objectType && nodeName[n] === objectName) out[n] = (shapes.shapeOf(n) | SHAPE_BIT) >>> 0;
+    else out[n] = nameClass(nodeName[n]);
   }
   return out;
 }
@@ -114,22 +126,27 @@ interface Shape {
 }
 
 /**
- * Second pass: interface names for plain objects (DevTools' inferInterfaceDefinitions and
- * applyInterfaceDefinitions). Objects are grouped by their exact sequence of property names
- * in a trie, so names are built once per shape, not once per object.
+ * Plain objects ("Object" objects) grouped by their exact sequence of property names, in a
+ * trie, so interface names are built once per shape, not once per object.
  */
-function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
-  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeName, types, edgeKinds, strings } = s;
-  const objectName = findString(s, 'Object');
-  if (objectName < 0) return;
-  const property = edgeKinds.property;
+class ShapeTrie {
+  /** The string index of "Object" (-1 if absent: then no node is a plain object). */
+  readonly objectName: number;
+  readonly shapes: Shape[] = [];
+  plainObjects = 0;
+  private readonly children: Map<number, number>[] = [new Map()];
+  private readonly shapeOfTrieNode: number[] = [-1];
 
-  const children: Map<number, number>[] = [new Map()];
-  const shapeOfTrieNode: number[] = [-1];
-  const shapes: Shape[] = [];
-  let plainObjects = 0;
-  // The trie node a plain object's property names lead to (adding what is missing).
-  const trieNodeOf = (n: number): number => {
+  constructor(private readonly s: HeapSnapshot) {
+    this.objectName = findString(s, 'Object');
+  }
+
+  /** The shape of plain object n (adding it if new), counted. */
+  shapeOf(n: number): number {
+    const { firstEdge, edgeType, edgeName, edgeKinds } = this.s;
+    const { children, shapeOfTrieNode, shapes } = this;
+    const property = edgeKinds.property;
+    this.plainObjects++;
     let t = 0;
     const end = firstEdge[n + 1];
     for (let e = firstEdge[n]; e < end; e++) {
@@ -144,14 +161,6 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
       }
       t = child;
     }
-    return t;
-  };
-  // Until its class name is decided, a plain object's slot holds its shape (not "Object").
-  for (let n = 0; n < nodeCount; n++) {
-    if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
-    plainObjects++;
-    const t = trieNodeOf(n);
-    const end = firstEdge[n + 1];
     let shape = shapeOfTrieNode[t];
     if (shape < 0) {
       const properties: number[] = [];
@@ -161,17 +170,20 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
       shapeOfTrieNode[t] = shape;
     }
     shapes[shape].count++;
-    classNameIndex[n] = shape;
+    return shape;
   }
-  if (plainObjects === 0) return;
-  // Back to "Object", or to the interface name found below.
-  const nameOfShapes = (): void => {
-    for (let n = 0; n < nodeCount; n++) {
-      if (nodeType[n] !== types.object || nodeName[n] !== objectName) continue;
-      const classIndex = shapes[classNameIndex[n]].classIndex;
-      classNameIndex[n] = classIndex >= 0 ? classIndex : objectName;
-    }
-  };
+}
+
+/**
+ * Interface names for plain objects (DevTools' inferInterfaceDefinitions and
+ * applyInterfaceDefinitions): the class-name index of each shape, "Object" where no
+ * interface applies.
+ */
+function interfaceNames(s: HeapSnapshot, trie: ShapeTrie): Uint32Array {
+  const { strings } = s;
+  const { shapes, plainObjects, objectName } = trie;
+  const nameOfShapes = (): Uint32Array => Uint32Array.from(shapes, (shape) => (shape.classIndex >= 0 ? shape.classIndex : objectName));
+  if (plainObjects === 0) return nameOfShapes();
 
   // Candidates: interface names over shapes, in order of first appearance.
   interface Candidate {
@@ -263,11 +275,11 @@ function applyInterfaces(s: HeapSnapshot, classNameIndex: Uint32Array): void {
     }
     shape.classIndex = index;
   }
-  nameOfShapes();
+  return nameOfShapes();
 }
 
-/** Third pass: class ids per (class name, constructor location for objects). */
-function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array): ClassTable {
+/** Second pass: class ids per (class name, constructor location for objects); plain objects' names from their shapes. */
+function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array, shapeNames: Uint32Array): ClassTable {
   const { nodeCount, nodeType, types, locations, strings } = s;
   const locationRows = rowsByNode(locations);
   let nextLocated = 0;
@@ -287,7 +299,8 @@ function assignClassIds(s: HeapSnapshot, classNameIndex: Uint32Array): ClassTabl
     return id;
   };
   for (let n = 0; n < nodeCount; n++) {
-    const nameIndex = classNameIndex[n];
+    const slot = classNameIndex[n];
+    const nameIndex = slot >= SHAPE_BIT ? shapeNames[slot - SHAPE_BIT] : slot;
     // Location rows in node order, walked alongside n; of several rows for one node the last
     // in the file counts (as a per-node table filled in file order would have it).
     let row = -1;
