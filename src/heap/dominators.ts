@@ -142,6 +142,9 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     const bucketNext = bucketLinks.words;
     const dom = prefaulted(sharedUint32(nodeCount + 1));
     const bucketHead = dom;
+    // A bit per vertex: its bucket is not empty. Most buckets stay empty, and this table
+    // answers from cache where bucketHead would be a read and a write far from the records.
+    const bucketFull = new Uint8Array((nodeCount >>> 3) + 2);
 
     // Path compression without a stack: the way up reverses the ancestor links (each node then
     // points at the one below it), the way down restores them, compressed, from the top.
@@ -197,10 +200,13 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
         dom[w] = p;
       } else {
         const b = vertex[semiW];
+        bucketFull[b >>> 3] |= 1 << (b & 7);
         bucketNext[w] = bucketHead[b];
         bucketHead[b] = w;
       }
       rec[wr + ANCESTOR] = p;
+      if ((bucketFull[p >>> 3] & (1 << (p & 7))) === 0) continue;
+      bucketFull[p >>> 3] &= ~(1 << (p & 7));
       let v = bucketHead[p];
       while (v !== 0) {
         const u = evaluate(v);
