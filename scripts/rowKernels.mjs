@@ -66,7 +66,8 @@ export function rowKernelsWat() {
   (import "kernel" "memory" (memory 1))
 
   ;; Edge rows: three fields in any order (type, name_or_index, to_node); "to" must be a whole
-  ;; node (a multiple of the node row width, below nodeLimit), the type a known one. Results
+  ;; node (a multiple of the node row width, below nodeLimit), the type a known one, the name
+  ;; fit 32 bits. Results
   ;; besides the row count (returned): [0] where it stopped (i32); [8] the largest name of a
   ;; string-named edge (f64) and [16] its row (i32, -1 if none was larger than maxNamed).
   (func (export "edges")
@@ -92,6 +93,8 @@ export function rowKernelsWat() {
       (local.set $target (i32.div_u (i32.wrap_i64 (local.get $to)) (local.get $nodeWidth)))
       (br_if $stop (i32.ne (i32.mul (local.get $target) (local.get $nodeWidth)) (i32.wrap_i64 (local.get $to))))
       (local.set $name (select (local.get $v0) (select (local.get $v1) (local.get $v2) (i32.eq (local.get $nameAt) (i32.const 1))) (i32.eqz (local.get $nameAt))))
+      ;; Names and indexes are stored in 32 bits; a larger one is the general scanner's to report.
+      (br_if $stop (i64.gt_u (local.get $name) (i64.const 0xffffffff)))
       (br_if $stop (i64.ge_u
         (select (local.get $v0) (select (local.get $v1) (local.get $v2) (i32.eq (local.get $typeAt) (i32.const 1))) (i32.eqz (local.get $typeAt)))
         (i64.extend_i32_u (local.get $typeCount))))
@@ -111,8 +114,8 @@ export function rowKernelsWat() {
     (local.get $row))
 
   ;; Node rows in V8's field order: type, name, id, self_size, edge_count, trace_node_id and,
-  ;; with $detached, detachedness. The type must be a known one, the id fit 32 bits, and the
-  ;; edge counts so far (edgeSum) stay within edgeCount. Results besides the row count:
+  ;; with $detached, detachedness. The type must be a known one, the id fit 32 bits, the
+  ;; detachedness a byte, and the edge counts so far (edgeSum) stay within edgeCount. Results besides the row count:
   ;; [0] where it stopped; [8] the largest name (f64) and [16] its row (-1 if none was larger
   ;; than maxName); [24] the edge count so far (f64).
   (func (export "v8Nodes")
@@ -142,6 +145,8 @@ export function rowKernelsWat() {
           ${number('$state').trim()}))
       (br_if $stop (i64.ge_u (local.get $type) (i64.extend_i32_u (local.get $typeCount))))
       (br_if $stop (i64.gt_u (local.get $id) (i64.const 0xffffffff)))
+      ;; Detachedness is stored in a byte.
+      (br_if $stop (i32.and (local.get $detached) (i64.gt_u (local.get $state) (i64.const 255))))
       (br_if $stop (f64.gt (f64.add (local.get $edgeSum) (f64.convert_i64_u (local.get $edges))) (local.get $edgeCount)))
       (if (f64.gt (f64.convert_i64_u (local.get $name)) (local.get $maxName))
         (then

@@ -96,6 +96,25 @@ test('a name index beyond the strings table and a bad node type', async () => {
   expectError(text.slice(0, start) + row2.join(',') + text.slice(text.indexOf('\n', start)), /Node 0 has unknown type 77/, (o) => o === start);
 });
 
+test('an element index beyond 32 bits and a detachedness beyond a byte are refused, not wrapped', async () => {
+  const text = await realText();
+  // An element edge whose index wraps to a small one (2^32 + 3 would be stored as 3).
+  const start = text.indexOf('"edges":[') + '"edges":['.length;
+  const types = (JSON.parse(text) as { snapshot: { meta: { edge_types: string[][] } } }).snapshot.meta.edge_types[0];
+  const rowAt = text.indexOf(`\n,${types.indexOf('element')},`, start) + 2;
+  const row = text.slice(rowAt, text.indexOf('\n', rowAt)).split(',');
+  row[1] = String(2 ** 32 + 3);
+  const wideIndex = text.slice(0, rowAt) + row.join(',') + text.slice(text.indexOf('\n', rowAt));
+  expectError(wideIndex, /has a name_or_index beyond 32 bits \(4294967299\)/, (o) => o === rowAt + row[0].length + 1);
+  // The first node's detachedness (its last field) at 257 would read as 1, "attached".
+  const nodes = text.indexOf('"nodes":[') + '"nodes":['.length;
+  const first = text.slice(nodes, text.indexOf('\n', nodes)).split(',');
+  assert.equal(first.length, 7, 'V8 writes detachedness as the seventh node field');
+  first[6] = '257';
+  const wideState = text.slice(0, nodes) + first.join(',') + text.slice(text.indexOf('\n', nodes));
+  expectError(wideState, /Node 0 has detachedness 257; V8 writes 0 \(unknown\), 1 \(attached\) or 2 \(detached\)/, (o) => o === nodes + first.slice(0, 6).join(',').length + 1);
+});
+
 test('malformed numbers and strings', async () => {
   const text = await realText();
   const nodes = text.indexOf('"nodes":[') + '"nodes":['.length;

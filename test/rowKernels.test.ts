@@ -121,20 +121,22 @@ const BAD_NUMBERS: ((old: string, field: string, r: (n: number) => number, limit
   (old) => old + '\n',
   () => '',
   // On the field's own rule, or just past it: the last type or the first unknown one, the last
-  // node, the first "to_node" past it or one between rows, the largest 32-bit id or the first
-  // over, one edge more than edge_count.
+  // node, the first "to_node" past it or one between rows, the largest 32-bit id or edge
+  // name_or_index or the first over, the largest detachedness a byte holds or the first over,
+  // one edge more than edge_count.
   (old, field, r, { typeCount, nodeLimit, nodeWidth }) => {
     const choices =
       field === 'type' ? [typeCount - 1, typeCount, typeCount + 1] :
       field === 'to_node' ? [nodeLimit - nodeWidth, nodeLimit, nodeLimit + nodeWidth, Number(old) + 1] :
-      field === 'id' ? [2 ** 32 - 1, 2 ** 32] :
+      field === 'id' || field === 'name_or_index' ? [2 ** 32 - 1, 2 ** 32] :
+      field === 'detachedness' ? [255, 256] :
       [Number(old) + 1];
     return String(choices[r(choices.length)]);
   },
 ];
 
 /** The fields the kernels check beyond "a number of at most 15 digits". */
-const RULED_FIELDS = ['type', 'to_node', 'id', 'edge_count'];
+const RULED_FIELDS = ['type', 'to_node', 'id', 'edge_count', 'name_or_index', 'detachedness'];
 
 interface NumberAt {
   start: number;

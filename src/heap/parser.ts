@@ -39,6 +39,9 @@ const enum Section {
   Locations,
 }
 
+/** Detachedness is kept in a byte; V8 writes 0, 1 or 2, and a larger value is refused rather than wrapped. */
+const MAX_DETACHEDNESS = 255;
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -867,6 +870,10 @@ export class SnapshotParser {
         break;
       }
       const name = nameAt === 0 ? v0 : nameAt === 1 ? v1 : v2;
+      if (name > 0xffffffff) {
+        i = rowStart;
+        break;
+      }
       if (name > maxNamed && type !== elementType && type !== hiddenType) {
         maxNamed = name;
         maxNamedRow = row;
@@ -1035,7 +1042,7 @@ export class SnapshotParser {
         while ((d = b[++i] ^ 0x30) < 10) detached = detached * 10 + d;
         if (i - first > MAX_DIGITS) break;
       }
-      if (type >= typeCount || id > 0xffffffff || edgeSum + edges > edgeCount) break;
+      if (type >= typeCount || id > 0xffffffff || edgeSum + edges > edgeCount || detached > MAX_DETACHEDNESS) break;
       if (name > maxName) {
         maxName = name;
         this.maxNodeNameRow = row;
@@ -1083,6 +1090,7 @@ export class SnapshotParser {
       const id = values[idAt];
       const edges = values[edgesAt];
       if (type >= typeCount || id > 0xffffffff || edgeSum + edges > edgeCount) break;
+      if (detachedness && values[detachedAt] > MAX_DETACHEDNESS) break;
       const name = values[nameAt];
       if (name > maxName) {
         maxName = name;
@@ -1247,7 +1255,13 @@ export class SnapshotParser {
         this.failAtValue(`Node ${row}'s edges run past the ${this.edgeCount} edges the header declares`, v + edgesAt);
       }
       firstEdge[row] = edges;
-      if (detachedness) detachedness[row] = values[v + detachedAt];
+      if (detachedness) {
+        const detached = values[v + detachedAt];
+        if (detached > MAX_DETACHEDNESS) {
+          this.failAtValue(`Node ${row} has detachedness ${detached}; V8 writes 0 (unknown), 1 (attached) or 2 (detached)`, v + detachedAt);
+        }
+        detachedness[row] = detached;
+      }
     }
     this.row = row;
     this.maxNodeName = maxName;
@@ -1275,6 +1289,7 @@ export class SnapshotParser {
       if (type >= typeCount) this.failAtValue(`Edge ${row} has unknown type ${type}`, v + typeAt);
       edgeType[row] = type;
       const name = values[v + nameAt];
+      if (name > 0xffffffff) this.failAtValue(`Edge ${row} has a name_or_index beyond 32 bits (${name})`, v + nameAt);
       edgeName[row] = name;
       if (name > this.maxNamedEdge && type !== kinds.element && type !== kinds.hidden) {
         this.maxNamedEdge = name;
