@@ -117,8 +117,20 @@ export function scriptIdsInSnapshot(snapshot: HeapSnapshot, fileUrlOrPath: strin
   return out.sort((a, b) => a - b);
 }
 
+/** Per snapshot, once: a CodeLens run asks by location and then by name, each with the file. */
+const scriptNamesOf = new WeakMap<HeapSnapshot, ReadonlyMap<number, string>>();
+
 /** Script id → script name (URL or path) for every script with a located closure. */
-export function scriptNamesInSnapshot(snapshot: HeapSnapshot): Map<number, string> {
+export function scriptNamesInSnapshot(snapshot: HeapSnapshot): ReadonlyMap<number, string> {
+  let names = scriptNamesOf.get(snapshot);
+  if (!names) {
+    names = findScriptNames(snapshot);
+    scriptNamesOf.set(snapshot, names);
+  }
+  return names;
+}
+
+function findScriptNames(snapshot: HeapSnapshot): Map<number, string> {
   const out = new Map<number, string>();
   const misses = new Map<number, number>();
   forEachLocatedClosure(snapshot, (r, ordinal) => {

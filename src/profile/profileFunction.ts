@@ -12,6 +12,7 @@ import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_LEAK_OPTIONS } from '../heap/leaks';
 import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
+import type { ClosureMatch } from '../inspector/resolveFunction';
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
 import { decideVerdict, DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from './report';
@@ -307,20 +308,24 @@ async function resolveFunction(
   await snapshot('resolve', false);
   let atLine: Awaited<ReturnType<HeapWorker['closuresAt']>> | undefined;
   let byName: Awaited<ReturnType<HeapWorker['closuresNamed']>> | undefined;
+  // Closures on the line that have the wanted name.
+  let named: ClosureMatch[] = [];
   try {
     if (spec.file && spec.line) {
       atLine = await worker.closuresAt('resolve', spec.file, spec.line - 1, spec.column ? spec.column - 1 : undefined);
+      if (spec.name) named = atLine.matches.filter((m) => m.name === spec.name);
     }
     // A location and a name (as a CodeLens gives them): the location first, the name if the
     // line holds no live closure of that name (e.g. the editor's line is the decorator's).
-    if (spec.name && !atLine?.matches.some((m) => m.name === spec.name)) {
+    if (spec.name && named.length === 0) {
       byName = await worker.closuresNamed('resolve', spec.name, spec.file);
     }
   } finally {
-    await worker.release('resolve');
+    // Not awaited bare: a failed release would replace the error that got here. The run's own
+    // cleanup releases every slot again.
+    await worker.release('resolve').catch(() => undefined);
   }
   if (spec.name) {
-    const named = atLine?.matches.filter((m) => m.name === spec.name) ?? [];
     if (named.length > 0) return { object: await session.objectForNodeId(named[0].nodeId), name: spec.name };
     const { matches, scriptIds } = byName ?? { matches: [], scriptIds: [] };
     const inFile = matches.filter((m) => scriptIds.includes(m.scriptId));
