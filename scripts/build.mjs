@@ -1,9 +1,8 @@
 // Bundles every entry point with esbuild. The extension keeps `vscode` external (the host
 // provides it); the CLI and the heap worker are plain Node bundles; the report page is a
 // browser bundle.
-import { readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
-import { assembleRowKernels, generatedModule, GENERATED } from './rowKernels.mjs';
+import { writeKernels } from './wasmModule.mjs';
 
 const common = {
   bundle: true,
@@ -34,11 +33,8 @@ const entries = [
 ];
 
 const started = Date.now();
-// The parser's WebAssembly kernels: rewritten only when their text changed.
-const kernels = generatedModule(await assembleRowKernels());
-if ((await readFile(GENERATED, 'utf8').catch(() => '')) !== kernels) {
-  await writeFile(GENERATED, kernels);
-  console.log(`wrote ${GENERATED}`);
-}
+// The WebAssembly kernels (the parser's, the dominator tree's): rewritten only when their text changed.
+await writeKernels('rowKernels.mjs');
+await writeKernels('dominatorKernels.mjs');
 await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
 console.log(`built ${entries.length} bundles in ${Date.now() - started} ms`);

@@ -1,7 +1,8 @@
 /**
  * Our numbers must equal Chrome DevTools' (its worker code, npm heap-snapshot-toolkit) for the
  * same file: every node's retained size, distance and dominator, and every class's count,
- * self size and retained size — on snapshots of three different real Node programs.
+ * self size and retained size — on snapshots of three different real Node programs, with the
+ * dominator tree in WebAssembly (the default) and in JavaScript (no graph memory).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -19,11 +20,21 @@ import {
 import { analyzeFile } from '../src/node/analyzeFile';
 import { devtoolsReference, fixturePrograms, snapshotOf, testTempDir, type DevtoolsReference } from './support/fixtures';
 
+/** The ways the analysis can run, each of which must give DevTools' numbers. */
+const ways = [true, false].flatMap((parallel) =>
+  [true, false].map((graphMemory) => ({
+    parallel,
+    graphMemory,
+    label: `${parallel ? 'two threads' : 'one thread'}, dominators in ${graphMemory ? 'WebAssembly' : 'JavaScript'}`,
+  })),
+);
+
 for (const program of fixturePrograms()) {
-  for (const parallel of [true, false]) {
-  test(`matches DevTools node by node and class by class: ${path.basename(program)}, ${parallel ? 'two threads' : 'one thread'}`, async () => {
+  for (const { parallel, graphMemory, label } of ways) {
+  test(`matches DevTools node by node and class by class: ${path.basename(program)}, ${label}`, async () => {
     const file = await snapshotOf(program);
-    const [ours, ref] = await Promise.all([analyzeFile(file, { parallel }), referenceOf(file)]);
+    const [ours, ref] = await Promise.all([analyzeFile(file, { parallel, graphMemory }), referenceOf(file)]);
+    assert.equal(ours.dominatorsInWebAssembly, graphMemory, 'where the dominator tree was computed');
     const s = ours.snapshot;
     assert.equal(s.nodeCount, ref.nodeCount);
     assert.equal(s.edgeCount, ref.edgeCount);
@@ -100,11 +111,12 @@ function writeCliqueSnapshot(file: string): void {
   fs.writeFileSync(file, JSON.stringify(json));
 }
 
-for (const parallel of [true, false]) {
-  test(`objects retained only by each other hang off the root, as in DevTools (${parallel ? 'two threads' : 'one thread'})`, async () => {
-    const file = path.join(testTempDir(), 'clique.heapsnapshot');
+for (const { parallel, graphMemory, label } of ways) {
+  test(`objects retained only by each other hang off the root, as in DevTools (${label})`, async () => {
+    const file = path.join(testTempDir(), `clique-${parallel}-${graphMemory}.heapsnapshot`);
     writeCliqueSnapshot(file);
-    const [ours, ref] = await Promise.all([analyzeFile(file, { parallel }), devtoolsReference(file)]);
+    const [ours, ref] = await Promise.all([analyzeFile(file, { parallel, graphMemory }), devtoolsReference(file)]);
+    assert.equal(ours.dominatorsInWebAssembly, graphMemory, 'where the dominator tree was computed');
     assert.deepEqual([...ours.dominator], ref.dominators);
     assert.deepEqual([...ours.retainedSize], ref.retainedSizes);
     assert.deepEqual([...ours.distances], ref.distances);

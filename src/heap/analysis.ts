@@ -33,6 +33,8 @@ export interface HeapAnalysis {
   readonly distances: Int32Array;
   readonly dominator: Uint32Array;
   readonly retainedSize: Float64Array;
+  /** Whether the dominator tree was computed in WebAssembly (dominatorKernels.ts) or in JavaScript. */
+  readonly dominatorsInWebAssembly: boolean;
   readonly classTable: ClassTable;
   readonly classAggregates: ClassAggregate[];
   readonly timings: AnalysisTimings;
@@ -96,7 +98,7 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   t = now();
   onPhase?.('dominators');
   const tree = computeDominatorTree(snapshot, retainers, essential);
-  const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, snapshot.selfSize) };
+  const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, snapshot.selfSize), webAssembly: tree.webAssembly };
   tree.releaseOrder();
   const dominatorsMs = now() - t;
 
@@ -130,5 +132,12 @@ export function assembleAnalysis(
   timings: AnalysisTimings,
 ): HeapAnalysis {
   const { dominators, ...rest } = parts;
-  return { snapshot, ...rest, dominator: dominators.dominator, retainedSize: dominators.retainedSize, timings };
+  return {
+    snapshot,
+    ...rest,
+    dominator: dominators.dominator,
+    retainedSize: dominators.retainedSize,
+    dominatorsInWebAssembly: dominators.webAssembly,
+    timings,
+  };
 }

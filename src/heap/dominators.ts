@@ -1,11 +1,15 @@
+import { dominatorKernels } from './dominatorKernels';
 import { isEssential } from './edgeRules';
-import { prefaulted, Scratch, sharedUint32 } from './memory';
+import { graphAddress, isGraphRegion, regionBytes, regionWords, type GraphMemory, type GraphRegion } from './graphMemory';
+import { Scratch } from './memory';
 import { NOT_ESSENTIAL, RETAINER_MASK, type EdgeGraph, type Retainers } from './retainers';
 
 export interface Dominators {
   /** Immediate dominator (node ordinal) of each node; the root is its own. */
   readonly dominator: Uint32Array;
   readonly retainedSize: Float64Array;
+  /** Whether the tree was computed by the WebAssembly kernels (else by the JavaScript steps). */
+  readonly webAssembly: boolean;
 }
 
 export interface DominatorTree {
@@ -14,6 +18,8 @@ export interface DominatorTree {
   readonly order: Uint32Array;
   /** Gives `order`'s memory back once retained sizes are summed (it must not be used after). */
   readonly releaseOrder: () => void;
+  /** Whether both the DFS and the rest ran in the WebAssembly kernels. */
+  readonly webAssembly: boolean;
   /**
    * Memory the algorithm is done with, for the caller's later work (pages already in memory
    * instead of fresh ones): `sizes` (shared) for retained sizes, and `children` for the
@@ -62,19 +68,36 @@ const ANCESTOR = 1;
 const LABEL = 2;
 const SEMI = 3;
 
-/** Allocates and runs the DFS from the root, which needs only the essential edges. */
+/**
+ * Allocates and runs the DFS from the root, which needs only the essential edges. With a graph
+ * memory (and every array the step touches in its region), each step runs in WebAssembly
+ * (dominatorKernels.ts), else in the JavaScript here: the same steps on the same arrays.
+ */
 export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): DominatorSearch {
   const { nodeCount, firstEdge, edgeTarget } = s;
+  const g = s.graphMemory ?? null;
   // Vertices are numbered 1..n (ordinal + 1) so 0 can mean "none", as in the paper; vertex v's
   // record is rec[4v .. 4v+3]. Shared: its first half later holds the retained sizes.
   // Read (a vertex's number, 0 = not seen) before written: prefaulted.
-  const rec = prefaulted(sharedUint32((nodeCount + 2) * 4));
-  // A buffer of its own that can be given back at once: the one array nothing needs afterwards.
-  const orderBuffer = new Scratch(nodeCount + 1);
-  const vertex = orderBuffer.words;
+  const rec = regionWords(g, 'records', (nodeCount + 2) * 4, true);
+  // Without a graph memory, a buffer of its own that can be given back at once: the one array
+  // nothing needs afterwards.
+  const orderBuffer = g ? null : new Scratch(nodeCount + 1);
+  const vertex = orderBuffer ? orderBuffer.words : regionWords(g, 'vertex', nodeCount + 1);
+  const kernels = g && inRegions(g, { records: rec, vertex }) ? dominatorKernels(g) : null;
+  const dfsKernel =
+    g && kernels && inRegions(g, { firstEdge, edgeTarget, essential })
+      ? (start: number) => {
+          n = kernels.dfs(
+            graphAddress(g, 'records'), graphAddress(g, 'vertex'), graphAddress(g, 'firstEdge'),
+            graphAddress(g, 'edgeTarget'), graphAddress(g, 'essential'), start, n,
+          );
+        }
+      : null;
   let n = 0;
 
   const dfs = (start: number): void => {
+    if (dfsKernel) return dfsKernel(start);
     rec[(start << 2) + ANCESTOR] = firstEdge[start - 1];
     let v = start;
     while (v !== 0) {
@@ -120,6 +143,22 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     }
     // Vertices numbered from here on were attached to the root one by one, without a DFS.
     const attachedFrom = n + 1;
+    const dom = regionWords(g, 'dom', nodeCount + 1, true);
+    // A bit per vertex: its bucket is not empty. Most buckets stay empty, and this table
+    // answers from cache where bucketHead would be a read and a write far from the records.
+    const bucketFull = regionBytes(g, 'bucketFull', (nodeCount >>> 3) + 2, true);
+    if (g && kernels && inRegions(g, { ...retainers, dom, bucketFull })) {
+      // The same steps as below, with one difference: a vertex's link in its bucket is kept in
+      // its PARENT word, which is not read again once the vertex is processed.
+      const recAt = graphAddress(g, 'records');
+      const vertexAt = graphAddress(g, 'vertex');
+      n = kernels.attach(recAt, vertexAt, nodeCount, r, n);
+      kernels.finish(
+        recAt, vertexAt, graphAddress(g, 'firstRetainer'), graphAddress(g, 'retainerNode'),
+        graphAddress(g, 'dom'), graphAddress(g, 'bucketFull'), n, r, attachedFrom,
+      );
+      return treeOf(dom, vertex, rec, orderBuffer, nodeCount, dfsKernel !== null);
+    }
     if (n < nodeCount) {
       for (let v = 1; v <= nodeCount; v++) {
         const vr = v << 2;
@@ -140,11 +179,7 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     // bucket, both after that (vertices attached to the root one by one aside: see below).
     const bucketLinks = new Scratch(nodeCount + 1);
     const bucketNext = bucketLinks.words;
-    const dom = prefaulted(sharedUint32(nodeCount + 1));
     const bucketHead = dom;
-    // A bit per vertex: its bucket is not empty. Most buckets stay empty, and this table
-    // answers from cache where bucketHead would be a read and a write far from the records.
-    const bucketFull = new Uint8Array((nodeCount >>> 3) + 2);
 
     // Path compression without a stack: the way up reverses the ancestor links (each node then
     // points at the one below it), the way down restores them, compressed, from the top.
@@ -244,22 +279,44 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       vertex[o] = vertex[o + 1] - 1;
     }
     bucketLinks.release();
-    // The records are done with: sizes in their first half, the children index after it.
-    const buffer = rec.buffer;
-    const sizesBytes = 8 * (nodeCount + 1);
-    return {
-      dominator: dom.subarray(0, nodeCount),
-      order: vertex.subarray(0, nodeCount),
-      releaseOrder: () => orderBuffer.release(),
-      spare: {
-        sizes: new Float64Array(buffer, 0, nodeCount),
-        children: {
-          first: new Uint32Array(buffer, sizesBytes, nodeCount + 1),
-          nodes: new Uint32Array(buffer, sizesBytes + 4 * (nodeCount + 1), nodeCount),
-        },
-      },
-    };
+    return treeOf(dom, vertex, rec, orderBuffer, nodeCount, false);
   }
+}
+
+/** The finished tree, from dominators and order by ordinal; the records are done with. */
+function treeOf(
+  dom: Uint32Array,
+  vertex: Uint32Array,
+  rec: Uint32Array,
+  orderBuffer: Scratch | null,
+  nodeCount: number,
+  webAssembly: boolean,
+): DominatorTree {
+  // Sizes in the records' first half, the children index after it.
+  const buffer = rec.buffer;
+  const sizesAt = rec.byteOffset;
+  const childrenAt = sizesAt + 8 * (nodeCount + 1);
+  return {
+    dominator: dom.subarray(0, nodeCount),
+    order: vertex.subarray(0, nodeCount),
+    releaseOrder: () => orderBuffer?.release(),
+    webAssembly,
+    spare: {
+      sizes: new Float64Array(buffer, sizesAt, nodeCount),
+      children: {
+        first: new Uint32Array(buffer, childrenAt, nodeCount + 1),
+        nodes: new Uint32Array(buffer, childrenAt + 4 * (nodeCount + 1), nodeCount),
+      },
+    },
+  };
+}
+
+/** Whether every array given is its region's own view in the graph memory. */
+function inRegions(g: GraphMemory, arrays: Partial<Record<GraphRegion, Uint8Array | Uint32Array>>): boolean {
+  for (const [region, array] of Object.entries(arrays)) {
+    if (!array || !isGraphRegion(g, region as GraphRegion, array)) return false;
+  }
+  return true;
 }
 
 function hasNoEssentialRetainer(node: number, r: Retainers): boolean {

@@ -1,3 +1,4 @@
+import { regionBytes } from './graphMemory';
 import { prefaulted, Scratch, sharedUint32, sharedUint8 } from './memory';
 import type { EdgeGraph } from './retainers';
 import type { HeapSnapshot } from './snapshot';
@@ -276,7 +277,7 @@ export function isEssentialEdge(r: EssentialRules, n: number, e: number, t: numb
 /** A bit per edge: isEssentialEdge. */
 export function essentialEdges(s: EdgeGraph, rules: EssentialRules): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget } = s;
-  const bits = prefaulted(sharedUint8((s.edgeCount >>> 3) + 1));
+  const bits = regionBytes(s.graphMemory, 'essential', (s.edgeCount >>> 3) + 1, true);
   for (let n = 0; n < nodeCount; n++) {
     const end = firstEdge[n + 1];
     for (let e = firstEdge[n]; e < end; e++) {

@@ -9,6 +9,7 @@
 import { HeapSnapshotError } from './errors';
 import { countsToOffsets } from './csr';
 import { GrowableUint32 } from './growable';
+import { createGraphMemory, regionWords, type GraphMemory } from './graphMemory';
 import { sharedFloat64, sharedUint32, sharedUint8 } from './memory';
 import { FAST_PATH_GUARD, RowKernels, type RowProgress } from './rowKernels';
 import { resolveEdgeTypes, resolveNodeTypes, type HeapSnapshot } from './snapshot';
@@ -121,6 +122,8 @@ export interface EdgeSectionJob {
   readonly edgeType: Uint8Array;
   readonly edgeName: Uint32Array;
   readonly edgeTarget: Uint32Array;
+  /** Where edgeTarget lives, if in a graph memory: the retainer counts go there too. */
+  readonly graphMemory?: GraphMemory;
   /** As ParserOptions.rowKernels. */
   readonly rowKernels: boolean;
 }
@@ -152,6 +155,12 @@ export interface ParserOptions {
    * tests compare the two).
    */
   rowKernels?: boolean;
+  /**
+   * First edges and edge targets go into a graph memory (graphMemory.ts), where the analysis'
+   * WebAssembly steps read them, where the platform has one: the default. False keeps them in
+   * plain shared arrays and the analysis in JavaScript (the tests compare the two).
+   */
+  graphMemory?: boolean;
 }
 
 export class SnapshotParser {
@@ -213,6 +222,7 @@ export class SnapshotParser {
   private nodeId: Uint32Array = new Uint32Array(0);
   private selfSize: Float64Array = new Float64Array(0);
   private firstEdge: Uint32Array = new Uint32Array(1);
+  private graphMemory: GraphMemory | null = null;
   private detachedness: Uint8Array | null = null;
   private edgeType: Uint8Array = new Uint8Array(0);
   private edgeName: Uint32Array = new Uint32Array(0);
@@ -322,6 +332,7 @@ export class SnapshotParser {
       rootOrdinal: this.rootIndex,
       extraNativeBytes: this.extraNativeBytes,
       byteLength: this.base,
+      ...(this.graphMemory ? { graphMemory: this.graphMemory } : {}),
     };
   }
 
@@ -651,11 +662,12 @@ export class SnapshotParser {
       this.nodeId = sharedUint32(nodeCount);
       // Shared: the dominator thread reads the graph and self sizes in place.
       this.selfSize = sharedFloat64(nodeCount);
-      this.firstEdge = sharedUint32(nodeCount + 1);
+      this.graphMemory = this.options.graphMemory === false ? null : createGraphMemory(nodeCount, edgeCount);
+      this.firstEdge = regionWords(this.graphMemory, 'firstEdge', nodeCount + 1);
       if (nodeFields.includes('detachedness')) this.detachedness = new Uint8Array(nodeCount);
       this.edgeType = sharedUint8(edgeCount);
       this.edgeName = sharedUint32(edgeCount);
-      this.edgeTarget = sharedUint32(edgeCount);
+      this.edgeTarget = regionWords(this.graphMemory, 'edgeTarget', edgeCount);
     } catch {
       this.fail(`Cannot allocate memory for ${nodeCount} nodes and ${edgeCount} edges`, at);
     }
@@ -669,6 +681,7 @@ export class SnapshotParser {
       edgeType: this.edgeType,
       edgeName: this.edgeName,
       edgeTarget: this.edgeTarget,
+      graphMemory: this.graphMemory ?? undefined,
       rowKernels: this.options.rowKernels !== false,
     });
   }

@@ -1,5 +1,5 @@
 import { countsToOffsets } from './csr';
-import { prefaulted, sharedUint32 } from './memory';
+import { regionWords, type GraphMemory } from './graphMemory';
 import type { HeapSnapshot } from './snapshot';
 
 /**
@@ -25,15 +25,15 @@ export const RETAINER_MASK = 0x3fffffff;
 /** The part of a snapshot the graph algorithms need; plain arrays, so another thread can hold it. */
 export type EdgeGraph = Pick<
   HeapSnapshot,
-  'nodeCount' | 'edgeCount' | 'firstEdge' | 'edgeTarget' | 'edgeType' | 'edgeKinds' | 'rootOrdinal'
+  'nodeCount' | 'edgeCount' | 'firstEdge' | 'edgeTarget' | 'edgeType' | 'edgeKinds' | 'rootOrdinal' | 'graphMemory'
 >;
 
 /**
  * Incoming edges per node (and one more word, for countRetainers' total): its first step,
  * which needs only the edges, so it can run as soon as they are read.
  */
-export function countTargets(edgeTarget: Uint32Array, edgeCount: number, nodeCount: number): Uint32Array {
-  const counts = prefaulted(sharedUint32(nodeCount + 1));
+export function countTargets(edgeTarget: Uint32Array, edgeCount: number, nodeCount: number, g?: GraphMemory): Uint32Array {
+  const counts = regionWords(g, 'firstRetainer', nodeCount + 1, true);
   for (let e = 0; e < edgeCount; e++) counts[edgeTarget[e]]++;
   return counts;
 }
@@ -42,7 +42,7 @@ export function countTargets(edgeTarget: Uint32Array, edgeCount: number, nodeCou
  * First half (before the essential bits are known): the incoming-edge counts (countTargets',
  * unless made already) turned into first offsets, in place.
  */
-export function countRetainers(s: EdgeGraph, counted = countTargets(s.edgeTarget, s.edgeCount, s.nodeCount)): Uint32Array {
+export function countRetainers(s: EdgeGraph, counted = countTargets(s.edgeTarget, s.edgeCount, s.nodeCount, s.graphMemory)): Uint32Array {
   countsToOffsets(counted, s.nodeCount);
   return counted;
 }
@@ -52,7 +52,7 @@ export function fillRetainers(s: EdgeGraph, firstRetainer: Uint32Array, essentia
   const { nodeCount, edgeCount, firstEdge, edgeTarget, edgeType, rootOrdinal } = s;
   const weak = s.edgeKinds.weak;
   const shortcut = s.edgeKinds.shortcut;
-  const retainerNode = sharedUint32(edgeCount);
+  const retainerNode = regionWords(s.graphMemory, 'retainerNode', edgeCount);
   // firstRetainer[n] is used as a cursor while filling, then shifted back.
   for (let n = 0; n < nodeCount; n++) {
     const end = firstEdge[n + 1];

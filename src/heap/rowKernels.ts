@@ -9,6 +9,7 @@
  * plain V8 layout or is out of range, and the parser's general scanner takes over there.
  */
 import { ROW_KERNELS_WASM } from './rowKernels.wasm';
+import { compiledOnce } from './wasm';
 import type { HeapSnapshot } from './snapshot';
 
 interface Exports {
@@ -61,26 +62,7 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The compiled module, once per thread; null where WebAssembly is not available. */
-function rowKernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(decodeBase64(ROW_KERNELS_WASM));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
-
-function decodeBase64(text: string): Uint8Array {
-  const bytes = atob(text);
-  const out = new Uint8Array(bytes.length);
-  for (let k = 0; k < bytes.length; k++) out[k] = bytes.charCodeAt(k);
-  return out;
-}
+const rowKernelModule = compiledOnce(ROW_KERNELS_WASM);
 
 export type EdgeColumns = Pick<HeapSnapshot, 'edgeType' | 'edgeName' | 'edgeTarget'>;
 

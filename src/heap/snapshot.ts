@@ -1,3 +1,4 @@
+import type { GraphMemory } from './graphMemory';
 import type { StringTable } from './stringTable';
 
 /**
@@ -36,6 +37,11 @@ export interface HeapSnapshot {
   readonly extraNativeBytes: number;
   /** Total bytes of snapshot text read. */
   readonly byteLength: number;
+  /**
+   * Where firstEdge and edgeTarget live, with room for the analysis' arrays that the
+   * WebAssembly steps read (graphMemory.ts); absent where there is none.
+   */
+  readonly graphMemory?: GraphMemory;
 }
 
 /** Type codes resolved by name from `meta`; -1 where the snapshot has no such type. */

@@ -1,5 +1,5 @@
-// The few WebAssembly globals the parser's kernels use (rowKernels.ts): neither lib ES2022
-// nor these Node typings declare them, and the DOM library would declare far too much.
+// The few WebAssembly globals the kernels use (rowKernels.ts, dominatorKernels.ts): neither lib
+// ES2022 nor these Node typings declare them, and the DOM library would declare far too much.
 declare namespace WebAssembly {
   class Module {
     constructor(bytes: Uint8Array);
@@ -9,7 +9,8 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   class Memory {
-    constructor(descriptor: { initial: number });
-    readonly buffer: ArrayBuffer;
+    constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });
+    /** A SharedArrayBuffer for a shared memory. */
+    readonly buffer: ArrayBuffer | SharedArrayBuffer;
   }
 }

@@ -14,6 +14,8 @@ import { lastOffsetWithRows } from './rowLayout';
 export interface FileProgress {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   onPhase?: (phase: string) => void;
+  /** As ParserOptions.graphMemory: false keeps the dominator tree in JavaScript (the tests compare the two). */
+  graphMemory?: boolean;
 }
 
 export interface FileAnalysis extends HeapAnalysis {
@@ -84,6 +86,7 @@ function withStrings(snapshot: HeapSnapshot, options: ReadOptions): HeapSnapshot
 function newParser(size: number, options: FileProgress, edgesElsewhere?: (job: EdgeSectionJob) => void): SnapshotParser {
   return new SnapshotParser({
     expectedBytes: size,
+    graphMemory: options.graphMemory,
     onProgress: options.onProgress ? (read) => options.onProgress?.(read, size) : undefined,
     edgesElsewhere,
   });

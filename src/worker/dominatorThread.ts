@@ -54,7 +54,7 @@ function handle(m: DominatorRequest): void {
           send({ type: 'edges', outcome });
           // Meanwhile the main thread is mostly still parsing its part: the retainer counts
           // need only the edges, so they are taken now rather than when the graph arrives.
-          if (outcome.type === 'read') countedWhileReading = countTargets(job.edgeTarget, job.edgeCount, job.nodeCount);
+          if (outcome.type === 'read') countedWhileReading = countTargets(job.edgeTarget, job.edgeCount, job.nodeCount, job.graphMemory);
         },
         (e: unknown) => send({ type: 'error', message: describe(e) }),
       );
@@ -82,7 +82,7 @@ function handle(m: DominatorRequest): void {
       return;
     case 'sizes':
       if (!tree) throw new Error('sizes before the dominator tree');
-      dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize) };
+      dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize), webAssembly: tree.webAssembly };
       tree.releaseOrder();
       selfSize = m.selfSize;
       // Before the classes arrive: the tree's children index.

@@ -91,6 +91,7 @@ export class DominatorThread {
       edgeType: s.edgeType,
       edgeKinds: s.edgeKinds,
       rootOrdinal: s.rootOrdinal,
+      graphMemory: s.graphMemory,
     };
     const reply = this.reply('counted');
     // The thread's counts hold only if this graph's edges are the ones it read (not those of a

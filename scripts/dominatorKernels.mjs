@@ -1,0 +1,257 @@
+// The dominator tree's DFS and Lengauer–Tarjan (src/heap/dominators.ts), as WebAssembly text,
+// and their assembly with wabt. `npm run build` writes the binary into
+// src/heap/dominatorKernels.wasm.ts when the text has changed; a unit test checks that the
+// committed binary is the one this text gives.
+//
+// The same steps as the JavaScript in dominators.ts, on the same arrays: they live in the
+// graph memory (src/heap/graphMemory.ts), a shared WebAssembly memory, at byte addresses the
+// caller passes. Both are random-access loops over tens of megabytes; here each access is
+// one load with no bounds check, and the loops run 2-3 times faster than in JavaScript.
+//
+// Arrays (as in dominators.ts; vertex v = ordinal + 1, 0 = none):
+//   rec          four words per vertex: PARENT (then the next in its bucket), ANCESTOR (the
+//                DFS's edge cursor, then the forest link), LABEL, SEMI
+//   vertex       vertex[i]: the vertex numbered i
+//   dom          dominators, and the bucket heads until then
+//   bucketFull   a bit per vertex: its bucket is not empty
+
+/** Byte address of word `field` of vertex `v`'s record (as a load/store offset on the record's address). */
+const FIELD = { PARENT: 0, ANCESTOR: 4, LABEL: 8, SEMI: 12 };
+const record = (v) => `(i32.add (local.get $rec) (i32.shl ${v} (i32.const 4)))`;
+const recordGet = (v, field) => `(i32.load offset=${FIELD[field]} ${record(v)})`;
+const recordSet = (v, field, value) => `(i32.store offset=${FIELD[field]} ${record(v)} ${value})`;
+/** Address of word i of the u32 array at `base`. */
+const word = (base, i) => `(i32.add (local.get ${base}) (i32.shl ${i} (i32.const 2)))`;
+const wordGet = (base, i) => `(i32.load ${word(base, i)})`;
+const wordSet = (base, i, value) => `(i32.store ${word(base, i)} ${value})`;
+const get = (name) => `(local.get $${name})`;
+const set = (name, value) => `(local.set $${name} ${value})`;
+const bitAddress = (base, i) => `(i32.add (local.get ${base}) (i32.shr_u ${i} (i32.const 3)))`;
+const bitMask = (i) => `(i32.shl (i32.const 1) (i32.and ${i} (i32.const 7)))`;
+const bitSet = (base, i) => `(i32.and (i32.load8_u ${bitAddress(base, i)}) ${bitMask(i)})`;
+
+const NOT_ESSENTIAL = 0x80000000;
+const RETAINER_MASK = 0x3fffffff;
+
+export function dominatorKernelsWat() {
+  return `;; Generated from scripts/dominatorKernels.mjs: edit that file, not this text.
+(module
+  (import "graph" "memory" (memory 1 65536 shared))
+
+  ;; The iterative DFS from vertex $start over the essential edges, numbering the vertices it
+  ;; reaches from $n + 1 on; returns the last number given. A search started below the root
+  ;; (its PARENT set to the root) climbs back to the root, whose edges are all seen.
+  (func (export "dfs")
+    (param $rec i32) (param $vertex i32) (param $firstEdge i32) (param $edgeTarget i32) (param $essential i32)
+    (param $start i32) (param $n i32) (result i32)
+    (local $v i32) (local $following i32) (local $end i32) (local $e i32) (local $w i32)
+    ${recordSet(get('start'), 'ANCESTOR', wordGet('$firstEdge', `(i32.sub ${get('start')} (i32.const 1))`))}
+    ${set('v', get('start'))}
+    (block $done
+      (loop $visit
+        (br_if $done (i32.eqz ${get('v')}))
+        (if (i32.eqz ${recordGet(get('v'), 'SEMI')})
+          (then
+            ${set('n', `(i32.add ${get('n')} (i32.const 1))`)}
+            ${recordSet(get('v'), 'SEMI', get('n'))}
+            ${wordSet('$vertex', get('n'), get('v'))}
+            ${recordSet(get('v'), 'LABEL', get('v'))}))
+        ${set('following', recordGet(get('v'), 'PARENT'))}
+        ;; The edges of ordinal v - 1 end where ordinal v's begin.
+        ${set('end', wordGet('$firstEdge', get('v')))}
+        ${set('e', recordGet(get('v'), 'ANCESTOR'))}
+        (block $scanned
+          (loop $edge
+            (br_if $scanned (i32.ge_u ${get('e')} ${get('end')}))
+            (if ${bitSet('$essential', get('e'))}
+              (then
+                ${set('w', `(i32.add ${wordGet('$edgeTarget', get('e'))} (i32.const 1))`)}
+                (if (i32.eqz ${recordGet(get('w'), 'SEMI')})
+                  (then
+                    ${recordSet(get('w'), 'PARENT', get('v'))}
+                    ${recordSet(get('w'), 'ANCESTOR', wordGet('$firstEdge', `(i32.sub ${get('w')} (i32.const 1))`))}
+                    ${recordSet(get('v'), 'ANCESTOR', `(i32.add ${get('e')} (i32.const 1))`)}
+                    ${set('following', get('w'))}
+                    (br $scanned)))))
+            ${set('e', `(i32.add ${get('e')} (i32.const 1))`)}
+            (br $edge)))
+        (if (i32.eq ${get('following')} ${recordGet(get('v'), 'PARENT')})
+          (then ${recordSet(get('v'), 'ANCESTOR', get('end'))}))
+        ${set('v', get('following'))}
+        (br $visit)))
+    ${get('n')})
+
+  ;; The vertices no search reached, attached to the root $r one by one (numbered from $n + 1);
+  ;; then every forest link cleared. Returns the last number given.
+  (func (export "attach")
+    (param $rec i32) (param $vertex i32) (param $nodeCount i32) (param $r i32) (param $n i32) (result i32)
+    (local $v i32)
+    (if (i32.lt_u ${get('n')} ${get('nodeCount')})
+      (then
+        ${set('v', '(i32.const 1)')}
+        (block $done
+          (loop $next
+            (br_if $done (i32.gt_u ${get('v')} ${get('nodeCount')}))
+            (if (i32.eqz ${recordGet(get('v'), 'SEMI')})
+              (then
+                ${recordSet(get('v'), 'PARENT', get('r'))}
+                ${set('n', `(i32.add ${get('n')} (i32.const 1))`)}
+                ${recordSet(get('v'), 'SEMI', get('n'))}
+                ${wordSet('$vertex', get('n'), get('v'))}
+                ${recordSet(get('v'), 'LABEL', get('v'))}))
+            ${set('v', `(i32.add ${get('v')} (i32.const 1))`)}
+            (br $next)))))
+    ${set('v', '(i32.const 0)')}
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_u ${get('v')} ${get('nodeCount')}))
+        ${recordSet(get('v'), 'ANCESTOR', '(i32.const 0)')}
+        ${set('v', `(i32.add ${get('v')} (i32.const 1))`)}
+        (br $next)))
+    ${get('n')})
+
+  ;; Path compression without a stack: the way up reverses the ancestor links, the way down
+  ;; restores them, compressed, from the top.
+  (func $compress (param $rec i32) (param $v i32)
+    (local $below i32) (local $up i32) (local $w i32) (local $labelV i32) (local $labelW i32)
+    (block $top
+      (loop $climb
+        ${set('up', recordGet(get('v'), 'ANCESTOR'))}
+        (br_if $top (i32.eqz ${recordGet(get('up'), 'ANCESTOR')}))
+        ${recordSet(get('v'), 'ANCESTOR', get('below'))}
+        ${set('below', get('v'))}
+        ${set('v', get('up'))}
+        (br $climb)))
+    (block $done
+      (loop $descend
+        (br_if $done (i32.eqz ${get('below')}))
+        ${set('w', get('below'))}
+        ${set('below', recordGet(get('w'), 'ANCESTOR'))}
+        ${set('labelV', recordGet(get('v'), 'LABEL'))}
+        ${set('labelW', recordGet(get('w'), 'LABEL'))}
+        (if (i32.lt_u ${recordGet(get('labelV'), 'SEMI')} ${recordGet(get('labelW'), 'SEMI')})
+          (then ${recordSet(get('w'), 'LABEL', get('labelV'))}))
+        ${recordSet(get('w'), 'ANCESTOR', recordGet(get('v'), 'ANCESTOR'))}
+        ${set('v', get('w'))}
+        (br $descend))))
+
+  ;; eval(v): v itself while it is a forest root, else the label of least semidominator on its path.
+  (func $evaluate (param $rec i32) (param $v i32) (result i32)
+    (if (i32.eqz ${recordGet(get('v'), 'ANCESTOR')}) (then (return ${get('v')})))
+    (call $compress ${get('rec')} ${get('v')})
+    ${recordGet(get('v'), 'LABEL')})
+
+  ;; Semidominators and dominators of the $n numbered vertices (root $r; vertices numbered from
+  ;; $attachedFrom on were attached one by one), then dom and vertex shifted to ordinals.
+  (func (export "finish")
+    (param $rec i32) (param $vertex i32) (param $firstRetainer i32) (param $retainerNode i32)
+    (param $dom i32) (param $bucketFull i32) (param $n i32) (param $r i32) (param $attachedFrom i32)
+    (local $i i32) (local $w i32) (local $semiW i32) (local $orphan i32) (local $k i32) (local $kEnd i32)
+    (local $entry i32) (local $u i32) (local $semiU i32) (local $p i32) (local $b i32) (local $v i32)
+    (local $next i32) (local $deferred i32) (local $rootSemi i32)
+    ${set('rootSemi', recordGet(get('r'), 'SEMI'))}
+    ${set('i', get('n'))}
+    (block $processed
+      (loop $vertexLoop
+        (br_if $processed (i32.lt_u ${get('i')} (i32.const 2)))
+        ${set('w', wordGet('$vertex', get('i')))}
+        ${set('semiW', recordGet(get('w'), 'SEMI'))}
+        ${set('orphan', '(i32.const 1)')}
+        ;; Retainers of ordinal w - 1.
+        ${set('k', wordGet('$firstRetainer', `(i32.sub ${get('w')} (i32.const 1))`))}
+        ${set('kEnd', wordGet('$firstRetainer', get('w')))}
+        (block $retainersDone
+          (loop $retainer
+            (br_if $retainersDone (i32.ge_u ${get('k')} ${get('kEnd')}))
+            ${set('entry', wordGet('$retainerNode', get('k')))}
+            (if (i32.eqz (i32.and ${get('entry')} (i32.const ${NOT_ESSENTIAL})))
+              (then
+                ${set('orphan', '(i32.const 0)')}
+                ${set('u', `(call $evaluate ${get('rec')} (i32.add (i32.and ${get('entry')} (i32.const ${RETAINER_MASK})) (i32.const 1)))`)}
+                ${set('semiU', recordGet(get('u'), 'SEMI'))}
+                (if (i32.lt_u ${get('semiU')} ${get('semiW')}) (then ${set('semiW', get('semiU'))}))))
+            ${set('k', `(i32.add ${get('k')} (i32.const 1))`)}
+            (br $retainer)))
+        ;; A vertex with no essential retainer hangs off the root.
+        (if ${get('orphan')} (then ${set('semiW', get('rootSemi'))}))
+        ${recordSet(get('w'), 'SEMI', get('semiW'))}
+        ${set('p', recordGet(get('w'), 'PARENT'))}
+        (if (i32.eq ${get('semiW')} ${recordGet(get('p'), 'SEMI')})
+          (then ${wordSet('$dom', get('w'), get('p'))})
+          (else
+            ;; Into the bucket of the vertex numbered semiW; the link in w's PARENT word.
+            ${set('b', wordGet('$vertex', get('semiW')))}
+            (i32.store8 ${bitAddress('$bucketFull', get('b'))}
+              (i32.or (i32.load8_u ${bitAddress('$bucketFull', get('b'))}) ${bitMask(get('b'))}))
+            ${recordSet(get('w'), 'PARENT', wordGet('$dom', get('b')))}
+            ${wordSet('$dom', get('b'), get('w'))}))
+        ${recordSet(get('w'), 'ANCESTOR', get('p'))}
+        (if ${bitSet('$bucketFull', get('p'))}
+          (then
+            (i32.store8 ${bitAddress('$bucketFull', get('p'))}
+              (i32.and (i32.load8_u ${bitAddress('$bucketFull', get('p'))}) (i32.xor ${bitMask(get('p'))} (i32.const -1))))
+            ${set('v', wordGet('$dom', get('p')))}
+            (block $emptied
+              (loop $inBucket
+                (br_if $emptied (i32.eqz ${get('v')}))
+                ${set('u', `(call $evaluate ${get('rec')} ${get('v')})`)}
+                ${set('next', recordGet(get('v'), 'PARENT'))}
+                (if (i32.lt_u ${recordGet(get('u'), 'SEMI')} ${recordGet(get('v'), 'SEMI')})
+                  (then
+                    ;; Dominated as u is: settled after the loop, once u is.
+                    ${wordSet('$dom', get('v'), get('u'))}
+                    ${recordSet(get('v'), 'PARENT', get('deferred'))}
+                    ${set('deferred', get('v'))})
+                  (else ${wordSet('$dom', get('v'), get('p'))}))
+                ${set('v', get('next'))}
+                (br $inBucket)))
+            ${wordSet('$dom', get('p'), '(i32.const 0)')}))
+        ${set('i', `(i32.sub ${get('i')} (i32.const 1))`)}
+        (br $vertexLoop)))
+    ;; Vertices attached one by one hang off the root.
+    ${set('i', get('attachedFrom'))}
+    (block $done
+      (loop $attached
+        (br_if $done (i32.gt_u ${get('i')} ${get('n')}))
+        ${wordSet('$dom', wordGet('$vertex', get('i')), get('r'))}
+        ${set('i', `(i32.add ${get('i')} (i32.const 1))`)}
+        (br $attached)))
+    ${wordSet('$dom', '(i32.const 0)', get('r'))}
+    ${wordSet('$dom', get('r'), get('r'))}
+    ;; The listed vertices, in an order that settles u before each v on u.
+    ${set('v', get('deferred'))}
+    (block $done
+      (loop $listed
+        (br_if $done (i32.eqz ${get('v')}))
+        ${wordSet('$dom', get('v'), wordGet('$dom', wordGet('$dom', get('v'))))}
+        ${set('v', recordGet(get('v'), 'PARENT'))}
+        (br $listed)))
+    ;; Back to ordinals, in place: dom[o] = dom[o + 1] - 1, vertex[o] = vertex[o + 1] - 1.
+    ${set('i', '(i32.const 0)')}
+    (block $done
+      (loop $shift
+        (br_if $done (i32.ge_u ${get('i')} ${get('n')}))
+        ${wordSet('$dom', get('i'), `(i32.sub ${wordGet('$dom', `(i32.add ${get('i')} (i32.const 1))`)} (i32.const 1))`)}
+        ${wordSet('$vertex', get('i'), `(i32.sub ${wordGet('$vertex', `(i32.add ${get('i')} (i32.const 1))`)} (i32.const 1))`)}
+        ${set('i', `(i32.add ${get('i')} (i32.const 1))`)}
+        (br $shift))))
+)
+`;
+}
+
+export const GENERATED = 'src/heap/dominatorKernels.wasm.ts';
+export const CONSTANT = 'DOMINATOR_KERNELS_WASM';
+
+/** The kernels' binary, assembled by wabt. */
+export async function assemble() {
+  const wabt = await (await import('wabt')).default();
+  // Shared memory is a "threads" feature, for the parser and for the validator alike.
+  const features = { threads: true };
+  const module = wabt.parseWat('dominatorKernels.wat', dominatorKernelsWat(), features);
+  try {
+    module.validate(features);
+    return Buffer.from(module.toBinary({}).buffer);
+  } finally {
+    module.destroy();
+  }
+}
