@@ -31,6 +31,7 @@ const bitMask = (i) => `(i32.shl (i32.const 1) (i32.and ${i} (i32.const 7)))`;
 const bitSet = (base, i) => `(i32.and (i32.load8_u ${bitAddress(base, i)}) ${bitMask(i)})`;
 
 const NOT_ESSENTIAL = 0x80000000;
+const NOT_STRONG = 0x40000000;
 const RETAINER_MASK = 0x3fffffff;
 
 export function dominatorKernelsWat() {
@@ -38,18 +39,20 @@ export function dominatorKernelsWat() {
 (module
   (import "graph" "memory" (memory 1 65536 shared))
 
-  ;; The iterative DFS from vertex $start over the essential edges, numbering the vertices it
-  ;; reaches from $n + 1 on; returns the last number given. A search started below the root
-  ;; (its PARENT set to the root) climbs back to the root, whose edges are all seen.
-  (func (export "dfs")
+  ;; Up to $steps steps of the iterative DFS over the essential edges, from vertex $v (0: the
+  ;; search is over), numbering the vertices it reaches from $n + 1 on; returns where it is and
+  ;; the last number given, to go on from. The caller starts a search at vertex s by setting
+  ;; s's cursor (ANCESTOR) to its first edge; one started below the root (its PARENT set to the
+  ;; root) climbs back to the root, whose edges are all seen.
+  (func (export "dfsSteps")
     (param $rec i32) (param $vertex i32) (param $firstEdge i32) (param $edgeTarget i32) (param $essential i32)
-    (param $start i32) (param $n i32) (result i32)
-    (local $v i32) (local $following i32) (local $end i32) (local $e i32) (local $w i32)
-    ${recordSet(get('start'), 'ANCESTOR', wordGet('$firstEdge', `(i32.sub ${get('start')} (i32.const 1))`))}
-    ${set('v', get('start'))}
+    (param $v i32) (param $n i32) (param $steps i32) (result i32 i32)
+    (local $following i32) (local $end i32) (local $e i32) (local $w i32)
     (block $done
       (loop $visit
         (br_if $done (i32.eqz ${get('v')}))
+        (br_if $done (i32.eqz ${get('steps')}))
+        ${set('steps', `(i32.sub ${get('steps')} (i32.const 1))`)}
         (if (i32.eqz ${recordGet(get('v'), 'SEMI')})
           (then
             ${set('n', `(i32.add ${get('n')} (i32.const 1))`)}
@@ -79,32 +82,25 @@ export function dominatorKernelsWat() {
           (then ${recordSet(get('v'), 'ANCESTOR', get('end'))}))
         ${set('v', get('following'))}
         (br $visit)))
+    ${get('v')}
     ${get('n')})
 
-  ;; The vertices no search reached, attached to the root $r one by one (numbered from $n + 1);
-  ;; then every forest link cleared. Returns the last number given.
-  (func (export "attach")
-    (param $rec i32) (param $vertex i32) (param $nodeCount i32) (param $r i32) (param $n i32) (result i32)
+  ;; Vertices $from..$to - 1 (from 1 on): those no search reached are attached to the root $r
+  ;; one by one (numbered from $n + 1), and every forest link is cleared. Returns the last number given.
+  (func (export "attachSteps")
+    (param $rec i32) (param $vertex i32) (param $from i32) (param $to i32) (param $r i32) (param $n i32) (result i32)
     (local $v i32)
-    (if (i32.lt_u ${get('n')} ${get('nodeCount')})
-      (then
-        ${set('v', '(i32.const 1)')}
-        (block $done
-          (loop $next
-            (br_if $done (i32.gt_u ${get('v')} ${get('nodeCount')}))
-            (if (i32.eqz ${recordGet(get('v'), 'SEMI')})
-              (then
-                ${recordSet(get('v'), 'PARENT', get('r'))}
-                ${set('n', `(i32.add ${get('n')} (i32.const 1))`)}
-                ${recordSet(get('v'), 'SEMI', get('n'))}
-                ${wordSet('$vertex', get('n'), get('v'))}
-                ${recordSet(get('v'), 'LABEL', get('v'))}))
-            ${set('v', `(i32.add ${get('v')} (i32.const 1))`)}
-            (br $next)))))
-    ${set('v', '(i32.const 0)')}
+    ${set('v', get('from'))}
     (block $done
       (loop $next
-        (br_if $done (i32.gt_u ${get('v')} ${get('nodeCount')}))
+        (br_if $done (i32.ge_u ${get('v')} ${get('to')}))
+        (if (i32.eqz ${recordGet(get('v'), 'SEMI')})
+          (then
+            ${recordSet(get('v'), 'PARENT', get('r'))}
+            ${set('n', `(i32.add ${get('n')} (i32.const 1))`)}
+            ${recordSet(get('v'), 'SEMI', get('n'))}
+            ${wordSet('$vertex', get('n'), get('v'))}
+            ${recordSet(get('v'), 'LABEL', get('v'))}))
         ${recordSet(get('v'), 'ANCESTOR', '(i32.const 0)')}
         ${set('v', `(i32.add ${get('v')} (i32.const 1))`)}
         (br $next)))
@@ -141,19 +137,20 @@ export function dominatorKernelsWat() {
     (call $compress ${get('rec')} ${get('v')})
     ${recordGet(get('v'), 'LABEL')})
 
-  ;; Semidominators and dominators of the $n numbered vertices (root $r; vertices numbered from
-  ;; $attachedFrom on were attached one by one), then dom and vertex shifted to ordinals.
-  (func (export "finish")
+  ;; Semidominators, and the dominators they settle, of the vertices numbered $from down to $to
+  ;; (at least 2), in that order; $rootSemi is the root's number. $deferred heads the list of
+  ;; vertices dominated as another is (the caller settles them at the end): returns its new head.
+  (func (export "semidominatorSteps")
     (param $rec i32) (param $vertex i32) (param $firstRetainer i32) (param $retainerNode i32)
-    (param $dom i32) (param $bucketFull i32) (param $n i32) (param $r i32) (param $attachedFrom i32)
+    (param $dom i32) (param $bucketFull i32) (param $from i32) (param $to i32) (param $rootSemi i32)
+    (param $deferred i32) (result i32)
     (local $i i32) (local $w i32) (local $semiW i32) (local $orphan i32) (local $k i32) (local $kEnd i32)
     (local $entry i32) (local $u i32) (local $semiU i32) (local $p i32) (local $b i32) (local $v i32)
-    (local $next i32) (local $deferred i32) (local $rootSemi i32)
-    ${set('rootSemi', recordGet(get('r'), 'SEMI'))}
-    ${set('i', get('n'))}
+    (local $next i32)
+    ${set('i', get('from'))}
     (block $processed
       (loop $vertexLoop
-        (br_if $processed (i32.lt_u ${get('i')} (i32.const 2)))
+        (br_if $processed (i32.lt_u ${get('i')} ${get('to')}))
         ${set('w', wordGet('$vertex', get('i')))}
         ${set('semiW', recordGet(get('w'), 'SEMI'))}
         ${set('orphan', '(i32.const 1)')}
@@ -208,33 +205,44 @@ export function dominatorKernelsWat() {
             ${wordSet('$dom', get('p'), '(i32.const 0)')}))
         ${set('i', `(i32.sub ${get('i')} (i32.const 1))`)}
         (br $vertexLoop)))
-    ;; Vertices attached one by one hang off the root.
-    ${set('i', get('attachedFrom'))}
+    ${get('deferred')})
+
+  ;; The retainers' entries for the edges of nodes $from..$to - 1, as fillRetainers in
+  ;; retainers.ts: for each edge, its source node with the flags, at its target's cursor in
+  ;; firstRetainer (which the caller shifts back after). $shortcut is the type of shortcut
+  ;; edges, strong only from $root.
+  (func (export "fillRetainers")
+    (param $firstEdge i32) (param $edgeType i32) (param $edgeTarget i32) (param $essential i32)
+    (param $firstRetainer i32) (param $retainerNode i32)
+    (param $from i32) (param $to i32) (param $root i32) (param $weak i32) (param $shortcut i32)
+    (local $n i32) (local $e i32) (local $end i32) (local $type i32) (local $target i32)
+    (local $entry i32) (local $notStrongShortcut i32) (local $slot i32) (local $at i32)
+    ${set('n', get('from'))}
     (block $done
-      (loop $attached
-        (br_if $done (i32.gt_u ${get('i')} ${get('n')}))
-        ${wordSet('$dom', wordGet('$vertex', get('i')), get('r'))}
-        ${set('i', `(i32.add ${get('i')} (i32.const 1))`)}
-        (br $attached)))
-    ${wordSet('$dom', '(i32.const 0)', get('r'))}
-    ${wordSet('$dom', get('r'), get('r'))}
-    ;; The listed vertices, in an order that settles u before each v on u.
-    ${set('v', get('deferred'))}
-    (block $done
-      (loop $listed
-        (br_if $done (i32.eqz ${get('v')}))
-        ${wordSet('$dom', get('v'), wordGet('$dom', wordGet('$dom', get('v'))))}
-        ${set('v', recordGet(get('v'), 'PARENT'))}
-        (br $listed)))
-    ;; Back to ordinals, in place: dom[o] = dom[o + 1] - 1, vertex[o] = vertex[o + 1] - 1.
-    ${set('i', '(i32.const 0)')}
-    (block $done
-      (loop $shift
-        (br_if $done (i32.ge_u ${get('i')} ${get('n')}))
-        ${wordSet('$dom', get('i'), `(i32.sub ${wordGet('$dom', `(i32.add ${get('i')} (i32.const 1))`)} (i32.const 1))`)}
-        ${wordSet('$vertex', get('i'), `(i32.sub ${wordGet('$vertex', `(i32.add ${get('i')} (i32.const 1))`)} (i32.const 1))`)}
-        ${set('i', `(i32.add ${get('i')} (i32.const 1))`)}
-        (br $shift))))
+      (loop $node
+        (br_if $done (i32.ge_u ${get('n')} ${get('to')}))
+        ${set('e', wordGet('$firstEdge', get('n')))}
+        ${set('end', wordGet('$firstEdge', `(i32.add ${get('n')} (i32.const 1))`))}
+        ${set('notStrongShortcut', `(select (i32.const -1) ${get('shortcut')} (i32.eq ${get('n')} ${get('root')}))`)}
+        (block $edgesDone
+          (loop $edge
+            (br_if $edgesDone (i32.ge_u ${get('e')} ${get('end')}))
+            ${set('type', `(i32.load8_u (i32.add ${get('edgeType')} ${get('e')}))`)}
+            ${set('target', wordGet('$edgeTarget', get('e')))}
+            ${set('entry', get('n'))}
+            (if (i32.eqz ${bitSet('$essential', get('e'))})
+              (then ${set('entry', `(i32.or ${get('entry')} (i32.const ${NOT_ESSENTIAL}))`)}))
+            (if (i32.or (i32.eq ${get('type')} ${get('weak')}) (i32.eq ${get('type')} ${get('notStrongShortcut')}))
+              (then ${set('entry', `(i32.or ${get('entry')} (i32.const ${NOT_STRONG}))`)}))
+            ${set('slot', word('$firstRetainer', get('target')))}
+            ${set('at', '(i32.load (local.get $slot))')}
+            ${wordSet('$retainerNode', get('at'), get('entry'))}
+            (i32.store (local.get $slot) (i32.add ${get('at')} (i32.const 1)))
+            ${set('e', `(i32.add ${get('e')} (i32.const 1))`)}
+            (br $edge)))
+        ${set('n', `(i32.add ${get('n')} (i32.const 1))`)}
+        (br $node)))
+    )
 )
 `;
 }
@@ -245,8 +253,9 @@ export const CONSTANT = 'DOMINATOR_KERNELS_WASM';
 /** The kernels' binary, assembled by wabt. */
 export async function assemble() {
   const wabt = await (await import('wabt')).default();
-  // Shared memory is a "threads" feature, for the parser and for the validator alike.
-  const features = { threads: true };
+  // Shared memory is a "threads" feature (dfsSteps returns two values: "multi_value"), for the
+  // parser and for the validator alike.
+  const features = { threads: true, multi_value: true };
   const module = wabt.parseWat('dominatorKernels.wat', dominatorKernelsWat(), features);
   try {
     module.validate(features);

@@ -10,11 +10,16 @@ import { compiledOnce } from './wasm';
 
 /** Arguments are byte addresses in the graph memory, vertex numbers and counts (see the text). */
 export interface DominatorKernels {
-  dfs(rec: number, vertex: number, firstEdge: number, edgeTarget: number, essential: number, start: number, n: number): number;
-  attach(rec: number, vertex: number, nodeCount: number, root: number, n: number): number;
-  finish(
+  dfsSteps(rec: number, vertex: number, firstEdge: number, edgeTarget: number, essential: number, v: number, n: number, steps: number): [number, number];
+  attachSteps(rec: number, vertex: number, from: number, to: number, root: number, n: number): number;
+  semidominatorSteps(
     rec: number, vertex: number, firstRetainer: number, retainerNode: number,
-    dom: number, bucketFull: number, n: number, root: number, attachedFrom: number,
+    dom: number, bucketFull: number, from: number, to: number, rootSemi: number, deferred: number,
+  ): number;
+  fillRetainers(
+    firstEdge: number, edgeType: number, edgeTarget: number, essential: number,
+    firstRetainer: number, retainerNode: number,
+    from: number, to: number, root: number, weak: number, shortcut: number,
   ): void;
 }
 

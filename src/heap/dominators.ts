@@ -1,6 +1,6 @@
 import { dominatorKernels } from './dominatorKernels';
 import { isEssential } from './edgeRules';
-import { graphAddress, isGraphRegion, regionBytes, regionWords, type GraphMemory, type GraphRegion } from './graphMemory';
+import { graphAddress, inRegions, regionBytes, regionWords } from './graphMemory';
 import { Scratch } from './memory';
 import { NOT_ESSENTIAL, RETAINER_MASK, type EdgeGraph, type Retainers } from './retainers';
 
@@ -62,11 +62,22 @@ export interface DominatorSearch {
 
 // A vertex's record: four words side by side, so the random accesses of the DFS and of path
 // compression touch one cache line per vertex instead of one per array.
+/**
+ * The DFS parent; once the vertex is processed (and PARENT is not read again), the link to the
+ * next vertex in its bucket, then in the list of those settled last.
+ */
 const PARENT = 0;
 /** The DFS's next-edge cursor until the DFS is over, then the forest link of eval/link. */
 const ANCESTOR = 1;
 const LABEL = 2;
 const SEMI = 3;
+
+/**
+ * Steps (vertices) per call of a kernel. A WebAssembly function is first compiled quickly and
+ * plainly, and its optimized code replaces that only for later calls: work in many calls runs
+ * optimized after the first few (one call for all of it ran 2-3 times slower).
+ */
+const KERNEL_STEPS = 1 << 16;
 
 /**
  * Allocates and runs the DFS from the root, which needs only the essential edges. With a graph
@@ -85,21 +96,17 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
   const orderBuffer = g ? null : new Scratch(nodeCount + 1);
   const vertex = orderBuffer ? orderBuffer.words : regionWords(g, 'vertex', nodeCount + 1);
   const kernels = g && inRegions(g, { records: rec, vertex }) ? dominatorKernels(g) : null;
-  const dfsKernel =
-    g && kernels && inRegions(g, { firstEdge, edgeTarget, essential })
-      ? (start: number) => {
-          n = kernels.dfs(
-            graphAddress(g, 'records'), graphAddress(g, 'vertex'), graphAddress(g, 'firstEdge'),
-            graphAddress(g, 'edgeTarget'), graphAddress(g, 'essential'), start, n,
-          );
-        }
-      : null;
+  const dfsInKernel = g !== null && kernels !== null && inRegions(g, { firstEdge, edgeTarget, essential });
   let n = 0;
 
   const dfs = (start: number): void => {
-    if (dfsKernel) return dfsKernel(start);
     rec[(start << 2) + ANCESTOR] = firstEdge[start - 1];
     let v = start;
+    if (g && kernels && dfsInKernel) {
+      const at = [graphAddress(g, 'records'), graphAddress(g, 'vertex'), graphAddress(g, 'firstEdge'), graphAddress(g, 'edgeTarget'), graphAddress(g, 'essential')] as const;
+      while (v !== 0) [v, n] = kernels.dfsSteps(...at, v, n, KERNEL_STEPS);
+      return;
+    }
     while (v !== 0) {
       const vr = v << 2;
       if (rec[vr + SEMI] === 0) {
@@ -147,17 +154,21 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     // A bit per vertex: its bucket is not empty. Most buckets stay empty, and this table
     // answers from cache where bucketHead would be a read and a write far from the records.
     const bucketFull = regionBytes(g, 'bucketFull', (nodeCount >>> 3) + 2, true);
+    let deferred = 0;
     if (g && kernels && inRegions(g, { ...retainers, dom, bucketFull })) {
-      // The same steps as below, with one difference: a vertex's link in its bucket is kept in
-      // its PARENT word, which is not read again once the vertex is processed.
+      // The same steps as the JavaScript below.
       const recAt = graphAddress(g, 'records');
       const vertexAt = graphAddress(g, 'vertex');
-      n = kernels.attach(recAt, vertexAt, nodeCount, r, n);
-      kernels.finish(
-        recAt, vertexAt, graphAddress(g, 'firstRetainer'), graphAddress(g, 'retainerNode'),
-        graphAddress(g, 'dom'), graphAddress(g, 'bucketFull'), n, r, attachedFrom,
-      );
-      return treeOf(dom, vertex, rec, orderBuffer, nodeCount, dfsKernel !== null);
+      rec[ANCESTOR] = 0;
+      for (let v = 1; v <= nodeCount; v += KERNEL_STEPS) {
+        n = kernels.attachSteps(recAt, vertexAt, v, Math.min(nodeCount + 1, v + KERNEL_STEPS), r, n);
+      }
+      const at = [recAt, vertexAt, graphAddress(g, 'firstRetainer'), graphAddress(g, 'retainerNode'), graphAddress(g, 'dom'), graphAddress(g, 'bucketFull')] as const;
+      const rootSemi = rec[(r << 2) + SEMI];
+      for (let i = n; i >= 2; i -= KERNEL_STEPS) {
+        deferred = kernels.semidominatorSteps(...at, i, Math.max(2, i - KERNEL_STEPS + 1), rootSemi, deferred);
+      }
+      return settle(dfsInKernel);
     }
     if (n < nodeCount) {
       for (let v = 1; v <= nodeCount; v++) {
@@ -172,13 +183,11 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     }
     for (let v = 0; v <= nodeCount; v++) rec[(v << 2) + ANCESTOR] = 0;
 
-    // Buckets as singly linked lists: bucketHead[v] → w → bucketNext[w] → …
+    // Buckets as singly linked lists: bucketHead[v] → w → (w's PARENT word) → …
     // bucketHead shares dom's array: bucket(v) is used only while nodes after v in DFS order
     // are processed, and is empty for good once v's first child is; dom[v] is written only
     // when v itself is processed (semidominated by its parent) or taken out of its parent's
     // bucket, both after that (vertices attached to the root one by one aside: see below).
-    const bucketLinks = new Scratch(nodeCount + 1);
-    const bucketNext = bucketLinks.words;
     const bucketHead = dom;
 
     // Path compression without a stack: the way up reverses the ancestor links (each node then
@@ -209,9 +218,8 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     };
 
     const rootSemi = rec[(r << 2) + SEMI];
-    // Vertices whose dominator is that of another vertex, listed through bucketNext (free once
-    // a vertex is out of its bucket), the latest first.
-    let deferred = 0;
+    // Vertices whose dominator is that of another vertex, listed through their PARENT words
+    // (free once a vertex is out of its bucket), the latest first: `deferred`.
     for (let i = n; i >= 2; i--) {
       const w = vertex[i];
       const wr = w << 2;
@@ -236,7 +244,7 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       } else {
         const b = vertex[semiW];
         bucketFull[b >>> 3] |= 1 << (b & 7);
-        bucketNext[w] = bucketHead[b];
+        rec[wr + PARENT] = bucketHead[b];
         bucketHead[b] = w;
       }
       rec[wr + ANCESTOR] = p;
@@ -245,13 +253,13 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       let v = bucketHead[p];
       while (v !== 0) {
         const u = evaluate(v);
-        const next = bucketNext[v];
+        const next = rec[v << 2];
         if (rec[(u << 2) + SEMI] < rec[(v << 2) + SEMI]) {
           // v is dominated as u is: settled after the loop, once u is. u lies between v and
           // v's semidominator, and u's semidominator is above v's, so if u is listed too,
           // it is later (it leaves its bucket at a later step): before v from the head.
           dom[v] = u;
-          bucketNext[v] = deferred;
+          rec[v << 2] = deferred;
           deferred = v;
         } else {
           dom[v] = p;
@@ -260,26 +268,30 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
       }
       bucketHead[p] = 0;
     }
-    // Attached vertices are not a DFS tree: one can sit in the bucket of another, which has
-    // no children to empty it, and its slot (a bucket head) was never written as a dominator.
-    // Their retainers are attached vertices too, so nothing else depends on them: like
-    // DevTools, which never sets their dominators and so falls back to the root, they hang
-    // off the root.
-    for (let i = attachedFrom; i <= n; i++) dom[vertex[i]] = r;
-    dom[0] = r;
-    dom[r] = r;
-    // The paper's last pass, over the listed vertices only: every other dominator is final
-    // (the semidominator). Listed ones in an order that settles u before each v on u.
-    for (let v = deferred; v !== 0; v = bucketNext[v]) dom[v] = dom[dom[v]];
+    return settle(false);
 
-    // Back to ordinals, in place: dom[o] is read (as dom[o + 1]) before it is overwritten;
-    // vertex[i] likewise becomes order[i - 1].
-    for (let o = 0; o < nodeCount; o++) {
-      dom[o] = dom[o + 1] - 1;
-      vertex[o] = vertex[o + 1] - 1;
+    /** The dominators the loop left to the end, then dominators and order by ordinal. */
+    function settle(webAssembly: boolean): DominatorTree {
+      // Attached vertices are not a DFS tree: one can sit in the bucket of another, which has
+      // no children to empty it, and its slot (a bucket head) was never written as a dominator.
+      // Their retainers are attached vertices too, so nothing else depends on them: like
+      // DevTools, which never sets their dominators and so falls back to the root, they hang
+      // off the root.
+      for (let i = attachedFrom; i <= n; i++) dom[vertex[i]] = r;
+      dom[0] = r;
+      dom[r] = r;
+      // The paper's last pass, over the listed vertices only: every other dominator is final
+      // (the semidominator). Listed ones in an order that settles u before each v on u.
+      for (let v = deferred; v !== 0; v = rec[v << 2]) dom[v] = dom[dom[v]];
+
+      // Back to ordinals, in place: dom[o] is read (as dom[o + 1]) before it is overwritten;
+      // vertex[i] likewise becomes order[i - 1].
+      for (let o = 0; o < nodeCount; o++) {
+        dom[o] = dom[o + 1] - 1;
+        vertex[o] = vertex[o + 1] - 1;
+      }
+      return treeOf(dom, vertex, rec, orderBuffer, nodeCount, webAssembly);
     }
-    bucketLinks.release();
-    return treeOf(dom, vertex, rec, orderBuffer, nodeCount, false);
   }
 }
 
@@ -309,14 +321,6 @@ function treeOf(
       },
     },
   };
-}
-
-/** Whether every array given is its region's own view in the graph memory. */
-function inRegions(g: GraphMemory, arrays: Partial<Record<GraphRegion, Uint8Array | Uint32Array>>): boolean {
-  for (const [region, array] of Object.entries(arrays)) {
-    if (!array || !isGraphRegion(g, region as GraphRegion, array)) return false;
-  }
-  return true;
 }
 
 function hasNoEssentialRetainer(node: number, r: Retainers): boolean {

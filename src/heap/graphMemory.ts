@@ -33,15 +33,16 @@ const WORD_REGIONS = {
   dom: (n: number) => n + 1,
 } as const;
 
-/** Bit regions: their length in bytes. */
-const BIT_REGIONS = {
+/** Byte regions (bytes and bit sets): their length in bytes. */
+const BYTE_REGIONS = {
+  edgeType: (_n: number, e: number) => e,
   essential: (_n: number, e: number) => (e >>> 3) + 1,
   bucketFull: (n: number) => (n >>> 3) + 2,
 } as const;
 
 export type WordRegion = keyof typeof WORD_REGIONS;
-export type BitRegion = keyof typeof BIT_REGIONS;
-export type GraphRegion = WordRegion | BitRegion;
+export type ByteRegion = keyof typeof BYTE_REGIONS;
+export type GraphRegion = WordRegion | ByteRegion;
 type Region = GraphRegion;
 
 const PAGE = 64 * 1024;
@@ -71,7 +72,7 @@ function layoutOf(nodeCount: number, edgeCount: number): Layout {
       at += Math.ceil((words * bytesPer) / ALIGN) * ALIGN;
     };
     for (const [region, size] of Object.entries(WORD_REGIONS)) place(region as Region, size(nodeCount, edgeCount), 4);
-    for (const [region, size] of Object.entries(BIT_REGIONS)) place(region as Region, size(nodeCount, edgeCount), 1);
+    for (const [region, size] of Object.entries(BYTE_REGIONS)) place(region as Region, size(nodeCount, edgeCount), 1);
     layout = { offset, length, bytes: at };
     layouts.set(key, layout);
   }
@@ -103,7 +104,7 @@ export function graphWords(g: GraphMemory, region: WordRegion): Uint32Array {
 }
 
 /** The region's bytes (a view on the memory). */
-export function graphBytes(g: GraphMemory, region: BitRegion): Uint8Array {
+export function graphBytes(g: GraphMemory, region: ByteRegion): Uint8Array {
   const layout = layoutOf(g.nodeCount, g.edgeCount);
   return new Uint8Array(g.memory.buffer, layout.offset[region], layout.length[region]);
 }
@@ -127,7 +128,7 @@ export function isGraphRegion(g: GraphMemory, region: Region, array: Uint8Array 
   );
 }
 
-const REGION_NAMES = [...Object.keys(WORD_REGIONS), ...Object.keys(BIT_REGIONS)];
+const REGION_NAMES = [...Object.keys(WORD_REGIONS), ...Object.keys(BYTE_REGIONS)];
 
 /** Claims the region for one use; false if it was claimed before. */
 function claim(g: GraphMemory, region: Region): boolean {
@@ -147,9 +148,17 @@ export function regionWords(g: GraphMemory | null | undefined, region: WordRegio
 }
 
 /** As regionWords, for a byte region. */
-export function regionBytes(g: GraphMemory | null | undefined, region: BitRegion, length: number, prefault = false): Uint8Array {
+export function regionBytes(g: GraphMemory | null | undefined, region: ByteRegion, length: number, prefault = false): Uint8Array {
   if (!g || !claim(g, region)) return prefault ? prefaulted(sharedUint8(length)) : sharedUint8(length);
   const bytes = graphBytes(g, region);
   if (bytes.length !== length) throw new Error(`graph memory: ${region} holds ${bytes.length} bytes, not ${length}`);
   return prefault ? prefaulted(bytes) : bytes;
+}
+
+/** Whether every array given is its region's own view in the graph memory. */
+export function inRegions(g: GraphMemory, arrays: Partial<Record<GraphRegion, Uint8Array | Uint32Array>>): boolean {
+  for (const [region, array] of Object.entries(arrays)) {
+    if (!array || !isGraphRegion(g, region as GraphRegion, array)) return false;
+  }
+  return true;
 }

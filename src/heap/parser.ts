@@ -9,8 +9,8 @@
 import { HeapSnapshotError } from './errors';
 import { countsToOffsets } from './csr';
 import { GrowableUint32 } from './growable';
-import { createGraphMemory, regionWords, type GraphMemory } from './graphMemory';
-import { sharedFloat64, sharedUint32, sharedUint8 } from './memory';
+import { createGraphMemory, regionBytes, regionWords, type GraphMemory } from './graphMemory';
+import { sharedFloat64, sharedUint32 } from './memory';
 import { FAST_PATH_GUARD, RowKernels, type RowProgress } from './rowKernels';
 import { resolveEdgeTypes, resolveNodeTypes, type HeapSnapshot } from './snapshot';
 import { StringTable } from './stringTable';
@@ -665,7 +665,7 @@ export class SnapshotParser {
       this.graphMemory = this.options.graphMemory === false ? null : createGraphMemory(nodeCount, edgeCount);
       this.firstEdge = regionWords(this.graphMemory, 'firstEdge', nodeCount + 1);
       if (nodeFields.includes('detachedness')) this.detachedness = new Uint8Array(nodeCount);
-      this.edgeType = sharedUint8(edgeCount);
+      this.edgeType = regionBytes(this.graphMemory, 'edgeType', edgeCount);
       this.edgeName = sharedUint32(edgeCount);
       this.edgeTarget = regionWords(this.graphMemory, 'edgeTarget', edgeCount);
     } catch {
