@@ -32,6 +32,9 @@ const bitSet = (base, i) => `(i32.and (i32.load8_u ${bitAddress(base, i)}) ${bit
 
 const NOT_ESSENTIAL = 0x80000000;
 const NOT_STRONG = 0x40000000;
+/** Storage attribution's owner marks (shallowSizes.ts). */
+const UNVISITED = 0xffffffff;
+const SHARED = 0xfffffffe;
 const RETAINER_MASK = 0x3fffffff;
 
 export function dominatorKernelsWat() {
@@ -243,6 +246,63 @@ export function dominatorKernelsWat() {
         ${set('n', `(i32.add ${get('n')} (i32.const 1))`)}
         (br $node)))
     )
+
+  ;; Storage attribution's walk (attributeOwnedStorage in shallowSizes.ts) for the owners
+  ;; $from..$to - 1: each non-storage node passes itself, as owner, to the storage nodes its
+  ;; strong edges reach, and each of those passes its owner on, depth first; a storage node
+  ;; reached from two owners becomes SHARED. Returns 0, or 1 if the stack (room for $stackRoom
+  ;; entries) overflowed: the caller then runs the JavaScript instead, from the start.
+  (func (export "ownStorageSteps")
+    (param $firstEdge i32) (param $edgeType i32) (param $edgeTarget i32) (param $storage i32)
+    (param $owners i32) (param $stack i32) (param $stackRoom i32) (param $from i32) (param $to i32) (param $weak i32)
+    (result i32)
+    (local $n i32) (local $m i32) (local $owner i32) (local $top i32) (local $e i32) (local $end i32)
+    (local $target i32) (local $current i32)
+    ${set('n', get('from'))}
+    (block $done
+      (loop $node
+        (br_if $done (i32.ge_u ${get('n')} ${get('to')}))
+        (if (i32.eqz ${bitSet('$storage', get('n'))})
+          (then
+            ;; The owner's own edges first (m = n), then those of the storage nodes on the stack.
+            ${set('m', get('n'))}
+            ${set('owner', get('n'))}
+            (block $walked
+              (loop $walk
+                ${set('e', wordGet('$firstEdge', get('m')))}
+                ${set('end', wordGet('$firstEdge', `(i32.add ${get('m')} (i32.const 1))`))}
+                (block $edgesDone
+                  (loop $edge
+                    (br_if $edgesDone (i32.ge_u ${get('e')} ${get('end')}))
+                    ${set('target', wordGet('$edgeTarget', get('e')))}
+                    (if (i32.and
+                          (i32.ne ${bitSet('$storage', get('target'))} (i32.const 0))
+                          (i32.ne (i32.load8_u (i32.add ${get('edgeType')} ${get('e')})) ${get('weak')}))
+                      (then
+                        ${set('current', wordGet('$owners', get('target')))}
+                        (if (i32.eq ${get('current')} (i32.const ${UNVISITED}))
+                          (then
+                            ${wordSet('$owners', get('target'), get('owner'))}
+                            (if (i32.ge_u ${get('top')} ${get('stackRoom')}) (then (return (i32.const 1))))
+                            ${wordSet('$stack', get('top'), get('target'))}
+                            ${set('top', `(i32.add ${get('top')} (i32.const 1))`)})
+                          (else
+                            (if (i32.and (i32.ne ${get('current')} ${get('owner')}) (i32.ne ${get('current')} (i32.const ${SHARED})))
+                              (then
+                                ${wordSet('$owners', get('target'), `(i32.const ${SHARED})`)}
+                                (if (i32.ge_u ${get('top')} ${get('stackRoom')}) (then (return (i32.const 1))))
+                                ${wordSet('$stack', get('top'), get('target'))}
+                                ${set('top', `(i32.add ${get('top')} (i32.const 1))`)}))))))
+                    ${set('e', `(i32.add ${get('e')} (i32.const 1))`)}
+                    (br $edge)))
+                (br_if $walked (i32.eqz ${get('top')}))
+                ${set('top', `(i32.sub ${get('top')} (i32.const 1))`)}
+                ${set('m', wordGet('$stack', get('top')))}
+                ${set('owner', wordGet('$owners', get('m')))}
+                (br $walk)))))
+        ${set('n', `(i32.add ${get('n')} (i32.const 1))`)}
+        (br $node)))
+    (i32.const 0))
 )
 `;
 }

@@ -1,5 +1,6 @@
 import { EPHEMERON_NAME, type EphemeronNames } from './edgeRules';
 import { isDocumentTreesRoot } from './edgeRules';
+import { regionWords } from './graphMemory';
 import { prefaulted } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
@@ -30,7 +31,9 @@ function isUserRoot(s: HeapSnapshot, node: number): boolean {
  */
 export function computeDistances(s: HeapSnapshot, ephemerons: EphemeronNames, scratch?: Uint32Array): Int32Array {
   const { nodeCount, firstEdge, edgeType, edgeName, edgeTarget, nodeType, nodeName, types, edgeKinds, strings } = s;
-  const distances = new Int32Array(nodeCount).fill(NO_DISTANCE);
+  // In the graph memory where there is one: its pages held storage attribution's owners (touched already).
+  const words = s.graphMemory ? regionWords(s.graphMemory, 'distances', nodeCount) : null;
+  const distances = (words ? new Int32Array(words.buffer, words.byteOffset, nodeCount) : new Int32Array(nodeCount)).fill(NO_DISTANCE);
   const root = s.rootOrdinal;
   const rootEdges = firstEdge[root + 1] - firstEdge[root];
   const queue = scratch && scratch.length >= nodeCount + rootEdges ? scratch : new Uint32Array(nodeCount + rootEdges);

@@ -16,6 +16,10 @@ export interface DominatorKernels {
     rec: number, vertex: number, firstRetainer: number, retainerNode: number,
     dom: number, bucketFull: number, from: number, to: number, rootSemi: number, deferred: number,
   ): number;
+  ownStorageSteps(
+    firstEdge: number, edgeType: number, edgeTarget: number, storage: number,
+    owners: number, stack: number, stackRoom: number, from: number, to: number, weak: number,
+  ): number;
   fillRetainers(
     firstEdge: number, edgeType: number, edgeTarget: number, essential: number,
     firstRetainer: number, retainerNode: number,

@@ -31,6 +31,10 @@ const WORD_REGIONS = {
   records: (n: number) => (n + 2) * 4,
   vertex: (n: number) => n + 1,
   dom: (n: number) => n + 1,
+  /** Distances from the roots; before them, storage attribution's owners (borrowDistances). */
+  distances: (n: number) => n,
+  /** Storage attribution's stack: rarely more than a few hundred entries deep, so a few pages. */
+  storageStack: (n: number) => n,
 } as const;
 
 /** Byte regions (bytes and bit sets): their length in bytes. */
@@ -38,6 +42,8 @@ const BYTE_REGIONS = {
   edgeType: (_n: number, e: number) => e,
   essential: (_n: number, e: number) => (e >>> 3) + 1,
   bucketFull: (n: number) => (n >>> 3) + 2,
+  /** A bit per node: hidden, array or external string data (storage attribution). */
+  storage: (n: number) => (n + 7) >>> 3,
 } as const;
 
 export type WordRegion = keyof typeof WORD_REGIONS;
@@ -129,11 +135,21 @@ export function isGraphRegion(g: GraphMemory, region: Region, array: Uint8Array 
 }
 
 const REGION_NAMES = [...Object.keys(WORD_REGIONS), ...Object.keys(BYTE_REGIONS)];
+if (REGION_NAMES.length > ALIGN / 4) throw new Error('graph memory: more regions than claim words');
 
 /** Claims the region for one use; false if it was claimed before. */
 function claim(g: GraphMemory, region: Region): boolean {
   const claims = new Int32Array(g.memory.buffer, 0, ALIGN / 4);
   return Atomics.compareExchange(claims, REGION_NAMES.indexOf(region), 0, 1) === 0;
+}
+
+/**
+ * The distances region's words while it is not taken yet (distances are computed after storage
+ * attribution, whose owners it holds until then); null once taken.
+ */
+export function borrowDistances(g: GraphMemory): Uint32Array | null {
+  const claims = new Int32Array(g.memory.buffer, 0, ALIGN / 4);
+  return Atomics.load(claims, REGION_NAMES.indexOf('distances')) === 0 ? graphWords(g, 'distances') : null;
 }
 
 /**

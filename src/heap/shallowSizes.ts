@@ -1,3 +1,5 @@
+import { dominatorKernels } from './dominatorKernels';
+import { borrowDistances, graphAddress, inRegions, regionBytes, regionWords } from './graphMemory';
 import { Scratch } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
@@ -15,18 +17,56 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
   const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeTarget, selfSize, types, edgeKinds } = s;
   const isExternalStringData = nativeNameMatcher(s, 'system / ExternalStringData');
   const { hidden, array, native } = types;
+  const g = s.graphMemory;
   // A bit per node: most edges lead to non-storage nodes, and this small table (1/32 of the
   // owners array) answers them from cache.
-  const storage = new Uint8Array((nodeCount + 7) >>> 3);
+  const storage = regionBytes(g, 'storage', (nodeCount + 7) >>> 3, true);
   for (let n = 0; n < nodeCount; n++) {
     const t = nodeType[n];
     if (t === hidden || t === array || (t === native && isExternalStringData(nodeName[n]))) {
       storage[n >>> 3] |= 1 << (n & 7);
     }
   }
-  // Only storage nodes' owners are read.
-  const ownersScratch = new Scratch(nodeCount);
-  const owners = ownersScratch.words.fill(UNVISITED);
+  // Only storage nodes' owners are read. With a graph memory, they are kept where the distances
+  // go later (so no more memory is touched); else in scratch given back at once.
+  const borrowed = g ? borrowDistances(g) : null;
+  const ownersScratch = borrowed ? null : new Scratch(nodeCount);
+  const owners = (borrowed ?? (ownersScratch as Scratch).words).fill(UNVISITED);
+  const weak = edgeKinds.weak;
+  const stack = g && borrowed ? regionWords(g, 'storageStack', nodeCount) : null;
+  const kernels = g && stack && inRegions(g, { firstEdge, edgeType, edgeTarget, storage, storageStack: stack }) ? dominatorKernels(g) : null;
+  let walked = false;
+  if (g && kernels && stack) {
+    const at = [graphAddress(g, 'firstEdge'), graphAddress(g, 'edgeType'), graphAddress(g, 'edgeTarget'), graphAddress(g, 'storage'), graphAddress(g, 'distances'), graphAddress(g, 'storageStack'), stack.length] as const;
+    walked = true;
+    for (let from = 0; from < nodeCount && walked; from += KERNEL_NODES) {
+      walked = kernels.ownStorageSteps(...at, from, Math.min(nodeCount, from + KERNEL_NODES), weak) === 0;
+    }
+    // The stack overflowed (no snapshot seen comes near): the JavaScript below, from the start.
+    if (!walked) owners.fill(UNVISITED);
+  }
+  if (!walked) walkOwners(s, storage, owners);
+  for (let n = 0; n < nodeCount; n++) {
+    if ((storage[n >>> 3] & (1 << (n & 7))) === 0) continue;
+    const owner = owners[n];
+    if (owner === UNVISITED || owner === SHARED) continue;
+    if (nodeType[owner] === types.synthetic || owner === s.rootOrdinal) continue;
+    selfSize[owner] += selfSize[n];
+    selfSize[n] = 0;
+  }
+  ownersScratch?.release();
+  return true;
+}
+
+/**
+ * Nodes per call of the kernel. A WebAssembly function is first compiled quickly and plainly,
+ * and its optimized code replaces that only for later calls.
+ */
+const KERNEL_NODES = 1 << 16;
+
+/** The owners of storage nodes, in JavaScript (as the kernel). */
+function walkOwners(s: HeapSnapshot, storage: Uint8Array, owners: Uint32Array): void {
+  const { nodeCount, firstEdge, edgeType, edgeTarget, edgeKinds } = s;
   // Storage nodes waiting to pass their owner on. Each enters at most twice (unvisited →
   // owned → shared), but the stack stays shallow (under 256 deep in every snapshot seen), so
   // it starts small and doubles when full.
@@ -72,16 +112,6 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
       }
     }
   }
-  for (let n = 0; n < nodeCount; n++) {
-    if ((storage[n >>> 3] & (1 << (n & 7))) === 0) continue;
-    const owner = owners[n];
-    if (owner === UNVISITED || owner === SHARED) continue;
-    if (nodeType[owner] === types.synthetic || owner === s.rootOrdinal) continue;
-    selfSize[owner] += selfSize[n];
-    selfSize[n] = 0;
-  }
-  ownersScratch.release();
-  return true;
 }
 
 function doubled(stack: Uint32Array): Uint32Array {

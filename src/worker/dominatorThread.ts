@@ -1,22 +1,21 @@
 /**
  * Second analysis thread. For a file, it parses the "edges" section while the main thread
  * parses the rest. Then, on the graph the main thread shares with it (SharedArrayBuffers, no
- * copies): it counts retainers, marks the essential edges and runs the dominator DFS while the
- * main thread attributes storage and fills the retainers, finishes the dominator tree while the
- * main thread computes class names and distances, and sums retained sizes, then retained sizes
- * per class: of the subtrees it shares, the main thread walks those it claims when free.
+ * copies): it counts retainers, marks the essential edges, runs the dominator DFS, fills the
+ * retainers and finishes the dominator tree while the main thread attributes storage and
+ * computes class names and distances, and sums retained sizes, then retained sizes per class:
+ * of the subtrees it shares, the main thread walks those it claims when free.
  */
 import { parentPort } from 'node:worker_threads';
 import { buildDominatedNodes, chooseSharedSubtrees, classRetainedSizesSharing, classWalkInput } from '../heap/classes';
 import {
   computeRetainedSizes,
   startDominatorTree,
-  type DominatorSearch,
   type DominatorTree,
   type Dominators,
 } from '../heap/dominators';
 import { essentialEdges } from '../heap/edgeRules';
-import { countRetainers, countTargets, type EdgeGraph } from '../heap/retainers';
+import { countRetainers, countTargets, fillRetainers, type EdgeGraph } from '../heap/retainers';
 import { readEdgeSection } from '../node/edgeSection';
 import type { DominatorReply, DominatorRequest } from './parallel';
 
@@ -24,7 +23,8 @@ const port = parentPort;
 if (!port) throw new Error('dominatorThread must run in a worker thread');
 
 let graph: EdgeGraph | null = null;
-let search: DominatorSearch | null = null;
+/** First offsets of the retainers (the counts, until the rules arrive and the fill is made). */
+let firstRetainer: Uint32Array | null = null;
 let tree: DominatorTree | null = null;
 let dominators: Dominators | null = null;
 let selfSize: Float64Array | null = null;
@@ -65,21 +65,20 @@ function handle(m: DominatorRequest): void {
       graph = m.graph;
       const counted = m.edgesReadHere ? countedWhileReading : null;
       countedWhileReading = null;
-      send({ type: 'counted', firstRetainer: countRetainers(graph, counted ?? undefined) });
+      firstRetainer = countRetainers(graph, counted ?? undefined);
       return;
     }
     case 'rules': {
-      if (!graph) throw new Error('edge rules before the graph');
+      if (!graph || !firstRetainer) throw new Error('edge rules before the graph');
       const essential = essentialEdges(graph, m.rules);
       send({ type: 'essential', essential });
-      search = startDominatorTree(graph, essential);
+      const search = startDominatorTree(graph, essential);
+      const retainers = fillRetainers(graph, firstRetainer, essential);
+      firstRetainer = null;
+      send({ type: 'retainers', retainers });
+      tree = search.finish(retainers);
       return;
     }
-    case 'retainers':
-      if (!search) throw new Error('retainers before the dominator search');
-      tree = search.finish(m.retainers);
-      search = null;
-      return;
     case 'sizes':
       if (!tree) throw new Error('sizes before the dominator tree');
       dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize), webAssembly: tree.webAssembly };

@@ -1,7 +1,7 @@
 /**
- * The analysis on two threads: retainer counts, essential edges, the dominator tree and
- * retained sizes (the longest chain) in a second thread; edge rules, storage attribution, the
- * retainer fill, class names, distances and class counts here; the class walk shared. Same
+ * The analysis on two threads: retainers, essential edges, the dominator tree and retained
+ * sizes (the longest chain) in a second thread; edge rules, storage attribution, class names,
+ * distances and class counts here (what needs the strings); the class walk shared. Same
  * results as analyzeSnapshot, which the tests compare against DevTools.
  */
 import * as path from 'node:path';
@@ -17,7 +17,7 @@ import {
 import { addInto, buildClassTable, classWalkInput, countClasses, walkSharedSubtrees, withRetainedSizes, type SharedSubtrees } from '../heap/classes';
 import type { Dominators } from '../heap/dominators';
 import type { EphemeronNames, EssentialRules } from '../heap/edgeRules';
-import { fillRetainers, type EdgeGraph, type Retainers } from '../heap/retainers';
+import type { EdgeGraph, Retainers } from '../heap/retainers';
 import type { EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import type { EdgeSectionOutcome } from '../node/edgeSection';
@@ -26,14 +26,13 @@ export type DominatorRequest =
   | { type: 'edges'; path: string; job: EdgeSectionJob }
   | { type: 'graph'; graph: EdgeGraph; edgesReadHere: boolean }
   | { type: 'rules'; rules: EssentialRules }
-  | { type: 'retainers'; retainers: Retainers }
   | { type: 'sizes'; selfSize: Float64Array }
   | { type: 'classes'; classOf: Uint32Array; classCount: number };
 
 export type DominatorReply =
   | { type: 'edges'; outcome: EdgeSectionOutcome }
-  | { type: 'counted'; firstRetainer: Uint32Array }
   | { type: 'essential'; essential: Uint8Array }
+  | { type: 'retainers'; retainers: Retainers }
   | { type: 'shared'; shared: SharedSubtrees; retainedSize: Float64Array; dominated: { first: Uint32Array; nodes: Uint32Array } }
   | { type: 'done'; dominators: Dominators; retainedByClass: Float64Array; ms: number }
   | { type: 'error'; message: string };
@@ -81,8 +80,8 @@ export class DominatorThread {
     return s.edgeTarget === this.edgesReadInto;
   }
 
-  /** Hands over the graph; the thread counts retainers (the counts come back as first offsets). */
-  start(s: HeapSnapshot): Promise<Uint32Array> {
+  /** Hands over the graph; the thread counts retainers. */
+  start(s: HeapSnapshot): void {
     const graph: EdgeGraph = {
       nodeCount: s.nodeCount,
       edgeCount: s.edgeCount,
@@ -93,26 +92,20 @@ export class DominatorThread {
       rootOrdinal: s.rootOrdinal,
       graphMemory: s.graphMemory,
     };
-    const reply = this.reply('counted');
     // The thread's counts hold only if this graph's edges are the ones it read (not those of a
     // whole-file parse after all).
     this.post({ type: 'graph', graph, edgesReadHere: this.readEdgesOf(s) });
-    return reply.then((m) => m.firstRetainer);
   }
 
   /**
-   * With the edge rules, the thread marks the essential edges (the bits come back) and starts
-   * the dominator tree (its DFS).
+   * With the edge rules, the thread marks the essential edges, runs the dominator DFS, fills
+   * the retainers and finishes the dominator tree; the bits and the retainers come back.
    */
-  dominate(rules: EssentialRules): Promise<Uint8Array> {
-    const reply = this.reply('essential');
+  dominate(rules: EssentialRules): { essential: Promise<Uint8Array>; retainers: Promise<Retainers> } {
+    const essential = this.reply('essential').then((m) => m.essential);
+    const retainers = this.reply('retainers').then((m) => m.retainers);
     this.post({ type: 'rules', rules });
-    return reply.then((m) => m.essential);
-  }
-
-  /** With the retainers, the thread finishes the dominator tree. */
-  retainersReady(retainers: Retainers): void {
-    this.post({ type: 'retainers', retainers });
+    return { essential, retainers };
   }
 
   /** Once self sizes are final (storage attribution), the thread adds up retained sizes. */
@@ -154,10 +147,10 @@ export class DominatorThread {
 
 /**
  * Full analysis with `thread`: it counts retainers while this thread settles the edge rules;
- * with them, it marks the essential edges and runs the dominator DFS while this thread
- * attributes storage and fills the retainers; it finishes the tree while this thread computes
- * class names and distances; then it sums retained sizes, and retained sizes per class, with
- * this thread joining that walk once done with class counts. Disposes the thread.
+ * with them, it marks the essential edges, runs the dominator DFS, fills the retainers and
+ * finishes the tree while this thread attributes storage and computes class names and
+ * distances; then it sums retained sizes, and retained sizes per class, with this thread
+ * joining that walk once done with class counts. Disposes the thread.
  */
 export async function analyzeInParallel(
   snapshot: HeapSnapshot,
@@ -167,15 +160,12 @@ export async function analyzeInParallel(
   const onPhase = options.onPhase;
   try {
     const t0 = performance.now();
-    const counted = thread.start(snapshot);
+    thread.start(snapshot);
     onPhase?.('retainers');
     const { ephemerons, rules } = prepareEdgeRules(snapshot, options.ephemerons);
-    const marked = thread.dominate(rules);
+    const dominating = thread.dominate(rules);
     // Needs no edge bits: done while the thread marks them.
     prepareSizes(snapshot);
-    const essential = await marked;
-    const retainers = fillRetainers(snapshot, await counted, essential);
-    thread.retainersReady(retainers);
     thread.retainedSizes(snapshot.selfSize);
     // Class names before distances: the thread's class walk needs them as soon as it has the
     // tree, and distances are needed only here.
@@ -193,6 +183,8 @@ export async function analyzeInParallel(
     const { shared, retainedSize, dominated } = await walk.shared;
     const walkedHere = walkSharedSubtrees(classWalkInput(snapshot, classOf, classes.length, retainedSize, dominated), shared);
     const { dominators, retainedByClass, ms } = await walk.done;
+    const essential = await dominating.essential;
+    const retainers = await dominating.retainers;
     const classAggregates = withRetainedSizes(counts, addInto(retainedByClass, walkedHere));
     return assembleAnalysis(
       snapshot,
