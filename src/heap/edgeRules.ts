@@ -276,15 +276,47 @@ export function isEssentialEdge(r: EssentialRules, n: number, e: number, t: numb
 
 /** A bit per edge: isEssentialEdge. */
 export function essentialEdges(s: EdgeGraph, rules: EssentialRules): Uint8Array {
-  const { nodeCount, firstEdge, edgeType, edgeTarget } = s;
-  const bits = regionBytes(s.graphMemory, 'essential', (s.edgeCount >>> 3) + 1, true);
-  for (let n = 0; n < nodeCount; n++) {
+  const bits = essentialBits(s);
+  markEssentialEdges(s, rules, bits, 0, s.nodeCount);
+  return bits;
+}
+
+/** The essential-edge bits, all clear (shared, prefaulted: they are or-ed in). */
+export function essentialBits(s: EdgeGraph): Uint8Array {
+  return regionBytes(s.graphMemory, 'essential', (s.edgeCount >>> 3) + 1, true);
+}
+
+/**
+ * Sets the bits of the essential edges of nodes from..to - 1. Another thread may mark the
+ * nodes on either side at the same time: the two bytes this range may share with them are
+ * or-ed atomically.
+ */
+export function markEssentialEdges(s: EdgeGraph, rules: EssentialRules, bits: Uint8Array, from: number, to: number): void {
+  const { firstEdge, edgeType, edgeTarget } = s;
+  const firstByte = firstEdge[from] >>> 3;
+  const lastByte = (firstEdge[to] - 1) >>> 3;
+  for (let n = from; n < to; n++) {
     const end = firstEdge[n + 1];
     for (let e = firstEdge[n]; e < end; e++) {
-      if (isEssentialEdge(rules, n, e, edgeType[e], edgeTarget[e])) bits[e >>> 3] |= 1 << (e & 7);
+      if (!isEssentialEdge(rules, n, e, edgeType[e], edgeTarget[e])) continue;
+      const i = e >>> 3;
+      if (i === firstByte || i === lastByte) Atomics.or(bits, i, 1 << (e & 7));
+      else bits[i] |= 1 << (e & 7);
     }
   }
-  return bits;
+}
+
+/** The node where the edges' first `share` (0..1) ends: the split of the marking between threads. */
+export function splitNodeAt(s: Pick<EdgeGraph, 'firstEdge' | 'nodeCount' | 'edgeCount'>, share: number): number {
+  const target = Math.floor(s.edgeCount * share);
+  let lo = 0;
+  let hi = s.nodeCount;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s.firstEdge[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function isEssential(bits: Uint8Array, edge: number): boolean {

@@ -14,7 +14,7 @@ import {
   type DominatorTree,
   type Dominators,
 } from '../heap/dominators';
-import { essentialEdges } from '../heap/edgeRules';
+import { markEssentialEdges } from '../heap/edgeRules';
 import { countRetainers, countTargets, fillRetainers, type EdgeGraph } from '../heap/retainers';
 import { readEdgeSection } from '../node/edgeSection';
 import type { DominatorReply, DominatorRequest } from './parallel';
@@ -70,8 +70,10 @@ function handle(m: DominatorRequest): void {
     }
     case 'rules': {
       if (!graph || !firstRetainer) throw new Error('edge rules before the graph');
-      const essential = essentialEdges(graph, m.rules);
-      send({ type: 'essential', essential });
+      // This thread's part of the essential edges, then the main thread's (it signals when done).
+      const essential = m.essential;
+      markEssentialEdges(graph, m.rules, essential, m.split, graph.nodeCount);
+      Atomics.wait(m.mainMarked, 0, 0);
       const search = startDominatorTree(graph, essential);
       const retainers = fillRetainers(graph, firstRetainer, essential);
       firstRetainer = null;
