@@ -9,6 +9,7 @@ import { SnapshotParser } from '../src/heap/parser';
 import { findNodeById, summarize } from '../src/heap/summary';
 import { HeapSnapshotError } from '../src/heap/errors';
 import { HeapWorker } from '../src/worker/client';
+import { analyzeInParallel, DominatorThread } from '../src/worker/parallel';
 import { repoRoot, runCli, snapshotOf, testTempDir } from './support/fixtures';
 
 const workerScript = path.join(repoRoot, 'dist', 'heapWorker.js');
@@ -115,6 +116,32 @@ test('a damaged file read by the worker fails with the offset one parser names',
   } finally {
     await worker.dispose();
   }
+});
+
+test('a two-thread analysis cancelled at any phase after the thread started ends with that error, nothing left unhandled', async () => {
+  const file = await snapshotOf('registry.js');
+  const unhandled: unknown[] = [];
+  const listener = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', listener);
+  try {
+    for (const phase of ['retainers', 'classes', 'distances', 'dominators']) {
+      const snapshot = await readSnapshotFile(file);
+      const cancelled = new Error(`cancelled at ${phase}`);
+      await assert.rejects(
+        analyzeInParallel(snapshot, new DominatorThread(), {
+          onPhase: (p) => {
+            if (p === phase) throw cancelled;
+          },
+        }),
+        (e) => e === cancelled,
+      );
+      // The thread's exit rejects what was still awaited: give those rejections their turn.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    process.off('unhandledRejection', listener);
+  }
+  assert.deepEqual(unhandled.map(String), []);
 });
 
 test('leak-lens analyze --json has the documented fields, --top limits, --node shows retainers', async () => {

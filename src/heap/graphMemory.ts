@@ -122,7 +122,9 @@ export function graphAddress(g: GraphMemory, region: Region): number {
 
 /**
  * Whether `array` is the region's own view (of this memory, at its address, of its length):
- * what the kernels check before they read an array at the region's address.
+ * what the kernels check before they read an array at the region's address. A view cannot
+ * say which memory it is on, only one of the same size: a view on another snapshot's graph
+ * memory with the same counts would pass. Each analysis uses its own snapshot's arrays only.
  */
 export function isGraphRegion(g: GraphMemory, region: Region, array: Uint8Array | Uint32Array): boolean {
   const layout = layoutOf(g.nodeCount, g.edgeCount);

@@ -114,6 +114,9 @@ export class DominatorThread {
     const split = splitNodeAt(s, MAIN_THREAD_MARKS);
     const mainMarked = new Int32Array(new SharedArrayBuffer(4));
     const retainers = this.reply('retainers').then((m) => m.retainers);
+    // Awaited only at the end: if the analysis fails or is cancelled first, the thread is
+    // disposed of and this rejects with nobody listening, which must not end the process.
+    retainers.catch(() => undefined);
     this.post({ type: 'rules', rules, essential, split, mainMarked });
     const marked = () => {
       Atomics.store(mainMarked, 0, 1);
