@@ -33,8 +33,8 @@ const entries = [
 ];
 
 const started = Date.now();
-// The WebAssembly kernels (the parser's, the dominator tree's): rewritten only when their text changed.
+// The WebAssembly kernels (the parser's rows, the graph passes): rewritten only when their text changed.
 await writeKernels('rowKernels.mjs');
-await writeKernels('dominatorKernels.mjs');
+await writeKernels('graphKernels.mjs');
 await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
 console.log(`built ${entries.length} bundles in ${Date.now() - started} ms`);

@@ -1,5 +1,5 @@
 // The TypeScript modules that carry the project's WebAssembly binaries (scripts/rowKernels.mjs,
-// scripts/dominatorKernels.mjs), and their writing at build time.
+// scripts/graphKernels.mjs), and their writing at build time.
 import { readFile, writeFile } from 'node:fs/promises';
 
 /** The TypeScript module that carries `binary` as `constant` (base64, in lines of 100 characters). */

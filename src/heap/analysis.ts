@@ -17,7 +17,7 @@ import {
   type ClassTable,
 } from './classes';
 import { computeDistances, hasUserRoots } from './distances';
-import { computeDominatorTree, computeRetainedSizes, type Dominators } from './dominators';
+import { computeDominatorTree, dominatorsOf, type Dominators } from './dominators';
 import { propagateDomState } from './domState';
 import { EphemeronNames, essentialEdges, essentialRules, markPageOwned, type EssentialRules } from './edgeRules';
 import { Scratch } from './memory';
@@ -33,7 +33,7 @@ export interface HeapAnalysis {
   readonly distances: Int32Array;
   readonly dominator: Uint32Array;
   readonly retainedSize: Float64Array;
-  /** Whether the dominator tree was computed in WebAssembly (dominatorKernels.ts) or in JavaScript. */
+  /** Whether the dominator tree was computed in WebAssembly (graphKernels.ts) or in JavaScript. */
   readonly dominatorsInWebAssembly: boolean;
   readonly classTable: ClassTable;
   readonly classAggregates: ClassAggregate[];
@@ -98,7 +98,7 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, onPhase?: PhaseListener)
   t = now();
   onPhase?.('dominators');
   const tree = computeDominatorTree(snapshot, retainers, essential);
-  const dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, snapshot.selfSize), webAssembly: tree.webAssembly };
+  const dominators = dominatorsOf(tree, snapshot.selfSize);
   tree.releaseOrder();
   const dominatorsMs = now() - t;
 

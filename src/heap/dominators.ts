@@ -1,6 +1,6 @@
-import { dominatorKernels } from './dominatorKernels';
+import { graphKernels, KERNEL_CHUNK } from './graphKernels';
 import { isEssential } from './edgeRules';
-import { graphAddress, inRegions, regionBytes, regionWords } from './graphMemory';
+import { regionAddresses, regionBytes, regionWords } from './graphMemory';
 import { Scratch } from './memory';
 import { NOT_ESSENTIAL, RETAINER_MASK, type EdgeGraph, type Retainers } from './retainers';
 
@@ -26,6 +26,11 @@ export interface DominatorTree {
    * dominator tree's children index (first: nodeCount + 1 words, nodes: nodeCount words).
    */
   readonly spare: { sizes: Float64Array; children: { first: Uint32Array; nodes: Uint32Array } };
+}
+
+/** The tree's dominators and retained sizes (computeRetainedSizes). */
+export function dominatorsOf(tree: DominatorTree, selfSize: Float64Array): Dominators {
+  return { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, selfSize), webAssembly: tree.webAssembly };
 }
 
 /**
@@ -73,16 +78,9 @@ const LABEL = 2;
 const SEMI = 3;
 
 /**
- * Steps (vertices) per call of a kernel. A WebAssembly function is first compiled quickly and
- * plainly, and its optimized code replaces that only for later calls: work in many calls runs
- * optimized after the first few (one call for all of it ran 2-3 times slower).
- */
-const KERNEL_STEPS = 1 << 16;
-
-/**
  * Allocates and runs the DFS from the root, which needs only the essential edges. With a graph
  * memory (and every array the step touches in its region), each step runs in WebAssembly
- * (dominatorKernels.ts), else in the JavaScript here: the same steps on the same arrays.
+ * (graphKernels.ts), else in the JavaScript here: the same steps on the same arrays.
  */
 export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): DominatorSearch {
   const { nodeCount, firstEdge, edgeTarget } = s;
@@ -95,16 +93,16 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
   // nothing needs afterwards.
   const orderBuffer = g ? null : new Scratch(nodeCount + 1);
   const vertex = orderBuffer ? orderBuffer.words : regionWords(g, 'vertex', nodeCount + 1);
-  const kernels = g && inRegions(g, { records: rec, vertex }) ? dominatorKernels(g) : null;
-  const dfsInKernel = g !== null && kernels !== null && inRegions(g, { firstEdge, edgeTarget, essential });
+  const kernels = g ? graphKernels(g) : null;
+  const dfsAt = kernels && regionAddresses(g, { records: rec, vertex, firstEdge, edgeTarget, essential });
   let n = 0;
 
   const dfs = (start: number): void => {
     rec[(start << 2) + ANCESTOR] = firstEdge[start - 1];
     let v = start;
-    if (g && kernels && dfsInKernel) {
-      const at = [graphAddress(g, 'records'), graphAddress(g, 'vertex'), graphAddress(g, 'firstEdge'), graphAddress(g, 'edgeTarget'), graphAddress(g, 'essential')] as const;
-      while (v !== 0) [v, n] = kernels.dfsSteps(...at, v, n, KERNEL_STEPS);
+    if (kernels && dfsAt) {
+      const at = [dfsAt.records, dfsAt.vertex, dfsAt.firstEdge, dfsAt.edgeTarget, dfsAt.essential] as const;
+      while (v !== 0) [v, n] = kernels.dfsSteps(...at, v, n, KERNEL_CHUNK);
       return;
     }
     while (v !== 0) {
@@ -155,20 +153,19 @@ export function startDominatorTree(s: EdgeGraph, essential: Uint8Array): Dominat
     // answers from cache where bucketHead would be a read and a write far from the records.
     const bucketFull = regionBytes(g, 'bucketFull', (nodeCount >>> 3) + 2, true);
     let deferred = 0;
-    if (g && kernels && inRegions(g, { ...retainers, dom, bucketFull })) {
+    const finishAt = kernels && regionAddresses(g, { records: rec, vertex, ...retainers, dom, bucketFull });
+    if (kernels && finishAt) {
       // The same steps as the JavaScript below.
-      const recAt = graphAddress(g, 'records');
-      const vertexAt = graphAddress(g, 'vertex');
       rec[ANCESTOR] = 0;
-      for (let v = 1; v <= nodeCount; v += KERNEL_STEPS) {
-        n = kernels.attachSteps(recAt, vertexAt, v, Math.min(nodeCount + 1, v + KERNEL_STEPS), r, n);
+      for (let v = 1; v <= nodeCount; v += KERNEL_CHUNK) {
+        n = kernels.attachSteps(finishAt.records, finishAt.vertex, v, Math.min(nodeCount + 1, v + KERNEL_CHUNK), r, n);
       }
-      const at = [recAt, vertexAt, graphAddress(g, 'firstRetainer'), graphAddress(g, 'retainerNode'), graphAddress(g, 'dom'), graphAddress(g, 'bucketFull')] as const;
+      const at = [finishAt.records, finishAt.vertex, finishAt.firstRetainer, finishAt.retainerNode, finishAt.dom, finishAt.bucketFull] as const;
       const rootSemi = rec[(r << 2) + SEMI];
-      for (let i = n; i >= 2; i -= KERNEL_STEPS) {
-        deferred = kernels.semidominatorSteps(...at, i, Math.max(2, i - KERNEL_STEPS + 1), rootSemi, deferred);
+      for (let i = n; i >= 2; i -= KERNEL_CHUNK) {
+        deferred = kernels.semidominatorSteps(...at, i, Math.max(2, i - KERNEL_CHUNK + 1), rootSemi, deferred);
       }
-      return settle(dfsInKernel);
+      return settle(dfsAt !== null);
     }
     if (n < nodeCount) {
       for (let v = 1; v <= nodeCount; v++) {

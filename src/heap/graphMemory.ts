@@ -1,6 +1,6 @@
 /**
  * The graph memory: one shared WebAssembly memory holding the arrays the dominator kernels
- * (dominatorKernels.ts) work on, so they read them in place, with no copy: first edges and edge
+ * (graphKernels.ts) work on, so they read them in place, with no copy: first edges and edge
  * targets (the parser's), the essential-edge bits, the retainers, and the dominator tree's
  * own records. Each array has a fixed region, laid out from the header's node and edge counts
  * (which the parser holds the file to), so both analysis threads find every region without
@@ -139,10 +139,14 @@ export function isGraphRegion(g: GraphMemory, region: Region, array: Uint8Array 
 const REGION_NAMES = [...Object.keys(WORD_REGIONS), ...Object.keys(BYTE_REGIONS)];
 if (REGION_NAMES.length > ALIGN / 4) throw new Error('graph memory: more regions than claim words');
 
+/** The claim words (one per region, 1 once handed out). */
+function claims(g: GraphMemory): Int32Array {
+  return new Int32Array(g.memory.buffer, 0, ALIGN / 4);
+}
+
 /** Claims the region for one use; false if it was claimed before. */
 function claim(g: GraphMemory, region: Region): boolean {
-  const claims = new Int32Array(g.memory.buffer, 0, ALIGN / 4);
-  return Atomics.compareExchange(claims, REGION_NAMES.indexOf(region), 0, 1) === 0;
+  return Atomics.compareExchange(claims(g), REGION_NAMES.indexOf(region), 0, 1) === 0;
 }
 
 /**
@@ -150,8 +154,7 @@ function claim(g: GraphMemory, region: Region): boolean {
  * attribution, whose owners it holds until then); null once taken.
  */
 export function borrowDistances(g: GraphMemory): Uint32Array | null {
-  const claims = new Int32Array(g.memory.buffer, 0, ALIGN / 4);
-  return Atomics.load(claims, REGION_NAMES.indexOf('distances')) === 0 ? graphWords(g, 'distances') : null;
+  return Atomics.load(claims(g), REGION_NAMES.indexOf('distances')) === 0 ? graphWords(g, 'distances') : null;
 }
 
 /**
@@ -159,24 +162,47 @@ export function borrowDistances(g: GraphMemory): Uint32Array | null {
  * shared array of that length (zeros; prefaulted if asked: see memory.ts).
  */
 export function regionWords(g: GraphMemory | null | undefined, region: WordRegion, length: number, prefault = false): Uint32Array {
-  if (!g || !claim(g, region)) return prefault ? prefaulted(sharedUint32(length)) : sharedUint32(length);
-  const words = graphWords(g, region);
-  if (words.length !== length) throw new Error(`graph memory: ${region} holds ${words.length} words, not ${length}`);
+  const words = regionView(g, region, length, graphWords, sharedUint32, 'words');
   return prefault ? prefaulted(words) : words;
 }
 
 /** As regionWords, for a byte region. */
 export function regionBytes(g: GraphMemory | null | undefined, region: ByteRegion, length: number, prefault = false): Uint8Array {
-  if (!g || !claim(g, region)) return prefault ? prefaulted(sharedUint8(length)) : sharedUint8(length);
-  const bytes = graphBytes(g, region);
-  if (bytes.length !== length) throw new Error(`graph memory: ${region} holds ${bytes.length} bytes, not ${length}`);
+  const bytes = regionView(g, region, length, graphBytes, sharedUint8, 'bytes');
   return prefault ? prefaulted(bytes) : bytes;
 }
 
-/** Whether every array given is its region's own view in the graph memory. */
-export function inRegions(g: GraphMemory, arrays: Partial<Record<GraphRegion, Uint8Array | Uint32Array>>): boolean {
-  for (const [region, array] of Object.entries(arrays)) {
-    if (!array || !isGraphRegion(g, region as GraphRegion, array)) return false;
+function regionView<R extends Region, T extends Uint8Array | Uint32Array>(
+  g: GraphMemory | null | undefined,
+  region: R,
+  length: number,
+  view: (g: GraphMemory, region: R) => T,
+  fresh: (length: number) => T,
+  unit: string,
+): T {
+  let array: T;
+  if (g && claim(g, region)) {
+    array = view(g, region);
+    if (array.length !== length) throw new Error(`graph memory: ${region} holds ${array.length} ${unit}, not ${length}`);
+  } else {
+    array = fresh(length);
   }
-  return true;
+  return array;
+}
+
+/**
+ * The byte address of each array given, if each is its region's own view in the graph memory
+ * (isGraphRegion): what a kernel needs to run on them; else null (the JavaScript runs).
+ */
+export function regionAddresses<R extends Region>(
+  g: GraphMemory | null | undefined,
+  arrays: Record<R, Uint8Array | Uint32Array>,
+): Record<R, number> | null {
+  if (!g) return null;
+  const at = {} as Record<R, number>;
+  for (const region of Object.keys(arrays) as R[]) {
+    if (!isGraphRegion(g, region, arrays[region])) return null;
+    at[region] = graphAddress(g, region);
+  }
+  return at;
 }

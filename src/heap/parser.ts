@@ -156,9 +156,9 @@ export interface ParserOptions {
    */
   rowKernels?: boolean;
   /**
-   * First edges and edge targets go into a graph memory (graphMemory.ts), where the analysis'
-   * WebAssembly steps read them, where the platform has one: the default. False keeps them in
-   * plain shared arrays and the analysis in JavaScript (the tests compare the two).
+   * First edges, edge types and edge targets go into a graph memory (graphMemory.ts), where
+   * the analysis' WebAssembly steps read them, where the platform has one: the default. False
+   * keeps them in plain shared arrays and the analysis in JavaScript (the tests compare the two).
    */
   graphMemory?: boolean;
 }

@@ -1,6 +1,6 @@
 import { countsToOffsets } from './csr';
-import { dominatorKernels } from './dominatorKernels';
-import { graphAddress, inRegions, regionWords, type GraphMemory } from './graphMemory';
+import { graphKernels, KERNEL_CHUNK } from './graphKernels';
+import { regionAddresses, regionWords, type GraphMemory } from './graphMemory';
 import type { HeapSnapshot } from './snapshot';
 
 /**
@@ -49,26 +49,19 @@ export function countRetainers(s: EdgeGraph, counted = countTargets(s.edgeTarget
 }
 
 /** Second half: fills the entries, with their flags, from the counts of countRetainers. */
-/**
- * Nodes per call of the fill kernel. A WebAssembly function is first compiled quickly and
- * plainly, and its optimized code replaces that only for later calls: work in many calls runs
- * optimized after the first few.
- */
-const KERNEL_NODES = 1 << 16;
-
 export function fillRetainers(s: EdgeGraph, firstRetainer: Uint32Array, essential: Uint8Array): Retainers {
   const { nodeCount, edgeCount, firstEdge, edgeTarget, edgeType, rootOrdinal } = s;
   const weak = s.edgeKinds.weak;
   const shortcut = s.edgeKinds.shortcut;
   const retainerNode = regionWords(s.graphMemory, 'retainerNode', edgeCount);
   const g = s.graphMemory;
-  const kernels = g && inRegions(g, { firstEdge, edgeType, edgeTarget, essential, firstRetainer, retainerNode }) ? dominatorKernels(g) : null;
-  if (g && kernels) {
-    for (let from = 0; from < nodeCount; from += KERNEL_NODES) {
+  const kernels = g ? graphKernels(g) : null;
+  const at = kernels && regionAddresses(g, { firstEdge, edgeType, edgeTarget, essential, firstRetainer, retainerNode });
+  if (kernels && at) {
+    for (let from = 0; from < nodeCount; from += KERNEL_CHUNK) {
       kernels.fillRetainers(
-        graphAddress(g, 'firstEdge'), graphAddress(g, 'edgeType'), graphAddress(g, 'edgeTarget'), graphAddress(g, 'essential'),
-        graphAddress(g, 'firstRetainer'), graphAddress(g, 'retainerNode'),
-        from, Math.min(nodeCount, from + KERNEL_NODES), rootOrdinal, weak, shortcut,
+        at.firstEdge, at.edgeType, at.edgeTarget, at.essential, at.firstRetainer, at.retainerNode,
+        from, Math.min(nodeCount, from + KERNEL_CHUNK), rootOrdinal, weak, shortcut,
       );
     }
     firstRetainer.copyWithin(1, 0, nodeCount);

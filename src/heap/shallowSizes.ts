@@ -1,5 +1,5 @@
-import { dominatorKernels } from './dominatorKernels';
-import { borrowDistances, graphAddress, inRegions, regionBytes, regionWords } from './graphMemory';
+import { graphKernels, KERNEL_CHUNK } from './graphKernels';
+import { borrowDistances, regionAddresses, regionBytes, regionWords } from './graphMemory';
 import { Scratch } from './memory';
 import type { HeapSnapshot } from './snapshot';
 
@@ -34,13 +34,14 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
   const owners = (borrowed ?? (ownersScratch as Scratch).words).fill(UNVISITED);
   const weak = edgeKinds.weak;
   const stack = g && borrowed ? regionWords(g, 'storageStack', nodeCount) : null;
-  const kernels = g && stack && inRegions(g, { firstEdge, edgeType, edgeTarget, storage, storageStack: stack }) ? dominatorKernels(g) : null;
+  const kernels = g && stack ? graphKernels(g) : null;
+  const regions = kernels && stack && regionAddresses(g, { firstEdge, edgeType, edgeTarget, storage, distances: owners, storageStack: stack });
   let walked = false;
-  if (g && kernels && stack) {
-    const at = [graphAddress(g, 'firstEdge'), graphAddress(g, 'edgeType'), graphAddress(g, 'edgeTarget'), graphAddress(g, 'storage'), graphAddress(g, 'distances'), graphAddress(g, 'storageStack'), stack.length] as const;
+  if (kernels && stack && regions) {
+    const at = [regions.firstEdge, regions.edgeType, regions.edgeTarget, regions.storage, regions.distances, regions.storageStack, stack.length] as const;
     walked = true;
-    for (let from = 0; from < nodeCount && walked; from += KERNEL_NODES) {
-      walked = kernels.ownStorageSteps(...at, from, Math.min(nodeCount, from + KERNEL_NODES), weak) === 0;
+    for (let from = 0; from < nodeCount && walked; from += KERNEL_CHUNK) {
+      walked = kernels.ownStorageSteps(...at, from, Math.min(nodeCount, from + KERNEL_CHUNK), weak) === 0;
     }
     // The stack overflowed (no snapshot seen comes near): the JavaScript below, from the start.
     if (!walked) owners.fill(UNVISITED);
@@ -57,12 +58,6 @@ export function attributeOwnedStorage(s: HeapSnapshot, hasUserRoots: boolean): b
   ownersScratch?.release();
   return true;
 }
-
-/**
- * Nodes per call of the kernel. A WebAssembly function is first compiled quickly and plainly,
- * and its optimized code replaces that only for later calls.
- */
-const KERNEL_NODES = 1 << 16;
 
 /** The owners of storage nodes, in JavaScript (as the kernel). */
 function walkOwners(s: HeapSnapshot, storage: Uint8Array, owners: Uint32Array): void {

@@ -38,7 +38,7 @@ export interface HeapSnapshot {
   /** Total bytes of snapshot text read. */
   readonly byteLength: number;
   /**
-   * Where firstEdge and edgeTarget live, with room for the analysis' arrays that the
+   * Where firstEdge, edgeType and edgeTarget live, with room for the analysis' arrays that the
    * WebAssembly steps read (graphMemory.ts); absent where there is none.
    */
   readonly graphMemory?: GraphMemory;

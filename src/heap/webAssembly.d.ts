@@ -1,4 +1,4 @@
-// The few WebAssembly globals the kernels use (rowKernels.ts, dominatorKernels.ts): neither lib
+// The few WebAssembly globals the kernels use (rowKernels.ts, graphKernels.ts): neither lib
 // ES2022 nor these Node typings declare them, and the DOM library would declare far too much.
 declare namespace WebAssembly {
   class Module {

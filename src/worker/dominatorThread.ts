@@ -9,7 +9,7 @@
 import { parentPort } from 'node:worker_threads';
 import { buildDominatedNodes, chooseSharedSubtrees, classRetainedSizesSharing, classWalkInput } from '../heap/classes';
 import {
-  computeRetainedSizes,
+  dominatorsOf,
   startDominatorTree,
   type DominatorTree,
   type Dominators,
@@ -83,7 +83,7 @@ function handle(m: DominatorRequest): void {
     }
     case 'sizes':
       if (!tree) throw new Error('sizes before the dominator tree');
-      dominators = { dominator: tree.dominator, retainedSize: computeRetainedSizes(tree, m.selfSize), webAssembly: tree.webAssembly };
+      dominators = dominatorsOf(tree, m.selfSize);
       tree.releaseOrder();
       selfSize = m.selfSize;
       // Before the classes arrive: the tree's children index.

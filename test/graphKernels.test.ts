@@ -1,5 +1,5 @@
 /**
- * The dominator tree's WebAssembly kernels (src/heap/dominatorKernels.ts) are the binary their
+ * The graph's WebAssembly kernels (src/heap/graphKernels.ts) are the binary their
  * text assembles to, and the graph memory they read (src/heap/graphMemory.ts) hands each region
  * out once, so a second use of a snapshot's regions gets arrays of its own (and JavaScript).
  * That the kernels give DevTools' numbers is devtoolsEquality's to show, on both paths.
@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { dominatorKernels } from '../src/heap/dominatorKernels';
-import { DOMINATOR_KERNELS_WASM } from '../src/heap/dominatorKernels.wasm';
+import { graphKernels } from '../src/heap/graphKernels';
+import { GRAPH_KERNELS_WASM } from '../src/heap/graphKernels.wasm';
 import { computeDominatorTree } from '../src/heap/dominators';
 import { createGraphMemory, isGraphRegion, regionWords } from '../src/heap/graphMemory';
 import { essentialEdges } from '../src/heap/edgeRules';
@@ -18,17 +18,17 @@ import { buildRetainers } from '../src/heap/retainers';
 import { readSnapshotFile } from '../src/node/analyzeFile';
 import { fixturePrograms, repoRoot, snapshotOf } from './support/fixtures';
 
-test('the committed dominator kernel binary is what scripts/dominatorKernels.mjs assembles (run npm run build after editing it)', async () => {
+test('the committed graph kernel binary is what scripts/graphKernels.mjs assembles (run npm run build after editing it)', async () => {
   // An ES module: the compiled CommonJS test would turn a plain import() into require().
   const load = new Function('url', 'return import(url)') as (url: string) => Promise<{ assemble(): Promise<Buffer> }>;
-  const kernels = await load(pathToFileURL(path.join(repoRoot, 'scripts', 'dominatorKernels.mjs')).href);
-  assert.equal(DOMINATOR_KERNELS_WASM, (await kernels.assemble()).toString('base64'));
+  const kernels = await load(pathToFileURL(path.join(repoRoot, 'scripts', 'graphKernels.mjs')).href);
+  assert.equal(GRAPH_KERNELS_WASM, (await kernels.assemble()).toString('base64'));
 });
 
 test('a graph memory hands each region out once; a second claim gets a plain array of its own', () => {
   const g = createGraphMemory(1000, 5000);
   assert.ok(g, 'a graph memory for a small graph');
-  assert.ok(dominatorKernels(g), 'the kernels instantiate on it');
+  assert.ok(graphKernels(g), 'the kernels instantiate on it');
   const first = regionWords(g, 'retainerNode', 5000);
   assert.ok(isGraphRegion(g, 'retainerNode', first));
   first[0] = 7;

@@ -1,14 +1,15 @@
-// The dominator tree's DFS and Lengauer–Tarjan (src/heap/dominators.ts), as WebAssembly text,
-// and their assembly with wabt. `npm run build` writes the binary into
-// src/heap/dominatorKernels.wasm.ts when the text has changed; a unit test checks that the
+// The graph kernels: the dominator tree's DFS and Lengauer–Tarjan (src/heap/dominators.ts),
+// the retainer fill (retainers.ts) and storage attribution's walk (shallowSizes.ts), as
+// WebAssembly text, and their assembly with wabt. `npm run build` writes the binary into
+// src/heap/graphKernels.wasm.ts when the text has changed; a unit test checks that the
 // committed binary is the one this text gives.
 //
-// The same steps as the JavaScript in dominators.ts, on the same arrays: they live in the
-// graph memory (src/heap/graphMemory.ts), a shared WebAssembly memory, at byte addresses the
-// caller passes. Both are random-access loops over tens of megabytes; here each access is
-// one load with no bounds check, and the loops run 2-3 times faster than in JavaScript.
+// The same steps as the JavaScript there, on the same arrays: they live in the graph memory
+// (src/heap/graphMemory.ts), a shared WebAssembly memory, at byte addresses the caller
+// passes. They are random-access loops over tens of megabytes; here each access is one load
+// with no bounds check.
 //
-// Arrays (as in dominators.ts; vertex v = ordinal + 1, 0 = none):
+// The dominator tree's arrays (as in dominators.ts; vertex v = ordinal + 1, 0 = none):
 //   rec          four words per vertex: PARENT (then the next in its bucket), ANCESTOR (the
 //                DFS's edge cursor, then the forest link), LABEL, SEMI
 //   vertex       vertex[i]: the vertex numbered i
@@ -37,8 +38,8 @@ const UNVISITED = 0xffffffff;
 const SHARED = 0xfffffffe;
 const RETAINER_MASK = 0x3fffffff;
 
-export function dominatorKernelsWat() {
-  return `;; Generated from scripts/dominatorKernels.mjs: edit that file, not this text.
+export function graphKernelsWat() {
+  return `;; Generated from scripts/graphKernels.mjs: edit that file, not this text.
 (module
   (import "graph" "memory" (memory 1 65536 shared))
 
@@ -307,8 +308,8 @@ export function dominatorKernelsWat() {
 `;
 }
 
-export const GENERATED = 'src/heap/dominatorKernels.wasm.ts';
-export const CONSTANT = 'DOMINATOR_KERNELS_WASM';
+export const GENERATED = 'src/heap/graphKernels.wasm.ts';
+export const CONSTANT = 'GRAPH_KERNELS_WASM';
 
 /** The kernels' binary, assembled by wabt. */
 export async function assemble() {
@@ -316,7 +317,7 @@ export async function assemble() {
   // Shared memory is a "threads" feature (dfsSteps returns two values: "multi_value"), for the
   // parser and for the validator alike.
   const features = { threads: true, multi_value: true };
-  const module = wabt.parseWat('dominatorKernels.wat', dominatorKernelsWat(), features);
+  const module = wabt.parseWat('graphKernels.wat', graphKernelsWat(), features);
   try {
     module.validate(features);
     return Buffer.from(module.toBinary({}).buffer);
