@@ -1,8 +1,8 @@
 /**
- * The graph memory: one shared WebAssembly memory holding the arrays the dominator kernels
- * (graphKernels.ts) work on, so they read them in place, with no copy: first edges and edge
- * targets (the parser's), the essential-edge bits, the retainers, and the dominator tree's
- * own records. Each array has a fixed region, laid out from the header's node and edge counts
+ * The graph memory: one shared WebAssembly memory holding the arrays the graph kernels
+ * (graphKernels.ts) work on, so they read them in place, with no copy: first edges, edge types
+ * and edge targets (the parser's), the essential-edge bits, the retainers, the dominator
+ * tree's own records, distances and storage attribution's bits and stack. Each array has a fixed region, laid out from the header's node and edge counts
  * (which the parser holds the file to), so both analysis threads find every region without
  * telling each other. Pages are the system's only once written: a region never used costs
  * address space, not memory.
