@@ -18,7 +18,7 @@ const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/worker/heapWorker.ts'], outfile: 'dist/heapWorker.js' },
   { entryPoints: ['src/worker/dominatorThread.ts'], outfile: 'dist/dominatorThread.js' },
-  { entryPoints: ['src/node/analyzeFile.ts'], outfile: 'dist/heapApi.js' },
+  { entryPoints: ['src/worker/analyzeFile.ts'], outfile: 'dist/heapApi.js' },
   // The report page (webview and standalone --html): one self-contained browser script, no eval.
   {
     entryPoints: ['media/src/panel.ts'],

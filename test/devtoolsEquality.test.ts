@@ -17,7 +17,7 @@ import {
   classWalkInput,
   walkSharedSubtrees,
 } from '../src/heap/classes';
-import { analyzeFile } from '../src/node/analyzeFile';
+import { analyzeFile } from '../src/worker/analyzeFile';
 import { devtoolsReference, fixturePrograms, snapshotOf, testTempDir, type DevtoolsReference } from './support/fixtures';
 
 /** The ways the analysis can run, each of which must give DevTools' numbers. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prepareEdgeRules } from '../src/heap/analysis';
 import { essentialEdges, markEssentialEdges, splitNodeAt } from '../src/heap/edgeRules';
-import { readSnapshotFile } from '../src/node/analyzeFile';
+import { readSnapshotFile } from '../src/worker/analyzeFile';
 import { fixturePrograms, snapshotOf } from './support/fixtures';
 
 test('the essential edges marked in two ranges are those of one pass, at any split', async () => {

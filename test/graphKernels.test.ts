@@ -15,7 +15,7 @@ import { createGraphMemory, isGraphRegion, regionWords } from '../src/heap/graph
 import { essentialEdges } from '../src/heap/edgeRules';
 import { prepareEdgeRules } from '../src/heap/analysis';
 import { buildRetainers } from '../src/heap/retainers';
-import { readSnapshotFile } from '../src/node/analyzeFile';
+import { readSnapshotFile } from '../src/worker/analyzeFile';
 import { fixturePrograms, repoRoot, snapshotOf } from './support/fixtures';
 
 test('the committed graph kernel binary is what scripts/graphKernels.mjs assembles (run npm run build after editing it)', async () => {

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { SnapshotParser } from '../src/heap/parser';
 import type { HeapSnapshot } from '../src/heap/snapshot';
 import { connectInspector, isLoopbackHost, parseInspectorTarget } from '../src/inspector/connect';
-import { findClosureMatches, findClosuresAt, nodeNames, scriptIdsInSnapshot } from '../src/inspector/resolveFunction';
+import { findClosureMatches, findClosuresAt, nodeNames, scriptIdsInSnapshot } from '../src/heap/functions';
 import { DebuggeeThrewError, InspectorError, type InspectorSession } from '../src/inspector/session';
 import { repoRoot, startDebuggee, type Debuggee } from './support/fixtures';
 

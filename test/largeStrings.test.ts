@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { analyzeFile } from '../src/node/analyzeFile';
+import { analyzeFile } from '../src/worker/analyzeFile';
 import { repoRoot, testTempDir } from './support/fixtures';
 
 const V8_MAX_STRING_LENGTH = 2 ** 29 - 24;

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { LeakReport } from '../src/profile/report';
+import type { LeakReport } from '../src/report/types';
 import {
   contentSecurityPolicy,
   embedReportJson,
@@ -18,7 +18,7 @@ import {
   PANEL_STYLE_PATH,
   panelHtml,
   standaloneHtml,
-} from '../src/vscode/panelHtml';
+} from '../src/report/page';
 import { repoRoot, testTempDir } from './support/fixtures';
 
 const chromiumPath = process.env.LEAK_LENS_CHROMIUM ?? '/usr/bin/chromium';

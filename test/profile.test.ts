@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { LeakFinding } from '../src/heap/leaks';
+import type { LeakFinding, LeakReport } from '../src/report/types';
 import { connectInspector } from '../src/inspector/connect';
-import { validateReport, type LeakReport } from '../src/profile/report';
+import { validateReport } from '../src/report/validate';
 import { visibleGraph } from '../media/src/graphModel';
 import { repoRoot, runCli, startDebuggee, testTempDir } from './support/fixtures';
 

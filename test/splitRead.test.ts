@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { HeapSnapshotError } from '../src/heap/errors';
 import type { HeapSnapshot } from '../src/heap/snapshot';
-import { readSnapshotFile } from '../src/node/analyzeFile';
-import { lastOffsetWithRows, rowWidthAt } from '../src/node/rowLayout';
+import { readSnapshotFile } from '../src/worker/analyzeFile';
+import { lastOffsetWithRows, rowWidthAt } from '../src/snapshotFiles/rowLayout';
 import { DominatorThread } from '../src/worker/parallel';
 import { snapshotOf, testTempDir } from './support/fixtures';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { analyzeSnapshot } from '../src/heap/analysis';
-import { readSnapshotFile } from '../src/node/analyzeFile';
+import { readSnapshotFile } from '../src/worker/analyzeFile';
 import { SnapshotParser } from '../src/heap/parser';
 import { findNodeById, summarize } from '../src/heap/summary';
 import { HeapSnapshotError } from '../src/heap/errors';

@@ -1,6 +1,6 @@
 'use strict';
 // Leak Lens: the project's own library, built by `npm run build` to dist/heapApi.js from
-// src/node/analyzeFile.ts. analyzeFile() does the full analysis: parse, indexes, dominators and
+// src/worker/analyzeFile.ts. analyzeFile() does the full analysis: parse, indexes, dominators and
 // retained sizes. With --one-thread after the file, all of it on one thread ({ parallel: false }).
 const path = require('path');
 const { runTool } = require('./common');

@@ -8,7 +8,7 @@ import { axisBottom, axisLeft } from 'd3-axis';
 import { scaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import { line } from 'd3-shape';
-import type { LeakReport } from '../../src/profile/report';
+import type { LeakReport } from '../../src/report/types';
 import { byteUnit, formatBytes, signedBytes, unitTickFormat } from './format';
 
 const HEIGHT = 220;

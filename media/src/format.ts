@@ -1,7 +1,6 @@
 /** Text for the page: sizes, counts, references and source places. */
-import type { SourceLocation } from '../../src/heap/leaks';
-import type { LeakReport } from '../../src/profile/report';
-import { formatBytes, refsText, signedBytes } from '../../src/cli/format';
+import type { SourceLocation, LeakReport } from '../../src/report/types';
+import { formatBytes, refsText, signedBytes } from '../../src/report/format';
 
 export { formatBytes, refsText, signedBytes };
 

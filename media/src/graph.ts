@@ -5,8 +5,7 @@
  */
 import { select, type Selection } from 'd3-selection';
 import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
-import type { LeakFinding } from '../../src/heap/leaks';
-import type { LeakReport } from '../../src/profile/report';
+import type { LeakFinding, LeakReport } from '../../src/report/types';
 import { onActivate, replaceChildren, svg } from './dom';
 import { formatBytes, placeOf, truncate, type Place } from './format';
 import { layoutGraph, visibleGraph, type Box, type GraphFilter, type ViewEdge, type ViewNode } from './graphModel';

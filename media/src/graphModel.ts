@@ -3,7 +3,7 @@
  * the leaked objects, retainers per node, nodes the user expanded) and laid out in layers, GC
  * roots at the top and the leaked objects at the bottom. Pure: no DOM.
  */
-import type { BackReferenceGraph, GraphEdge, GraphNode } from '../../src/heap/leaks';
+import type { BackReferenceGraph, GraphEdge, GraphNode } from '../../src/report/types';
 
 export interface GraphFilter {
   /** Levels of retainers above the leaked objects. */

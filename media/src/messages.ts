@@ -3,8 +3,8 @@
  * getState/setState. In the standalone HTML file there is no host: messages go nowhere (reveal
  * is a no-op) and state is kept for the page's lifetime only.
  */
-import type { HostMessage, PageMessage, PanelState } from '../../src/vscode/panelProtocol';
-import { isHostMessage, isPanelState } from '../../src/vscode/panelProtocol';
+import type { HostMessage, PageMessage, PanelState } from '../../src/report/panelProtocol';
+import { isHostMessage, isPanelState } from '../../src/report/panelProtocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

@@ -5,9 +5,8 @@
  * {type:'report'} message; shows the verdict, memory per call, the leak table, the selected
  * leak's culprit and fix, and its retainer graph. Selections are saved with setState.
  */
-import type { LeakFinding, RetainerPath } from '../../src/heap/leaks';
-import type { LeakReport } from '../../src/profile/report';
-import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, type PanelUiState } from '../../src/vscode/panelProtocol';
+import type { LeakFinding, RetainerPath, LeakReport } from '../../src/report/types';
+import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, type PanelUiState } from '../../src/report/panelProtocol';
 import { drawChart, slopeText } from './chart';
 import { el, onActivate, replaceChildren, svg, type Child } from './dom';
 import { formatBytes, formatPerCall, placeOf, refsText, type Place } from './format';

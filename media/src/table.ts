@@ -1,6 +1,5 @@
 /** The leak table: one row per finding; a row selects the finding and opens its source. */
-import type { LeakFinding } from '../../src/heap/leaks';
-import type { LeakReport } from '../../src/profile/report';
+import type { LeakFinding, LeakReport } from '../../src/report/types';
 import { el, onActivate, type Child } from './dom';
 import { formatBytes, formatPerCall, placeOf, refsText } from './format';
 

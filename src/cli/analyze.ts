@@ -1,11 +1,11 @@
 /** `leak-lens analyze <file.heapsnapshot>`: summary of what is alive, how big, and who holds it. */
 import { promises as fs } from 'node:fs';
-import { HeapSnapshotError } from '../heap/errors';
-import type { HeapSummary } from '../heap/summary';
+import { HeapSnapshotError } from '../worker/client';
+import type { HeapSummary } from '../worker/protocol';
 import type { LoadInfo, NodeDetails } from '../worker/protocol';
 import { loadFileInWorker } from '../worker/client';
 import { parseArgs, UsageError, wholeNumber } from './args';
-import { formatBytes, formatCount, formatMs, printable, table } from './format';
+import { formatBytes, formatCount, formatMs, printable, table } from '../report/format';
 
 export const ANALYZE_USAGE = `leak-lens analyze <file.heapsnapshot> [--json] [--top N] [--node <id>]
 

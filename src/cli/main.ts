@@ -1,7 +1,7 @@
 /** `leak-lens` command line: the same engine as the extension, headless. */
 import { analyzeCommand, ANALYZE_USAGE, describeLoadError } from './analyze';
 import { UsageError } from './args';
-import { printable } from './format';
+import { printable } from '../report/format';
 import { attachCommand, diffCommand, profileCommand, PROFILE_USAGE } from './profile';
 import { InspectorError } from '../inspector/session';
 import { ProfileError } from '../profile/profileFunction';

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { connectInspector } from '../inspector/connect';
 import { profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
 import { diffSnapshotFiles, SnapshotFileError } from '../profile/diffSnapshots';
-import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../profile/report';
+import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../report/types';
 import { parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
-import { PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, standaloneHtml } from '../vscode/panelHtml';
+import { PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, standaloneHtml } from '../report/page';
 import { launchWithInspector } from './launch';
 import { renderReport } from './renderReport';
 

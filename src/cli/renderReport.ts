@@ -1,7 +1,6 @@
 /** The text form of a LeakReport: what a person needs to act on, in reading order. */
-import type { LeakFinding } from '../heap/leaks';
-import type { LeakReport } from '../profile/report';
-import { formatBytes, printable, refsText, signedBytes } from './format';
+import type { LeakFinding, LeakReport } from '../report/types';
+import { formatBytes, printable, refsText, signedBytes } from '../report/format';
 
 export function renderReport(r: LeakReport): string {
   const out: string[] = [];

@@ -1,5 +1,4 @@
-import { EPHEMERON_NAME, type EphemeronNames } from './edgeRules';
-import { isDocumentTreesRoot } from './edgeRules';
+import { EPHEMERON_NAME, type EphemeronNames, isDocumentTreesRoot } from './edgeRules';
 import { regionWords } from './graphMemory';
 import { prefaulted } from './memory';
 import type { HeapSnapshot } from './snapshot';

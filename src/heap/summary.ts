@@ -7,6 +7,9 @@ import { NO_DISTANCE, SYSTEM_DISTANCE } from './distances';
 import { isEssential } from './edgeRules';
 import { forEachRetainingEdge, NOT_STRONG } from './retainers';
 import { edgeNameText, type HeapSnapshot } from './snapshot';
+import type { ObjectSummary } from '../report/types';
+
+export type { ObjectSummary };
 
 export interface ClassSummary {
   name: string;
@@ -15,18 +18,6 @@ export interface ClassSummary {
   retainedSize: number;
   /** Constructor location (0-based) when DevTools would split the class by it. */
   location?: { scriptId: number; line: number; column: number };
-}
-
-export interface ObjectSummary {
-  id: number;
-  name: string;
-  type: string;
-  selfSize: number;
-  retainedSize: number;
-  /** Edges from the nearest GC root; null when no strong path reaches it. */
-  distance: number | null;
-  /** Strong retainers: incoming edges that are neither weak nor shortcuts (except the root's). */
-  refs: number;
 }
 
 export interface RetainerSummary {

@@ -20,7 +20,7 @@
  * - `Runtime.callFunctionOn` results without an explicit `objectGroup` inherit the target
  *   object's group; we always pass ours, so `releaseAll` frees everything we created.
  */
-import { normalizeScriptLocation } from './resolveFunction';
+import { normalizeScriptLocation } from '../report/scriptLocation';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -564,7 +564,7 @@ export class InspectorSession {
    * pauses skipped so a `debugger` statement can't stop the program meanwhile) and disabled
    * again if we enabled it. Through js-debug the session's Debugger is js-debug's, which does
    * not replay, and its scriptParsed events are not subscribed: none are known; use
-   * `scriptIdsInSnapshot` (resolveFunction.ts) there. Several ids: the file was loaded more than once.
+   * `scriptIdsInSnapshot` (heap/functions.ts) there. Several ids: the file was loaded more than once.
    */
   async scriptIdsForFile(fileUrlOrPath: string): Promise<number[]> {
     const key = normalizeScriptLocation(fileUrlOrPath);

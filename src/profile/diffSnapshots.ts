@@ -3,9 +3,10 @@
  * as a LeakReport. The heap worker reads the files; nothing is parsed on this thread.
  */
 import { promises as fs } from 'node:fs';
-import { DEFAULT_LEAK_OPTIONS } from '../heap/leaks';
+import { DEFAULT_LEAK_OPTIONS } from '../heap/verdict';
 import { HeapWorker } from '../worker/client';
-import { decideVerdict, DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from './report';
+import { decideVerdict } from './verdict';
+import { DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from '../report/types';
 
 export class SnapshotFileError extends Error {
   override readonly name = 'SnapshotFileError';

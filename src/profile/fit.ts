@@ -1,11 +1,6 @@
-/** Least-squares line through (call, usedBytes): the memory-per-call slope of a run. */
-export interface Slope {
-  /** Bytes of heap use added per call. */
-  bytesPerCall: number;
-  /** Goodness of fit, 0..1 (1 = every sample on the line). */
-  r2: number;
-}
+import type { Slope } from '../report/types';
 
+/** Least-squares line through (call, usedBytes): the memory-per-call slope of a run. */
 export function fitSlope(samples: readonly { call: number; usedBytes: number }[]): Slope | null {
   const n = samples.length;
   if (n < 2) return null;

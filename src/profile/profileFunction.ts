@@ -10,12 +10,13 @@
  */
 import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_LEAK_OPTIONS } from '../heap/leaks';
+import { DEFAULT_LEAK_OPTIONS } from '../heap/verdict';
 import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
-import type { ClosureMatch } from '../inspector/resolveFunction';
+import type { ClosureMatch } from '../heap/functions';
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
-import { decideVerdict, DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from './report';
+import { decideVerdict } from './verdict';
+import { DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from '../report/types';
 
 /** Which function to run, and with what. */
 export interface FunctionSpec {

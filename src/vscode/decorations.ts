@@ -5,8 +5,7 @@
  * run reports. Only reads the report; line lookup is plain text search in the source.
  */
 import * as vscode from 'vscode';
-import type { LeakFinding } from '../heap/leaks';
-import type { LeakReport } from '../profile/report';
+import type { LeakFinding, LeakReport } from '../report/types';
 import { fileUriOf } from './paths';
 
 export interface InlineNote {

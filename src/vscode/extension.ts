@@ -3,7 +3,7 @@
  * Activation only registers; workers start when a command runs.
  */
 import * as vscode from 'vscode';
-import type { LeakReport } from '../profile/report';
+import type { LeakReport } from '../report/types';
 import { LeakCodeLensProvider, PROFILE_AT_COMMAND } from './codeLens';
 import { RetainerDecorations, type InlineNote } from './decorations';
 import { LeakReportPanel, LeakReportSerializer, PANEL_VIEW_TYPE } from './panel';

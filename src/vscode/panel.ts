@@ -4,10 +4,10 @@
  * it after a window reload. Clicking a row or node reveals the source line.
  */
 import * as vscode from 'vscode';
-import type { LeakReport } from '../profile/report';
-import { validateReport } from '../profile/report';
-import { makeNonce, PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, panelHtml } from './panelHtml';
-import { isPageMessage, type PageMessage } from './panelProtocol';
+import type { LeakReport } from '../report/types';
+import { validateReport } from '../report/validate';
+import { makeNonce, PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, panelHtml } from '../report/page';
+import { isPageMessage, type PageMessage } from '../report/panelProtocol';
 import { fileUriOf } from './paths';
 
 export const PANEL_VIEW_TYPE = 'leakLens.report';

@@ -3,7 +3,7 @@
  * titles). Views read these; nothing here looks at the heap.
  */
 import * as vscode from 'vscode';
-import type { LeakReport } from '../profile/report';
+import type { LeakReport } from '../report/types';
 
 function functionKey(uri: string, name: string): string {
   return `${uri}#${name}`;

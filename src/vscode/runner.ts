@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { connectInspector, type InspectorTarget } from '../inspector/connect';
 import type { InspectorSession } from '../inspector/session';
 import { profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
-import type { LeakReport } from '../profile/report';
+import type { LeakReport } from '../report/types';
 import { type DebugSessions, requestCdpProxy } from './sessions';
 import { allowRemoteInspector, profileSettings, saveSnapshotsFolder } from './settings';
 

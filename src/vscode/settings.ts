@@ -1,7 +1,7 @@
 /** The extension's settings (contributes.configuration "leakLens.*"), read when used. */
 import * as vscode from 'vscode';
 import { isAbsolutePath } from './scriptFiles';
-import { DEFAULT_PROFILE_OPTIONS, type ProfileOptions } from '../profile/report';
+import { DEFAULT_PROFILE_OPTIONS, type ProfileOptions } from '../report/types';
 
 export function profileSettings(): ProfileOptions {
   const c = vscode.workspace.getConfiguration('leakLens');

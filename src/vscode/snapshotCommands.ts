@@ -6,8 +6,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { diffSnapshotFiles } from '../profile/diffSnapshots';
-import type { HeapSummary } from '../heap/summary';
-import type { LeakReport } from '../profile/report';
+import type { HeapSummary } from '../worker/protocol';
+import type { LeakReport } from '../report/types';
 import { loadFileInWorker, type HeapWorker } from '../worker/client';
 import { profileSettings } from './settings';
 

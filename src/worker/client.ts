@@ -3,9 +3,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { HeapSnapshotError } from '../heap/errors';
-import type { LeakFindings, LeakOptions } from '../heap/leaks';
+
+export { HeapSnapshotError };
+import type { LeakFindings, LeakOptions } from '../heap/verdict';
 import type { HeapSummary } from '../heap/summary';
-import type { ClosureMatch } from '../inspector/resolveFunction';
+import type { ClosureMatch } from '../heap/functions';
 import type { FromWorker, LoadInfo, NodeDetails, SlotName, ToWorker } from './protocol';
 
 /** Chunks posted but not yet parsed; bounds the memory a fast reader can queue up. */

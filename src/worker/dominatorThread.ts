@@ -16,7 +16,7 @@ import {
 } from '../heap/dominators';
 import { markEssentialEdges } from '../heap/edgeRules';
 import { countRetainers, countTargets, fillRetainers, type EdgeGraph } from '../heap/retainers';
-import { readEdgeSection } from '../node/edgeSection';
+import { readEdgeSection } from '../snapshotFiles/edgeSection';
 import type { DominatorReply, DominatorRequest } from './parallel';
 
 const port = parentPort;

@@ -7,12 +7,12 @@
 import { parentPort } from 'node:worker_threads';
 import type { HeapAnalysis } from '../heap/analysis';
 import { HeapSnapshotError } from '../heap/errors';
-import { findLeaks } from '../heap/leaks';
+import { findLeaks } from '../heap/verdict';
 import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
-import { readWithEdgeThread } from '../node/analyzeFile';
-import { findClosureMatches, findClosuresNamed, scriptIdsInSnapshot, scriptNamesInSnapshot } from '../inspector/resolveFunction';
+import { readWithEdgeThread } from './analyzeFile';
+import { findClosureMatches, findClosuresNamed, scriptIdsInSnapshot, scriptNamesInSnapshot } from '../heap/functions';
 import { analyzeInParallel, DominatorThread } from './parallel';
 import type { FromWorker, LoadInfo, SlotName, ToWorker } from './protocol';
 

@@ -20,7 +20,7 @@ import { essentialBits, markEssentialEdges, splitNodeAt, type EphemeronNames, ty
 import type { EdgeGraph, Retainers } from '../heap/retainers';
 import type { EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
-import type { EdgeSectionOutcome } from '../node/edgeSection';
+import type { EdgeSectionOutcome } from '../snapshotFiles/edgeSection';
 
 /**
  * The main thread's share of the essential-edge marking: it would otherwise wait for the

@@ -1,8 +1,9 @@
 /** Messages between the heap worker and its clients (extension host, CLI, profiler). */
 import type { AnalysisTimings } from '../heap/analysis';
-import type { LeakFindings, LeakOptions } from '../heap/leaks';
-import type { HeapSummary, ObjectSummary, RetainerSummary } from '../heap/summary';
-import type { ClosureMatch } from '../inspector/resolveFunction';
+import type { LeakFindings, LeakOptions } from '../heap/verdict';
+import type { HeapSummary, RetainerSummary } from '../heap/summary';
+import type { ObjectSummary } from '../report/types';
+import type { ClosureMatch } from '../heap/functions';
 
 /** A worker holds several snapshots by name ("main", or "baseline"/"target"/"final"). */
 export type SlotName = string;
@@ -54,3 +55,6 @@ export interface NodeDetails {
   object: ObjectSummary;
   retainers: RetainerSummary[];
 }
+
+// What the views read from the worker's answers, so they need not reach into the engine.
+export type { HeapSummary, RetainerSummary } from '../heap/summary';

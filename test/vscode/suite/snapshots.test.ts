@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, suiteTeardown, test } from 'mocha';
 import type { HeapSummary } from '../../../src/heap/summary';
-import type { LeakReport } from '../../../src/profile/report';
+import type { LeakReport } from '../../../src/report/types';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 

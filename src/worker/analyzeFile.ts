@@ -6,10 +6,10 @@ import { HeapSnapshotError } from '../heap/errors';
 import { SnapshotParser, type EdgeSectionJob } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import type { StringTable } from '../heap/stringTable';
-import { analyzeInParallel, DominatorThread } from '../worker/parallel';
-import type { EdgeSectionOutcome } from './edgeSection';
-import { readChunks } from './readChunks';
-import { lastOffsetWithRows } from './rowLayout';
+import { analyzeInParallel, DominatorThread } from './parallel';
+import type { EdgeSectionOutcome } from '../snapshotFiles/edgeSection';
+import { readChunks } from '../snapshotFiles/readChunks';
+import { lastOffsetWithRows } from '../snapshotFiles/rowLayout';
 
 export interface FileProgress {
   onProgress?: (bytesRead: number, totalBytes: number) => void;

@@ -1,5 +1,5 @@
 /**
- * Pure helpers (no CDP) to find functions in a parsed heap snapshot by their source location.
+ * Snapshot queries that find functions (closures) by name or by source location.
  *
  * V8 records a location row (node ordinal, script id, line, column; all 0-based) for every
  * closure in the snapshot. The position is the start of the function's *parameter list*: for
@@ -10,9 +10,8 @@
  * Several closures can share one location: every evaluation of a function expression creates a
  * new closure with the same code (the same SharedFunctionInfo). All of them are reported.
  */
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { edgeNameIsIndex, type HeapSnapshot } from '../heap/snapshot';
+import { edgeNameIsIndex, type HeapSnapshot } from './snapshot';
+import { normalizeScriptLocation } from '../report/scriptLocation';
 
 export interface ClosureMatch {
   /** The snapshot node id: pass it to `InspectorSession.objectForNodeId`. */
@@ -174,28 +173,6 @@ function edgeTo(s: HeapSnapshot, from: number, name: string): number {
     if (s.strings.get(s.edgeName[e]) === name) return s.edgeTarget[e];
   }
   return -1;
-}
-
-/**
- * A comparable form of a script URL or file path: file:// URLs and absolute paths become a
- * normalized absolute path (lower-cased on Windows); other URLs (node:internal/…, http://…)
- * are kept as they are; an empty string stays empty. Relative paths are resolved against the
- * current directory of *this* process, so pass absolute paths.
- */
-export function normalizeScriptLocation(urlOrPath: string): string {
-  let p = urlOrPath.trim();
-  if (p === '') return '';
-  if (/^file:/i.test(p)) {
-    try {
-      p = fileURLToPath(p);
-    } catch {
-      return p;
-    }
-  } else if (/^[a-z][a-z0-9+.-]+:/i.test(p) && !/^[a-z]:[\\/]/i.test(p)) {
-    return p; // Another scheme (node:, http:, webpack:, …); a Windows drive letter is a path.
-  }
-  p = path.resolve(p);
-  return process.platform === 'win32' ? p.toLowerCase() : p;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { REPORT_ELEMENT_ID } from './panelProtocol';
-import type { LeakReport } from '../profile/report';
+import type { LeakReport } from './types';
 
 /** Where the page's assets live, relative to the extension (package) root. */
 export const PANEL_SCRIPT_PATH = 'dist/panel.js';

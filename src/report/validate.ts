@@ -1,48 +1,5 @@
-/**
- * LeakReport: the one plain, versioned, JSON-serializable result of a profile run — the only
- * thing the CLI and the VS Code views read. Validated when read back from a file.
- */
-import type { LeakFinding } from '../heap/leaks';
-import type { Slope } from './fit';
-
-export const LEAK_REPORT_VERSION = 1;
-
-export interface LeakReport {
-  version: typeof LEAK_REPORT_VERSION;
-  createdAt: string;
-  target: { kind: 'launch' | 'attach' | 'snapshots'; description: string };
-  function: { name: string; file?: string; line?: number; expression?: string } | null;
-  options: ProfileOptions;
-  /** Heap use after GC following each measured call (calls 1..2N). */
-  samples: { call: number; usedBytes: number }[];
-  slope: Slope | null;
-  verdict: 'leak' | 'clean';
-  /** One sentence a person can act on. */
-  summary: string;
-  leaks: LeakFinding[];
-  watch: { className: string; survivors: number; growth: number }[];
-  noiseFiltered: number;
-  /** Script URLs by the snapshot's script ids, for source locations. */
-  scripts: Record<string, string>;
-  timings: { resolveMs: number; callsMs: number; snapshotMs: number; analysisMs: number; totalMs: number };
-  snapshots?: { baseline: string; target: string; final: string };
-}
-
-export interface ProfileOptions {
-  iterations: number;
-  warmup: number;
-  callTimeoutMs: number;
-  maxDepth: number;
-  tooMany: number;
-}
-
-export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
-  iterations: 7,
-  warmup: 1,
-  callTimeoutMs: 30_000,
-  maxDepth: 10,
-  tooMany: 3,
-};
+/** Reading a report back from a file: checked field by field, with a message that says what is wrong. */
+import { LEAK_REPORT_VERSION, type LeakReport } from './types';
 
 export class ReportFormatError extends Error {
   override readonly name = 'ReportFormatError';
@@ -93,21 +50,4 @@ function isNumberList(v: unknown): boolean {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * The verdict: each primary leak is confirmed on its own by the heap-use slope (heap use after
- * GC grows by at least a quarter of what the leak retains per call), so one large doubtful
- * class cannot hide a real small leak. Without a slope (saved snapshots) the class rule decides.
- */
-export function decideVerdict(
-  leaks: LeakFinding[],
-  slope: Slope | null,
-  options: { requireSlope: boolean } = { requireSlope: true },
-): { verdict: 'leak' | 'clean'; confirmed: LeakFinding[] } {
-  const primary = leaks.filter((l) => l.primary);
-  const confirmed = options.requireSlope
-    ? primary.filter((l) => slope !== null && slope.bytesPerCall > 0 && slope.bytesPerCall >= l.bytesPerCall * 0.25)
-    : primary;
-  return { verdict: confirmed.length > 0 ? 'leak' : 'clean', confirmed };
 }

@@ -3,7 +3,7 @@
  * webview keeps with setState so VS Code can restore it. Types, guards and the embedded report's
  * element id only: no vscode, no DOM.
  */
-import type { LeakReport } from '../profile/report';
+import type { LeakReport } from './types';
 
 /** The id of the JSON block that carries the report in the standalone page (the CLI's --html). */
 export const REPORT_ELEMENT_ID = 'leak-lens-report';

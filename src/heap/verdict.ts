@@ -1,0 +1,271 @@
+/**
+ * The leak verdict from three snapshots of one process (node ids are stable while the
+ * HeapProfiler stays enabled): baseline, target (after N calls) and final (after N more).
+ *
+ * - Survivors: target objects absent from baseline and still present in final (memlab's rule).
+ * - Grouped by class; noise (code, feedback, V8/Node internals) filtered by one list.
+ * - A class leaks when its survivors are at least one per call, or when its new objects grow
+ *   from target to final by a positive multiple of N (fuite's rule).
+ * - Leak roots: survivors whose dominator is not itself a survivor. A class with roots is a
+ *   "primary" leak; the others are what the roots hold.
+ * - For the top classes: shortest retainer paths from the GC roots, clustered
+ *   (retainerPaths.ts); the culprit edge where an old (pre-baseline) holder points into new
+ *   objects, with a fix hint by shape (culprit.ts); and objgraph-style back-reference graphs
+ *   (backReferences.ts).
+ */
+import type { HeapAnalysis } from './analysis';
+import { backReferenceGraph } from './backReferences';
+import { buildClassTable, type ClassTable } from './classes';
+import { describeCulprit, fixHint } from './culprit';
+import { IdSet } from './idSet';
+import { locationOf } from './locations';
+import { clusterPaths } from './retainerPaths';
+import type { HeapSnapshot } from './snapshot';
+import { describeNode, strongRetainerCount } from './summary';
+import type { LeakFinding } from '../report/types';
+
+export interface LeakOptions {
+  /** N: calls between baseline and target, and between target and final. */
+  iterations: number;
+  /** Back-reference graph: levels of retainers (objgraph's max_depth). */
+  maxDepth: number;
+  /** Back-reference graph: retainers shown per node before the rest fold into "N more". */
+  tooMany: number;
+  /** How many leaking classes to describe in full. */
+  maxLeaks: number;
+}
+
+export const DEFAULT_LEAK_OPTIONS: LeakOptions = { iterations: 7, maxDepth: 10, tooMany: 3, maxLeaks: 5 };
+
+export interface LeakFindings {
+  leaks: LeakFinding[];
+  /** Classes that grew but did not meet the rule, for context. */
+  watch: { className: string; survivors: number; growth: number }[];
+  noiseFiltered: number;
+  survivorCount: number;
+}
+
+/**
+ * Node/V8 internals that change between snapshots without being the program's leak: compiled
+ * code and its metadata, hidden-class machinery, V8's internal arrays and system objects,
+ * and heap numbers (boxed doubles that V8 reallocates freely). One list, one reason each.
+ */
+const NOISE_TYPES: readonly string[] = [
+  'code', // compiled code, feedback metadata: grows with optimization, not with the program
+  'hidden', // "system / …" internals: contexts' and maps' storage, owned by real objects
+  'object shape', // hidden classes (Maps): created as object shapes settle
+  'synthetic', // the snapshot's own root nodes
+  'number', // heap numbers: boxed doubles V8 reallocates as values change
+  'array', // V8-internal arrays (elements, hash tables): counted through their owner instead
+];
+const NOISE_NAME_PREFIXES: readonly string[] = ['system / ', '(internal'];
+
+export function findLeaks(
+  baseline: HeapSnapshot,
+  target: HeapAnalysis,
+  final: HeapSnapshot,
+  options: LeakOptions,
+): LeakFindings {
+  const n = options.iterations;
+  const s = target.snapshot;
+  const baselineIds = new IdSet(baseline.nodeId);
+  const finalIds = new IdSet(final.nodeId);
+  const noiseType = new Uint8Array(s.nodeTypeNames.length);
+  s.nodeTypeNames.forEach((t, i) => (noiseType[i] = NOISE_TYPES.includes(t) ? 1 : 0));
+
+  // Survivors in target, grouped by class key.
+  const survivor = new Uint8Array(s.nodeCount);
+  const groups = new Map<string, number[]>();
+  let noiseFiltered = 0;
+  let survivorCount = 0;
+  for (let v = 0; v < s.nodeCount; v++) {
+    const id = s.nodeId[v];
+    if (baselineIds.has(id) || !finalIds.has(id)) continue;
+    if (isNoise(s, v, noiseType)) {
+      noiseFiltered++;
+      continue;
+    }
+    survivor[v] = 1;
+    survivorCount++;
+    const key = leakClassKey(s, target.classTable, v);
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push(v);
+  }
+  // New objects per class in final (for the growth rule).
+  const finalNew = new Map<string, number>();
+  const finalTable = buildClassTable(final);
+  const finalNoise = new Uint8Array(final.nodeTypeNames.length);
+  final.nodeTypeNames.forEach((t, i) => (finalNoise[i] = NOISE_TYPES.includes(t) ? 1 : 0));
+  for (let v = 0; v < final.nodeCount; v++) {
+    if (baselineIds.has(final.nodeId[v]) || isNoise(final, v, finalNoise)) continue;
+    const key = leakClassKey(final, finalTable, v);
+    finalNew.set(key, (finalNew.get(key) ?? 0) + 1);
+  }
+
+  // Leak roots: survivors not dominated by another survivor. The walk up the dominator tree
+  // passes through any new node, so V8 storage between two survivors (a Map's table, filtered
+  // as noise) does not hide that one holds the other.
+  const rootOf = new Int32Array(s.nodeCount).fill(-1);
+  const container = new Uint8Array(s.nodeCount);
+  const leakRoot = (v: number): number => {
+    let root = v;
+    let at = v;
+    let d = target.dominator[at];
+    while (d !== at && !baselineIds.has(s.nodeId[d])) {
+      at = d;
+      if (survivor[at] && !container[at]) root = at;
+      d = target.dominator[at];
+    }
+    return root;
+  };
+  // A new collection created once (a listeners array, a grown table) can dominate every
+  // per-call object: it is where they are kept, not what leaks per call. A survivor that
+  // alone holds at least N survivors of another class, and most of that class, is such a
+  // container (a per-call object holding many things of its own holds a share, not most).
+  {
+    const covered = new Map<number, Map<string, number>>();
+    for (const [key, members] of groups) {
+      for (const v of members) {
+        const r = leakRoot(v);
+        if (r === v) continue;
+        let byKey = covered.get(r);
+        if (!byKey) covered.set(r, (byKey = new Map()));
+        byKey.set(key, (byKey.get(key) ?? 0) + 1);
+      }
+    }
+    for (const [r, byKey] of covered) {
+      const own = leakClassKey(s, target.classTable, r);
+      for (const [key, count] of byKey) {
+        const total = groups.get(key)?.length ?? 0;
+        if (key !== own && count >= n && count >= 0.8 * total) container[r] = 1;
+      }
+    }
+  }
+
+  const verdicts: LeakFinding[] = [];
+  const watch: LeakFindings['watch'] = [];
+  for (const [key, members] of groups) {
+    const className = displayName(key);
+    const growth = (finalNew.get(key) ?? 0) - members.length;
+    const perCall = members.length / n;
+    const leaking = perCall >= 1 || (growth > 0 && growth % n === 0);
+    if (!leaking) {
+      if (members.length > 0 && growth > 0) watch.push({ className, survivors: members.length, growth });
+      continue;
+    }
+    let roots = 0;
+    let retained = 0;
+    let self = 0;
+    for (const v of members) {
+      self += s.selfSize[v];
+      const r = rootOf[v] >= 0 ? rootOf[v] : (rootOf[v] = leakRoot(v));
+      if (r === v && !container[v]) {
+        roots++;
+        retained += target.retainedSize[v];
+      }
+    }
+    verdicts.push({
+      key,
+      className,
+      survivors: members.length,
+      countPerCall: round2(perCall),
+      bytesPerCall: Math.round((roots > 0 ? retained : self) / n),
+      retainedSize: roots > 0 ? retained : self,
+      growth,
+      primary: roots > 0,
+      refs: refStats(target, members),
+      location: locationOf(s, members[0]),
+      examples: [],
+      paths: [],
+      holds: [],
+    });
+  }
+  verdicts.sort((a, b) => Number(b.primary) - Number(a.primary) || b.retainedSize - a.retainedSize);
+
+  // What each primary leak holds: secondary classes whose roots are its survivors.
+  const byKey = new Map(verdicts.map((f) => [f.key, f]));
+  for (const f of verdicts) {
+    if (f.primary) continue;
+    const members = groups.get(f.key) ?? [];
+    const holders = new Map<string, number>();
+    for (const v of members) {
+      const root = rootOf[v] >= 0 ? rootOf[v] : leakRoot(v);
+      const holderClass = leakClassKey(s, target.classTable, root);
+      holders.set(holderClass, (holders.get(holderClass) ?? 0) + 1);
+    }
+    for (const [holderClass, count] of holders) {
+      const holder = byKey.get(holderClass);
+      if (holder && holder !== f) holder.holds.push({ className: f.className, countPerCall: round2(count / n) });
+    }
+  }
+
+  // Describe the top leaks in full.
+  const described = verdicts.filter((f) => f.primary).slice(0, options.maxLeaks);
+  for (const f of described) {
+    const members = groups.get(f.key) ?? [];
+    const roots = members.filter((v) => !container[v] && (rootOf[v] >= 0 ? rootOf[v] : leakRoot(v)) === v);
+    const sample = roots.slice(0, 30);
+    f.examples = sample.slice(0, 5).map((v) => describeNode(target, v));
+    f.paths = clusterPaths(target, sample, baselineIds);
+    const top = f.paths[0];
+    if (top && top.culprit >= 0) {
+      f.culprit = describeCulprit(target, top, f.className, roots[0]);
+      f.fixHint = fixHint(f.culprit);
+    } else {
+      f.fixHint = 'No old object holds these directly; follow the retainer path to see what keeps them alive.';
+    }
+    f.graph = backReferenceGraph(target, sample.slice(0, 3), survivor, baselineIds, options, top);
+  }
+  // A small class leaking through the same holder as a bigger one (the map's string keys next
+  // to its values) is part of that leak, not another: list it under the bigger one.
+  const lead = described[0];
+  for (const f of described.slice(1)) {
+    if (lead?.culprit && f.culprit && f.culprit.holderId === lead.culprit.holderId && f.culprit.edgeName === lead.culprit.edgeName) {
+      f.primary = false;
+      lead.holds.push({ className: f.className, countPerCall: f.countPerCall });
+    }
+  }
+  verdicts.sort((a, b) => Number(b.primary) - Number(a.primary) || b.retainedSize - a.retainedSize);
+  return { leaks: verdicts, watch, noiseFiltered, survivorCount };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function isNoise(s: HeapSnapshot, v: number, noiseType: Uint8Array): boolean {
+  if (noiseType[s.nodeType[v]]) return true;
+  if (s.selfSize[v] === 0 && s.nodeType[v] !== s.types.object && s.nodeType[v] !== s.types.closure) return true;
+  const name = s.strings.get(s.nodeName[v]);
+  return NOISE_NAME_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/**
+ * Class of a node for grouping leaks: the DevTools class for objects (interface names such as
+ * `{id, name}` included, with the constructor location), the function name and location for
+ * closures, the type for strings and the rest. The part before "\0" is the display name. The
+ * same key is computed in target and final, so growth compares like with like.
+ */
+function leakClassKey(s: HeapSnapshot, table: ClassTable, v: number): string {
+  const loc = locationOf(s, v);
+  const where = loc ? `\u0000${loc.scriptId}:${loc.line}:${loc.column}` : '';
+  const t = s.nodeTypeNames[s.nodeType[v]];
+  if (t === 'closure') return `${s.strings.get(s.nodeName[v]) || '(anonymous)'}()${where}`;
+  if (t === 'object') return table.classes[table.classOf[v]].name + where;
+  if (t === 'native') return s.strings.get(s.nodeName[v]) || '(native)';
+  return `(${t})`;
+}
+
+function displayName(key: string): string {
+  return key.split('\u0000')[0];
+}
+
+function refStats(a: HeapAnalysis, members: number[]): LeakFinding['refs'] {
+  const refs = members.map((v) => strongRetainerCount(a, v)).sort((x, y) => x - y);
+  const counts = new Map<number, number>();
+  for (const r of refs) counts.set(r, (counts.get(r) ?? 0) + 1);
+  let typical = refs[0] ?? 0;
+  for (const [r, c] of counts) if (c > (counts.get(typical) ?? 0)) typical = r;
+  return { min: refs[0] ?? 0, median: refs[refs.length >> 1] ?? 0, max: refs[refs.length - 1] ?? 0, typical };
+}

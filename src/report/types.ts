@@ -1,0 +1,178 @@
+/**
+ * The report: the one plain, versioned, JSON-serializable result of a profile run, and the only
+ * contract between the engine and its views (the CLI's text, the VS Code extension, the page).
+ * Types only, so every layer may import them; the engine fills them, the views read them.
+ */
+
+export const LEAK_REPORT_VERSION = 1;
+
+export interface LeakReport {
+  version: typeof LEAK_REPORT_VERSION;
+  createdAt: string;
+  target: { kind: 'launch' | 'attach' | 'snapshots'; description: string };
+  function: { name: string; file?: string; line?: number; expression?: string } | null;
+  options: ProfileOptions;
+  /** Heap use after GC following each measured call (calls 1..2N). */
+  samples: { call: number; usedBytes: number }[];
+  slope: Slope | null;
+  verdict: 'leak' | 'clean';
+  /** One sentence a person can act on. */
+  summary: string;
+  leaks: LeakFinding[];
+  watch: { className: string; survivors: number; growth: number }[];
+  noiseFiltered: number;
+  /** Script URLs by the snapshot's script ids, for source locations. */
+  scripts: Record<string, string>;
+  timings: { resolveMs: number; callsMs: number; snapshotMs: number; analysisMs: number; totalMs: number };
+  snapshots?: { baseline: string; target: string; final: string };
+}
+
+export interface ProfileOptions {
+  iterations: number;
+  warmup: number;
+  callTimeoutMs: number;
+  maxDepth: number;
+  tooMany: number;
+}
+
+export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
+  iterations: 7,
+  warmup: 1,
+  callTimeoutMs: 30_000,
+  maxDepth: 10,
+  tooMany: 3,
+};
+
+/** Least-squares line through (call, usedBytes): the memory-per-call slope of a run. */
+export interface Slope {
+  /** Bytes of heap use added per call. */
+  bytesPerCall: number;
+  /** Goodness of fit, 0..1 (1 = every sample on the line). */
+  r2: number;
+}
+
+export interface SourceLocation {
+  scriptId: number;
+  /** 0-based, as in the snapshot. */
+  line: number;
+  column: number;
+}
+
+export interface PathStep {
+  /** Snapshot id of the node this step leaves. */
+  fromId: number;
+  from: string;
+  fromType: string;
+  edgeType: string;
+  edgeName: string;
+  toId: number;
+  to: string;
+  toType: string;
+  /** The holder existed before the calls (in baseline). */
+  fromOld: boolean;
+}
+
+export interface RetainerPath {
+  steps: PathStep[];
+  /** How many sampled leaked objects share this path shape. */
+  count: number;
+  /** Index into steps of the culprit edge (where new objects attach), or -1. */
+  culprit: number;
+  /**
+   * Index of the holder's edge: the culprit's own when the holder points at the new objects,
+   * one earlier when it points at a collection that grows (`Processor.instanceMap` → Map).
+   */
+  holder: number;
+}
+
+export interface Culprit {
+  /** In source terms, e.g. "Processor.instanceMap (Map) → value → Processor". */
+  text: string;
+  /** The holding reference alone, e.g. "Processor.instanceMap" or "closure variable cache (in render())". */
+  where: string;
+  holder: string;
+  holderId: number;
+  edgeName: string;
+  /** The collection the holder points to, when there is one (Map, Set, Array, Object). */
+  collection?: string;
+  holderLocation?: SourceLocation;
+  kind: 'collection' | 'listeners' | 'timer' | 'closure' | 'property';
+}
+
+export interface GraphNode {
+  /** Snapshot id, or a negative number for a folded "N more" node. */
+  id: number;
+  name: string;
+  type: string;
+  selfSize: number;
+  retainedSize: number;
+  refs: number;
+  distance: number | null;
+  leaked: boolean;
+  old: boolean;
+  isRoot: boolean;
+  location?: SourceLocation;
+  folded?: number;
+}
+
+export interface GraphEdge {
+  /** Retainer (holder) id. */
+  from: number;
+  /** Retained object id. */
+  to: number;
+  name: string;
+  type: string;
+  culprit: boolean;
+}
+
+export interface BackReferenceGraph {
+  /**
+   * Ids of the sampled leaked objects the graph was drawn from (its bottom row). Reports made
+   * before this field existed lack it.
+   */
+  starts?: number[];
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  /** Retainers not shown because of tooMany, in total. */
+  folded: number;
+  maxDepth: number;
+  tooMany: number;
+}
+
+export interface LeakFinding {
+  /** Unique per finding: the display name plus, where it has one, the source location. */
+  key: string;
+  className: string;
+  /** Survivors: new since baseline, alive in target and final. */
+  survivors: number;
+  countPerCall: number;
+  bytesPerCall: number;
+  /** Retained by this class's leak roots in the target snapshot. */
+  retainedSize: number;
+  /** New objects of this class in final minus survivors in target: N × per-call growth for a leak. */
+  growth: number;
+  primary: boolean;
+  /** Strong-retainer counts of the survivors: min, median, max, and the most common value. */
+  refs: { min: number; median: number; max: number; typical: number };
+  location?: SourceLocation;
+  examples: ObjectSummary[];
+  paths: RetainerPath[];
+  culprit?: Culprit;
+  fixHint?: string;
+  graph?: BackReferenceGraph;
+  /** Classes this one's survivors hold (by dominance), per call. */
+  holds: { className: string; countPerCall: number }[];
+}
+
+/** One object as the report shows it. */
+export interface ObjectSummary {
+  id: number;
+  name: string;
+  type: string;
+  selfSize: number;
+  retainedSize: number;
+  /** Edges from the nearest GC root; null when no strong path reaches it. */
+  distance: number | null;
+  /** Strong retainers: incoming edges that are neither weak nor shortcuts (except the root's). */
+  refs: number;
+}
