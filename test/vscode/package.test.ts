@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT, SERVER_MAIN } from './host';
+import { REPO_ROOT, SERVER_MAIN } from './paths';
 
 test('the VSIX contains only the bundles, the stylesheet, README and license, and installs', { timeout: 300_000 }, () => {
   const vsix = path.join(REPO_ROOT, 'leak-lens.vsix');

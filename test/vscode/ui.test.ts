@@ -11,7 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { codeLenses, openFile, REPO_ROOT, runCommand, screenshot, startVscodeHost, waitForWebview, waitForWorkbench, type VscodeHost } from './host';
+import { codeLenses, openFile, runCommand, screenshot, waitForWebview, waitForWorkbench } from './browser';
+import { REPO_ROOT } from './paths';
+import { startVscodeHost, type VscodeHost } from './vscodeHost';
 
 let host: VscodeHost;
 let page: Page;

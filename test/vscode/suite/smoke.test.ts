@@ -13,7 +13,7 @@ import { connectInspector } from '../../../src/inspector/connect';
 
 const EXTENSION_ID = 'leak-lens.leak-lens';
 
-/** examples/registry/leaky.js in the opened workspace (host.ts opens a copy of examples/), else in the repo. */
+/** examples/registry/leaky.js in the opened workspace (the test host opens a copy of examples/: server.ts), else in the repo. */
 function leakyProgram(): string {
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     const candidate = path.join(folder.uri.fsPath, 'registry', 'leaky.js');
