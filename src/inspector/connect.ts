@@ -6,10 +6,14 @@
  * Loopback only unless allowed: whoever holds an inspector connection runs arbitrary code in
  * the debuggee. The check runs on the address the user gave *and* on the WebSocket URL that
  * /json/list returns (which could point elsewhere), before any traffic to a refused host.
+ * chrome-remote-interface then gets exactly the checked URL, and only a ws:/wss: one: any other
+ * string it reads as a target id and looks up on localhost:9222/json/list by itself, which
+ * would connect to whatever that lists, unchecked.
  */
 import * as dns from 'node:dns';
 import * as http from 'node:http';
 import { isIP } from 'node:net';
+import { format as formatUrl, parse as parseUrl } from 'node:url';
 import type CDP from 'chrome-remote-interface';
 import { type CdpTransport, InspectorError, InspectorSession } from './session';
 
@@ -61,12 +65,14 @@ export async function connectInspector(target: InspectorTarget, options: Connect
   let url: string;
   let jsDebug = false;
   if (parsed.kind === 'http') {
+    // A checked, normalized ws:/wss: URL (webSocketUrlFromList refuses anything else).
     url = await webSocketUrlFromList(parsed.host, parsed.port, connectTimeoutMs);
     assertAllowedHost(new URL(url).hostname, options.allowRemote ?? false, `${url} (from /json/list)`);
   } else {
     url = parsed.url;
     jsDebug = parsed.jsDebug;
   }
+  assertConnectsAsChecked(url);
 
   const client = await openClient(url, connectTimeoutMs);
   const transport = new CriTransport(client, url);
@@ -92,8 +98,13 @@ export function parseInspectorTarget(target: InspectorTarget, jsDebugProxy = fal
     }
     if (!path.startsWith('/')) path = `/${path}`;
     const h = isIP(host) === 6 ? `[${host}]` : host;
-    const url = `ws://${h}:${port}${path}`;
-    return { kind: 'ws', url, host: new URL(url).hostname, jsDebug: true };
+    let u: URL;
+    try {
+      u = new URL(`ws://${h}:${port}${path}`);
+    } catch {
+      throw new InspectorError(`not a CDP proxy address: ${JSON.stringify(target)}`, 'BAD_TARGET');
+    }
+    return { kind: 'ws', url: u.href, host: u.hostname, jsDebug: true };
   }
   if (typeof target !== 'string' || target.trim() === '') {
     throw new InspectorError('no inspector target given', 'BAD_TARGET');
@@ -164,7 +175,9 @@ interface ListEntry {
 function webSocketUrlFromList(host: string, port: number, timeoutMs: number): Promise<string> {
   const where = `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: host.replace(/^\[|\]$/g, ''), port, path: '/json/list', timeout: timeoutMs }, (res) => {
+    // agent: false: a fresh socket. The global agent keeps sockets alive (Node 20), and a pooled
+    // one to an inspector that has since gone away fails the next request with "socket hang up".
+    const req = http.get({ host: host.replace(/^\[|\]$/g, ''), port, path: '/json/list', timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => {
@@ -190,13 +203,47 @@ function webSocketUrlFromList(host: string, port: number, timeoutMs: number): Pr
           reject(new InspectorError(`no inspectable target at http://${where}/json/list`, 'CONNECT_FAILED'));
           return;
         }
-        resolve(pick.webSocketDebuggerUrl);
+        try {
+          resolve(listedWebSocketUrl(pick.webSocketDebuggerUrl, `http://${where}/json/list`));
+        } catch (e) {
+          reject(e);
+        }
       });
       res.on('error', (e) => reject(connectFailed(`reading http://${where}/json/list`, e)));
     });
     req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
     req.on('error', (e) => reject(connectFailed(`fetching http://${where}/json/list`, e)));
   });
+}
+
+/**
+ * The target's `webSocketDebuggerUrl` from /json/list, normalized (WHATWG URL), or an error
+ * when it is not a ws:/wss: URL. Anything else must never reach chrome-remote-interface: it
+ * takes a non-ws string for a target id and resolves it through localhost:9222/json/list.
+ */
+function listedWebSocketUrl(raw: string, listUrl: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(raw);
+  } catch {
+    u = undefined;
+  }
+  if (u?.protocol === 'ws:' || u?.protocol === 'wss:') return u.href;
+  const shown = JSON.stringify(raw.length > 120 ? `${raw.slice(0, 117)}…` : raw);
+  throw new InspectorError(
+    `${listUrl} gives ${shown} as the debugger URL, which is ${u ? 'not a ws:// or wss:// URL' : 'not a valid URL'}: ` +
+      'connect with the ws:// URL that node --inspect printed instead, or check what listens on that port.',
+    'CONNECT_FAILED',
+  );
+}
+
+/**
+ * chrome-remote-interface connects to `url.format(url.parse(target))` (the legacy parser) and
+ * ws to the WHATWG reading of that: both must give back the URL whose host we checked.
+ */
+function assertConnectsAsChecked(url: string): void {
+  if (/^wss?:\/\//i.test(url) && formatUrl(parseUrl(url)) === url) return;
+  throw new InspectorError(`refusing to connect to ${url}: it does not read the same to every URL parser; give a plain ws://host:port/path URL.`, 'BAD_TARGET');
 }
 
 function connectFailed(what: string, e: unknown): InspectorError {
@@ -227,13 +274,26 @@ const NO_PROTOCOL = { domains: [] as unknown[] };
 
 async function openClient(url: string, timeoutMs: number): Promise<CDP.Client> {
   const cdp = loadCri();
-  const pending = cdp({ target: url, protocol: NO_PROTOCOL });
+  // A full ws URL as `target`: used as is, no /json lookups. host and port only matter if it
+  // ever did one: then on the checked host, never on localhost:9222.
+  const u = new URL(url);
+  const pending = cdp({
+    target: url,
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(u.port) || (u.protocol === 'wss:' ? 443 : 80),
+    protocol: NO_PROTOCOL,
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new InspectorError(`no WebSocket connection to ${url} within ${timeoutMs} ms`, 'CONNECT_FAILED')), timeoutMs);
   });
   try {
-    return await Promise.race([pending, timeout]);
+    const client = await Promise.race([pending, timeout]);
+    if (client.webSocketUrl !== url) {
+      // Closed below, like a late handshake. Not expected: the URL was checked to round-trip.
+      throw new InspectorError(`refusing the connection: it went to ${client.webSocketUrl}, not to the checked ${url}.`, 'BAD_TARGET');
+    }
+    return client;
   } catch (e) {
     // A handshake that completes after we gave up must not leave a session open.
     pending.then((c) => c.close(), () => undefined);
@@ -266,10 +326,11 @@ class CriTransport implements CdpTransport {
     return this.closedError !== undefined;
   }
 
-  send<T>(method: string, params: object | undefined, timeoutMs: number): Promise<T> {
+  send<T>(method: string, params: object | undefined, timeoutMs: number, onLate?: (result: T) => void): Promise<T> {
     if (this.closedError) return Promise.reject(closedDuring(method, this.closedError));
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
       const settle = () => {
         if (timer) clearTimeout(timer);
         this.pending.delete(onClose);
@@ -282,12 +343,23 @@ class CriTransport implements CdpTransport {
       if (timeoutMs > 0) {
         timer = setTimeout(() => {
           settle();
+          timedOut = true;
           reject(new InspectorError(`${method} did not answer within ${timeoutMs} ms`, 'TIMEOUT'));
         }, timeoutMs);
       }
       this.client.send(method, params ?? {}).then(
         (result) => {
-          if (!this.pending.has(onClose)) return; // Timed out or closed already.
+          if (!this.pending.has(onClose)) {
+            // Timed out already: the caller may have to release what the late answer holds.
+            if (timedOut && onLate && !this.closedError) {
+              try {
+                onLate(result as T);
+              } catch {
+                // Best effort.
+              }
+            }
+            return;
+          }
           settle();
           resolve(result as T);
         },
@@ -334,11 +406,14 @@ class CriTransport implements CdpTransport {
   private async closeSocket(): Promise<void> {
     this.setReadingPaused(false);
     let timer: NodeJS.Timeout | undefined;
+    let done = false;
     await Promise.race([
-      this.client.close().catch(() => undefined),
+      this.client.close().catch(() => undefined).then(() => (done = true)),
       new Promise<void>((r) => (timer = setTimeout(r, 2000))),
     ]);
     clearTimeout(timer);
+    // No close handshake in time: drop the socket, or ws would keep it (and our process) for 30 s.
+    if (!done) (this.client as unknown as { _ws?: { terminate?(): void } })._ws?.terminate?.();
   }
 
   private translate(method: string, e: ProtocolErrorLike): InspectorError {

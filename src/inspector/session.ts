@@ -18,7 +18,16 @@
  *   disconnect...". The transport turns that into a closed connection and disconnects, so
  *   Leak Lens never keeps a dying debuggee alive.
  * - `Runtime.callFunctionOn` results without an explicit `objectGroup` inherit the target
- *   object's group; we always pass ours, so `releaseAll` frees everything we created.
+ *   object's group; we always pass one of ours, so `releaseAll` frees everything we created.
+ * - While a call into the debuggee runs synchronously (`while (true) {}`), the inspector
+ *   answers nothing else on that session, not even `Runtime.evaluate('1')`: it is still
+ *   dispatching the call's message. Cleanup therefore uses short timeouts (CLEANUP_TIMEOUT_MS)
+ *   and sends its messages together, so a stuck debuggee delays the end of a run by about one
+ *   such timeout, not by the sum of the default ones.
+ * - A call that timed out still gets its answer when the function finally settles, and V8 then
+ *   holds the result in the call's object group for as long as the session lives (through
+ *   js-debug: the whole debug session). Each call has its own group, released when such a late
+ *   answer arrives.
  */
 import { normalizeScriptLocation } from '../report/scriptLocation';
 
@@ -129,7 +138,11 @@ export interface HeapUsage {
 export interface CdpTransport {
   readonly url: string;
   readonly closed: boolean;
-  send<T>(method: string, params: object | undefined, timeoutMs: number): Promise<T>;
+  /**
+   * `onLate` gets the result of a call that answers successfully after it timed out (the
+   * promise was rejected with TIMEOUT already), so objects it created can be released.
+   */
+  send<T>(method: string, params: object | undefined, timeoutMs: number, onLate?: (result: T) => void): Promise<T>;
   /** Listens to a CDP event; returns the function that stops listening. */
   on<P>(event: string, listener: (params: P) => void): () => void;
   /** Called once when the connection closes (for any reason). */
@@ -168,6 +181,8 @@ export interface SnapshotOptions {
   maxQueuedChunks?: number;
   /** Passed to V8: numbers (smis) as nodes. Off by default, like DevTools. */
   captureNumericValue?: boolean;
+  /** Take it by ending allocation tracking (`HeapProfiler.stopTrackingHeapObjects`). */
+  stopTracking?: boolean;
 }
 
 export interface SnapshotStats {
@@ -209,6 +224,12 @@ const NAME_OF_FUNCTION = 'function () { return typeof this === "function" ? Stri
 /** Resolves only if the debuggee runs its microtasks, which it does not while paused. */
 const RESPONSIVE_PROBE = 'Promise.resolve(1)';
 
+/**
+ * Timeout of each cleanup call (releasing objects, HeapProfiler.disable), ms. A debuggee that
+ * answers at all answers these in milliseconds; one stuck in a synchronous call answers none.
+ */
+export const CLEANUP_TIMEOUT_MS = 1500;
+
 let groupCounter = 0;
 
 export class InspectorSession {
@@ -225,8 +246,17 @@ export class InspectorSession {
   /** Normalized script URL → script ids, from every Debugger.scriptParsed we have seen. */
   private readonly scripts = new Map<string, Set<number>>();
   private snapshotRunning = false;
+  private trackingHeapObjects = false;
   /** The last takeHeapSnapshot call: a new snapshot must not start before V8 finished it. */
   private snapshotTail: Promise<unknown> = Promise.resolve();
+  /** Object groups of calls whose results (RemoteObjects) were handed out; see releaseAll. */
+  private readonly callGroups = new Set<string>();
+  private callCounter = 0;
+  /**
+   * A cleanup call timed out: the debuggee answers nothing (stuck in a synchronous call).
+   * Further cleanup is not waited for; cleared by the next answer we get.
+   */
+  private unresponsive = false;
 
   constructor(init: SessionInit) {
     this.transport = init.transport;
@@ -264,7 +294,27 @@ export class InspectorSession {
 
   /** Any CDP method, with the session's timeout unless given. The escape hatch. */
   call<T = unknown>(method: string, params?: object, timeoutMs = this.timeoutMs): Promise<T> {
-    return this.transport.send<T>(method, params, timeoutMs);
+    return this.send<T>(method, params, timeoutMs);
+  }
+
+  private async send<T>(method: string, params: object | undefined, timeoutMs: number, onLate?: (result: T) => void): Promise<T> {
+    const result = await this.transport.send<T>(method, params, timeoutMs, onLate);
+    this.unresponsive = false;
+    return result;
+  }
+
+  /**
+   * A cleanup call: short timeout; not sent at all once the debuggee was found unresponsive
+   * (messages sent before are queued there and run when it is free again).
+   */
+  private async cleanupCall(method: string, params: object, timeoutMs: number): Promise<void> {
+    if (this.closed || this.unresponsive) return;
+    try {
+      await this.send(method, params, timeoutMs);
+    } catch (e) {
+      if (e instanceof InspectorError && e.code === 'TIMEOUT') this.unresponsive = true;
+      throw e;
+    }
   }
 
   /** Listens to a CDP event (on a js-debug proxy only subscribed events arrive). */
@@ -316,14 +366,51 @@ export class InspectorSession {
   }
 
   /**
+   * `HeapProfiler.startTrackingHeapObjects`: one GC and heap walk gives every live object an
+   * id; with `trackAllocations`, every object allocated from then on gets the next id when it
+   * is allocated (so ids tell when an object was born) and the snapshot that ends tracking
+   * (takeSnapshot with `stopTracking`) carries each object's allocation stack. While tracking,
+   * the inspector repeats that GC and walk on each turn of the event loop, at most every 50 ms.
+   */
+  async startTrackingHeapObjects(trackAllocations: boolean): Promise<void> {
+    await this.enableHeapProfiler();
+    this.trackingHeapObjects = true;
+    await this.call('HeapProfiler.startTrackingHeapObjects', { trackAllocations }, 0);
+  }
+
+  /** Tracking was started and not yet ended by a snapshot (finishHeapProfiler ends it). */
+  get isTrackingHeapObjects(): boolean {
+    return this.trackingHeapObjects;
+  }
+
+  /**
    * End of a run: `HeapProfiler.disable` unless `leaveEnabled` (say true when someone else —
    * e.g. the user in DevTools, or a js-debug session you share — relied on it being enabled).
    * Disabling clears every node id, so call this only after the run's last snapshot.
    */
-  async finishHeapProfiler(options: { leaveEnabled: boolean }): Promise<void> {
-    if (!this.heapProfilerEnabled || options.leaveEnabled || this.closed) return;
+  async finishHeapProfiler(options: { leaveEnabled: boolean; timeoutMs?: number }): Promise<void> {
+    if (!this.heapProfilerEnabled || this.closed) return;
+    const tracking = this.trackingHeapObjects;
+    if (options.leaveEnabled && !tracking) return;
     this.heapProfilerEnabled = false;
-    await this.call('HeapProfiler.disable');
+    this.trackingHeapObjects = false;
+    // Disabling also ends allocation tracking without the snapshot stopTrackingHeapObjects
+    // would write; enable again when someone else relies on it.
+    await this.cleanupCall('HeapProfiler.disable', {}, options.timeoutMs ?? CLEANUP_TIMEOUT_MS);
+    if (options.leaveEnabled) await this.cleanupCall('HeapProfiler.enable', {}, options.timeoutMs ?? CLEANUP_TIMEOUT_MS);
+  }
+
+  /**
+   * End of a run: `releaseAll` and `finishHeapProfiler`, sent together (the inspector runs them
+   * in order) and waited for at most `timeoutMs` (default CLEANUP_TIMEOUT_MS) in all. Never
+   * throws: a debuggee stuck in a call answers nothing, and the run must end all the same.
+   */
+  async finishRun(options: { leaveHeapProfilerEnabled: boolean; timeoutMs?: number }): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? CLEANUP_TIMEOUT_MS;
+    await Promise.all([
+      this.releaseAll(timeoutMs).catch(() => undefined),
+      this.finishHeapProfiler({ leaveEnabled: options.leaveHeapProfilerEnabled, timeoutMs }).catch(() => undefined),
+    ]);
   }
 
   /**
@@ -409,10 +496,14 @@ export class InspectorSession {
       offs.push(() => signal?.removeEventListener('abort', onAbort));
 
       touch();
-      const call = this.transport.send('HeapProfiler.takeHeapSnapshot', {
-        reportProgress: true,
-        captureNumericValue: options.captureNumericValue ?? false,
-      }, 0);
+      // Ending allocation tracking writes the snapshot too (with the allocation stacks).
+      const call = options.stopTracking
+        ? this.transport.send('HeapProfiler.stopTrackingHeapObjects', { reportProgress: true, captureNumericValue: options.captureNumericValue ?? false }, 0)
+        : this.transport.send('HeapProfiler.takeHeapSnapshot', {
+            reportProgress: true,
+            captureNumericValue: options.captureNumericValue ?? false,
+          }, 0);
+      if (options.stopTracking) this.trackingHeapObjects = false;
       call.catch(() => undefined); // Awaited below; a late failure after a timeout is not unhandled.
       this.snapshotTail = call;
       // The reply follows the last chunk on the same socket, so once it is here every chunk
@@ -446,13 +537,13 @@ export class InspectorSession {
   }
 
   private async runEvaluate(expression: string, options: EvaluateOptions, byValue: boolean): Promise<RemoteObject> {
-    const r = await this.call<EvaluateResult>('Runtime.evaluate', {
+    const r = await this.send<EvaluateResult>('Runtime.evaluate', {
       expression,
       ...(byValue ? {} : { objectGroup: this.objectGroup }),
       awaitPromise: options.awaitPromise ?? false,
       returnByValue: byValue,
       silent: true,
-    }, options.timeoutMs);
+    }, options.timeoutMs ?? this.timeoutMs, (late) => this.releaseLate(late));
     if (r.exceptionDetails) throw threw(`evaluating ${shorten(expression)}`, r.exceptionDetails);
     return r.result;
   }
@@ -465,10 +556,10 @@ export class InspectorSession {
    */
   async objectForNodeId(heapSnapshotObjectId: number | string): Promise<RemoteObject> {
     try {
-      const r = await this.call<{ result: RemoteObject }>('HeapProfiler.getObjectByHeapObjectId', {
+      const r = await this.send<{ result: RemoteObject }>('HeapProfiler.getObjectByHeapObjectId', {
         objectId: String(heapSnapshotObjectId),
         objectGroup: this.objectGroup,
-      });
+      }, this.timeoutMs, (late) => this.releaseLate(late));
       return r.result;
     } catch (e) {
       if (e instanceof InspectorError && e.code === 'PROTOCOL') {
@@ -489,7 +580,9 @@ export class InspectorSession {
    * functions are awaited. Returns the (resolved) result as a RemoteObject in our group.
    *
    * A call that does not settle within the timeout fails with TIMEOUT naming the function.
-   * V8 cannot cancel it: a pending promise (and whatever it holds) stays in the debuggee.
+   * V8 cannot cancel it: a pending promise (and whatever it holds) stays in the debuggee. The
+   * call has its own object group; when its answer arrives after all, the group is released
+   * at once, so the inspector does not keep the late result alive.
    * A throw or rejection fails with DebuggeeThrewError (message, remote stack, details).
    * Runs `silent`: a throw does not trigger "pause on exceptions" in an attached debugger.
    */
@@ -505,15 +598,16 @@ export class InspectorSession {
     const params = thisObjectId
       ? { objectId: thisObjectId, functionDeclaration: CALL_WITH_THIS, arguments: [{ objectId: fnObjectId }, args] }
       : { objectId: fnObjectId, functionDeclaration: CALL_WITHOUT_THIS, arguments: [args] };
+    const group = `${this.objectGroup}:call-${++this.callCounter}`;
     let r: EvaluateResult;
     try {
-      r = await this.call<EvaluateResult>('Runtime.callFunctionOn', {
+      r = await this.send<EvaluateResult>('Runtime.callFunctionOn', {
         ...params,
-        objectGroup: this.objectGroup,
+        objectGroup: group,
         awaitPromise: true,
         returnByValue: false,
         silent: true,
-      }, timeoutMs);
+      }, timeoutMs, () => this.dropGroup(group));
     } catch (e) {
       if (e instanceof InspectorError && e.code === 'TIMEOUT') {
         const label = await this.functionLabel(fnObjectId, options.name);
@@ -526,14 +620,67 @@ export class InspectorSession {
       }
       throw e;
     }
-    if (r.exceptionDetails) throw threw(await this.functionLabel(fnObjectId, options.name), r.exceptionDetails);
+    if (r.exceptionDetails) {
+      // The thrown value is in the call's group, and nobody gets a handle to it.
+      this.dropGroup(group);
+      throw threw(await this.functionLabel(fnObjectId, options.name), r.exceptionDetails);
+    }
+    if (r.result.objectId) this.callGroups.add(group);
     return r.result;
   }
 
-  /** `Runtime.releaseObjectGroup` for our group: every RemoteObject we handed out dies. */
-  async releaseAll(): Promise<void> {
+  /**
+   * `Runtime.callFunctionOn` of a declaration of ours on `objectId`, awaited, with `args` as
+   * CDP call arguments. The result stays in the session's group (releaseAll frees it); a
+   * throw fails with DebuggeeThrewError naming `label`. `timeoutMs` 0: the caller bounds it.
+   */
+  async callOn(
+    objectId: string,
+    declaration: string,
+    args: object[],
+    options: { label: string; timeoutMs?: number },
+  ): Promise<RemoteObject> {
+    const r = await this.send<EvaluateResult>('Runtime.callFunctionOn', {
+      objectId,
+      functionDeclaration: declaration,
+      arguments: args,
+      objectGroup: this.objectGroup,
+      awaitPromise: true,
+      returnByValue: false,
+      silent: true,
+    }, options.timeoutMs ?? 0, (late) => this.releaseLate(late as EvaluateResult));
+    if (r.exceptionDetails) {
+      this.releaseLate({ exceptionDetails: r.exceptionDetails });
+      throw threw(options.label, r.exceptionDetails);
+    }
+    return r.result;
+  }
+
+  /** A declaration of ours called on `objectId`, returning its JSON value (nothing is kept). */
+  async callOnValue<T>(objectId: string, declaration: string, args: object[], timeoutMs = this.timeoutMs): Promise<T> {
+    const r = await this.call<EvaluateResult>('Runtime.callFunctionOn', {
+      objectId,
+      functionDeclaration: declaration,
+      arguments: args,
+      returnByValue: true,
+      silent: true,
+    }, timeoutMs);
+    if (r.exceptionDetails) throw threw('a Leak Lens probe', r.exceptionDetails);
+    return r.result.value as T;
+  }
+
+  /**
+   * `Runtime.releaseObjectGroup` for our groups (the session's and each call's): every
+   * RemoteObject we handed out dies. Sent together; each waits at most `timeoutMs` (default
+   * CLEANUP_TIMEOUT_MS).
+   */
+  async releaseAll(timeoutMs = CLEANUP_TIMEOUT_MS): Promise<void> {
     if (this.closed) return;
-    await this.call('Runtime.releaseObjectGroup', { objectGroup: this.objectGroup });
+    const groups = [this.objectGroup, ...this.callGroups];
+    this.callGroups.clear();
+    const results = await Promise.allSettled(groups.map((g) => this.cleanupCall('Runtime.releaseObjectGroup', { objectGroup: g }, timeoutMs)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /**
@@ -572,11 +719,30 @@ export class InspectorSession {
     return [...(this.scripts.get(key) ?? [])].sort((a, b) => a - b);
   }
 
-  /** Releases our objects (best effort) and closes the connection. */
+  /**
+   * Releases our objects (best effort, at most CLEANUP_TIMEOUT_MS; skipped when the debuggee
+   * was found unresponsive) and closes the connection.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.call('Runtime.releaseObjectGroup', { objectGroup: this.objectGroup }, 2000).catch(() => undefined);
+    await this.releaseAll().catch(() => undefined);
     await this.transport.close();
+  }
+
+  /** Releases one call's group now, not waiting (a late answer, a thrown value nobody gets). */
+  private dropGroup(group: string): void {
+    this.callGroups.delete(group);
+    if (this.closed) return;
+    this.transport.send('Runtime.releaseObjectGroup', { objectGroup: group }, CLEANUP_TIMEOUT_MS).catch(() => undefined);
+  }
+
+  /** A late answer in the session's group: release the objects it carries (fire and forget). */
+  private releaseLate(late: { result?: RemoteObject; exceptionDetails?: ExceptionDetails }): void {
+    for (const o of [late?.result, late?.exceptionDetails?.exception]) {
+      if (o?.objectId && !this.closed) {
+        this.transport.send('Runtime.releaseObject', { objectId: o.objectId }, CLEANUP_TIMEOUT_MS).catch(() => undefined);
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------------
