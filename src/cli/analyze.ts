@@ -5,7 +5,7 @@ import type { HeapSummary } from '../worker/protocol';
 import type { LoadInfo, NodeDetails } from '../worker/protocol';
 import { loadFileInWorker } from '../worker/client';
 import { parseArgs, UsageError, wholeNumber } from './args';
-import { formatBytes, formatCount, formatMs, printable, table } from '../report/format';
+import { formatBytes, formatCount, formatMs, printable, printableJson, table } from '../report/format';
 
 export const ANALYZE_USAGE = `leak-lens analyze <file.heapsnapshot> [--json] [--top N] [--node <id>]
 
@@ -50,7 +50,7 @@ export async function analyzeCommand(argv: string[], out: NodeJS.WritableStream,
       totalMs: round(totalMs),
     };
     if (json) {
-      out.write(JSON.stringify({ file, fileBytes: stat.size, ...summary, timings, ...(node ? { node } : {}) }, null, 2) + '\n');
+      out.write(printableJson({ file, fileBytes: stat.size, ...summary, timings, ...(node ? { node } : {}) }) + '\n');
     } else {
       out.write(renderSummary(file, info, summary, timings) + '\n');
       if (node) out.write('\n' + renderNode(node) + '\n');
@@ -79,7 +79,7 @@ function renderSummary(
   t: { parseMs: number; indexMs: number; dominatorsMs: number; classesMs: number; totalMs: number },
 ): string {
   const lines: string[] = [];
-  lines.push(`Heap snapshot ${file} (${formatBytes(info.byteLength)})`);
+  lines.push(`Heap snapshot ${printable(file)} (${formatBytes(info.byteLength)})`);
   lines.push(
     `  ${formatCount(s.nodeCount)} nodes · ${formatCount(s.edgeCount)} edges · total ${formatBytes(s.totalSize)} · reachable ${formatBytes(s.reachableSize)}`,
   );
@@ -104,7 +104,7 @@ function renderSummary(
         formatBytes(o.selfSize),
         o.distance === null ? '-' : String(o.distance),
         String(o.refs),
-        `${printable(o.name)} @${o.id} (${o.type})`,
+        `${printable(o.name)} @${o.id} (${printable(o.type)})`,
       ]),
     ),
   );
@@ -118,7 +118,7 @@ function renderSummary(
 function renderNode(d: NodeDetails): string {
   const o = d.object;
   const lines = [
-    `Object ${printable(o.name)} @${o.id} (${o.type})`,
+    `Object ${printable(o.name)} @${o.id} (${printable(o.type)})`,
     `  self ${formatBytes(o.selfSize)} · retained ${formatBytes(o.retainedSize)} · distance ${o.distance ?? 'unreachable'} · refs ${o.refs}`,
     '',
     `Retainers (${d.retainers.length}${d.retainers.length ? '' : ': none'})`,
@@ -128,8 +128,8 @@ function renderNode(d: NodeDetails): string {
       table(
         ['Edge', 'Retainer'],
         d.retainers.map((r) => [
-          `${r.edgeType} ${printable(r.edgeName)}`,
-          `${printable(r.retainer.name)} @${r.retainer.id} (${r.retainer.type}, distance ${r.retainer.distance ?? '-'})`,
+          `${printable(r.edgeType)} ${printable(r.edgeName)}`,
+          `${printable(r.retainer.name)} @${r.retainer.id} (${printable(r.retainer.type)}, distance ${r.retainer.distance ?? '-'})`,
         ]),
         0,
       ),

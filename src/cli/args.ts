@@ -4,6 +4,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * Input or surroundings the run cannot use (a missing script, an unwritable output path): told
+ * in one sentence with what to do, without the usage text. Exit code 2.
+ */
+export class CliError extends Error {
+  override readonly name: string = 'CliError';
+}
+
 export interface ParsedArgs {
   positionals: string[];
   options: Map<string, string | true>;

@@ -1,13 +1,38 @@
 /** Starts `node --inspect=127.0.0.1:0 <script>` and waits for its inspector's WebSocket URL. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
+import { InspectorError } from '../inspector/session';
+import { CliError } from './args';
+
+/** The launched program did not start, or ended before the run finished: its last output says why. */
+export class LaunchError extends CliError {
+  override readonly name = 'LaunchError';
+}
 
 export interface LaunchedProcess {
   child: ChildProcess;
   wsUrl: string;
   /** Kills the process (and waits for it to exit). */
   stop(): Promise<void>;
+  /**
+   * The program is running: its stderr, held back until now, goes on to `output` from here.
+   * (Held so that a program that dies while starting shows its error once, in explain's.)
+   */
+  started(): void;
+  /** Stops passing the program's output on: what it prints now goes only into explain's error. */
+  mute(): void;
+  /**
+   * For an error that ended the run: if the program ended early (a crash, a syntax error,
+   * process.exit), a LaunchError saying so with the last lines it printed; else `e` itself.
+   * Call after closing the inspector session: with a debugger attached, Node prints an uncaught
+   * error and exits only once the debugger has gone.
+   */
+  explain(e: unknown): Promise<unknown>;
 }
+
+/** Lines of the inspector's own, not the program's. */
+const BANNER = /^(Debugger listening on|Debugger ending on|For help, see:|Debugger attached\.|Waiting for the debugger).*\n/gm;
 
 /** Keeps a script whose top level finishes at once alive, so its functions can be called. */
 const KEEP_ALIVE = 'data:text/javascript,setInterval(()=>{},2**30)';
@@ -17,12 +42,34 @@ export async function launchWithInspector(
   scriptArgs: string[],
   options: { timeoutMs?: number; output?: NodeJS.WritableStream } = {},
 ): Promise<LaunchedProcess> {
-  if (!existsSync(script)) throw new Error(`No such script: ${script}`);
+  checkScript(script);
+  const name = path.basename(script);
   const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', `--import=${KEEP_ALIVE}`, script, ...scriptArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = options.output;
-  child.stdout?.on('data', (d) => output?.write(d));
+  // What the program prints on stderr: held until it has started, then passed on; the last
+  // 16 KB kept for explain(). Its stdout goes on at once (to our stderr: ours is the report).
+  let forwarding: 'held' | 'live' | 'muted' = 'held';
+  let held = '';
+  let tail = '';
+  /** Node printed "Waiting for the debugger to disconnect": the program has ended. */
+  let ending = false;
+  child.stdout?.on('data', (d) => {
+    if (forwarding !== 'muted') output?.write(d);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    const raw = d.toString();
+    if (/Waiting for the debugger to disconnect/.test(raw)) ending = true;
+    const text = raw.replace(BANNER, '');
+    if (!text) return;
+    tail = (tail + text).slice(-16384);
+    if (forwarding === 'live') output?.write(text);
+    else if (forwarding === 'held') held = (held + text).slice(-(1 << 20));
+  });
+  // 'close', not 'exit': by then all it printed has been read.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const closedOrLater = (ms: number) => Promise.race([closed, new Promise((r) => setTimeout(r, ms).unref())]);
   // The child has an open inspector and never exits by itself: it must not outlive us, even
   // when we are killed or crash.
   const killNow = () => {
@@ -50,7 +97,7 @@ export async function launchWithInspector(
     let stderr = '';
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`${script} did not open an inspector within ${options.timeoutMs ?? 10_000} ms`));
+      reject(new LaunchError(`${name} did not open an inspector within ${options.timeoutMs ?? 10_000} ms; check that it runs with plain node.`));
     }, options.timeoutMs ?? 10_000);
     const onData = (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-8192);
@@ -62,19 +109,108 @@ export async function launchWithInspector(
       }
     };
     child.stderr?.on('data', onData);
-    child.stderr?.on('data', (d: Buffer) => {
-      // The program's own stderr goes on to ours, without the inspector's banner lines.
-      const text = d.toString().replace(/^(Debugger listening on|Debugger ending on|For help, see:|Debugger attached\.|Waiting for the debugger).*\n/gm, '');
-      if (text) output?.write(text);
-    });
-    child.once('exit', (code, signal) => {
+    child.once('exit', () => {
       clearTimeout(timer);
-      reject(new Error(`${script} exited (${signal ?? `code ${code}`}) before its inspector was ready:\n${stderr.slice(-2000)}`));
+      void closedOrLater(1000).then(() => reject(endedError(name, child, tail, 'before its inspector was ready')));
     });
     child.once('error', (e) => {
       clearTimeout(timer);
-      reject(e);
+      reject(new LaunchError(`Cannot start ${process.execPath}: ${e.message}.`));
     });
   });
-  return { child, wsUrl, stop };
+  const hasEnded = () => ending || child.exitCode !== null || child.signalCode !== null;
+  const explain = async (e: unknown): Promise<unknown> => {
+    // A lost connection or context may be the program dying: give its exit a moment to show.
+    if (!hasEnded() && mayBeEnding(e)) await Promise.race([closedOrLater(1500), waitFor(() => ending, 1500)]);
+    if (!hasEnded()) {
+      // Still running: what it printed before it started was never shown; show it now.
+      if (held) output?.write(held);
+      held = '';
+      return e;
+    }
+    forwarding = 'muted';
+    // Node prints the program's uncaught error once the debugger is gone, then exits.
+    await closedOrLater(3000);
+    return endedError(name, child, tail, 'before the run finished', e);
+  };
+  return {
+    child,
+    wsUrl,
+    stop,
+    explain,
+    started: () => {
+      if (forwarding !== 'held') return;
+      forwarding = 'live';
+      if (held) output?.write(held);
+      held = '';
+    },
+    mute: () => {
+      forwarding = 'muted';
+    },
+  };
+}
+
+/** A script node can run: one clear sentence if not, before anything is started. */
+export function checkScript(script: string): void {
+  const stat = statOrNull(script);
+  if (!stat) throw new CliError(`No such script: ${script}; check the path.`);
+  if (stat.isDirectory() && !statOrNull(path.join(script, 'package.json')) && !statOrNull(path.join(script, 'index.js'))) {
+    throw new CliError(`${script} is a folder, not a script; give the program's main .js or .mjs file.`);
+  }
+}
+
+/** Resolves once `check()` holds (looked at every 50 ms), or after `ms`. */
+async function waitFor(check: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !check() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+}
+
+function statOrNull(file: string): ReturnType<typeof statSync> | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/** Errors the program's own end can cause: the connection or its context gone. */
+function mayBeEnding(e: unknown): boolean {
+  if (e instanceof InspectorError && (e.code === 'CLOSED' || e.code === 'CONNECT_FAILED')) return true;
+  return e instanceof Error && /Cannot find context|context was destroyed/i.test(e.message);
+}
+
+/**
+ * "app.js exited with code 1 before …; fix what it printed and try again:" and its last lines.
+ * An error that already says the program exited (and while doing what) keeps its words.
+ */
+function endedError(name: string, child: ChildProcess, tail: string, when: string, cause?: unknown): LaunchError {
+  const how =
+    child.exitCode !== null ? ` with code ${child.exitCode}` : child.signalCode !== null ? ` on ${child.signalCode}` : '';
+  const last = lastLines(tail);
+  const said = cause instanceof Error && /\bexited\b/.test(cause.message) ? cause.message : undefined;
+  if (said) return new LaunchError(last ? `${said}; what it printed last:\n${last}` : said);
+  return new LaunchError(
+    last
+      ? `${name} exited${how} ${when}; fix what it printed and try again:\n${last}`
+      : `${name} exited${how} ${when} without printing why; run it with plain node to see what happens.`,
+  );
+}
+
+/**
+ * The last lines a program printed, for an error message: without stack frames (Node's
+ * internals, mostly; the first lines already say where) and the "Node.js vX" footer.
+ */
+export function lastLines(text: string, max = 12): string {
+  const lines = text
+    .replace(BANNER, '')
+    .split(/\r?\n/)
+    .filter((l) => !/^\s+at\s/.test(l) && !/^Node\.js v\d/.test(l))
+    .map((l) => l.trimEnd());
+  // No blank lines at either end, no runs of them inside.
+  const kept = lines.filter((l, i) => l !== '' || (i > 0 && lines[i - 1] !== ''));
+  while (kept.length && kept[0] === '') kept.shift();
+  while (kept.length && kept[kept.length - 1] === '') kept.pop();
+  return kept
+    .slice(-max)
+    .map((l) => (l ? `  ${l}` : ''))
+    .join('\n');
 }

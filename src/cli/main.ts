@@ -1,6 +1,6 @@
 /** `leak-lens` command line: the same engine as the extension, headless. */
 import { analyzeCommand, ANALYZE_USAGE, describeLoadError } from './analyze';
-import { UsageError } from './args';
+import { CliError, UsageError } from './args';
 import { printable } from '../report/format';
 import { attachCommand, diffCommand, profileCommand, PROFILE_USAGE } from './profile';
 import { InspectorError } from '../inspector/session';
@@ -40,6 +40,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`leak-lens: ${printable(e.message, true)}\n\n${USAGE}\n`);
       return 2;
     }
+    if (e instanceof CliError) {
+      process.stderr.write(`leak-lens: ${printable(e.message, true)}\n`);
+      return 2;
+    }
     if (e instanceof InspectorError || e instanceof ProfileError) {
       // Messages carry the debuggee's strings: printed safely.
       process.stderr.write(`leak-lens: ${printable(e.message, true)}\n`);
@@ -52,7 +56,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`leak-lens: ${printable(load, true)}\n`);
       return 2;
     }
-    process.stderr.write(`leak-lens: ${printable(e instanceof Error ? e.stack ?? e.message : String(e), true)}\n`);
+    // Something unforeseen: its message, and the stack only when asked for (bug reports).
+    const debug = Boolean(process.env.LEAK_LENS_DEBUG);
+    const text = e instanceof Error ? (debug ? e.stack ?? e.message : e.message) : String(e);
+    process.stderr.write(`leak-lens: ${printable(text, true)}${debug ? '' : ' (set LEAK_LENS_DEBUG=1 to see where it came from)'}\n`);
     return 2;
   }
 }

@@ -3,16 +3,18 @@
  * and `leak-lens diff <baseline> <target> [--final f]`: the live hunt and its offline twin.
  * Exit code 1 when a leak is found, 0 when clean, 2 on usage or connection errors.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connectInspector } from '../inspector/connect';
-import { profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
+import type { InspectorSession } from '../inspector/session';
+import { prepareSnapshotFolder, profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
 import { diffSnapshotFiles, SnapshotFileError } from '../profile/diffSnapshots';
 import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../report/types';
-import { parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
+import { CliError, parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
 import { PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, standaloneHtml } from '../report/page';
-import { launchWithInspector } from './launch';
+import { checkScript, launchWithInspector } from './launch';
 import { renderReport } from './renderReport';
+import { printableJson } from '../report/format';
 
 export const PROFILE_USAGE = `leak-lens profile <script.js> --function <name | file:line | expression> [options] [-- script args]
   Starts node --inspect=127.0.0.1:0 <script>, runs the function N times inside it, and reports
@@ -68,11 +70,17 @@ export function functionSpec(args: ParsedArgs, script?: string): FunctionSpec {
   return spec;
 }
 
+/** The report on stdout first (a page that cannot be written must not cost it), then the page. */
 function emit(report: LeakReport, args: ParsedArgs, out: NodeJS.WritableStream): number {
-  const html = args.options.get('html');
-  if (typeof html === 'string') writeHtmlReport(report, path.resolve(html));
-  out.write((args.options.has('json') ? JSON.stringify(report, null, 2) : renderReport(report)) + '\n');
+  out.write((args.options.has('json') ? printableJson(report) : renderReport(report)) + '\n');
+  const html = htmlPath(args);
+  if (html) writeHtmlReport(report, html);
   return report.verdict === 'leak' ? 1 : 0;
+}
+
+function htmlPath(args: ParsedArgs): string | undefined {
+  const html = args.options.get('html');
+  return typeof html === 'string' ? path.resolve(html) : undefined;
 }
 
 /** The report as one self-contained page: the webview's bundle and styles inlined. */
@@ -80,7 +88,44 @@ function writeHtmlReport(report: LeakReport, file: string): void {
   // This bundle is dist/cli.js: the package root is one up.
   const script = readFileSync(path.join(__dirname, '..', PANEL_SCRIPT_PATH), 'utf8');
   const css = readFileSync(path.join(__dirname, '..', PANEL_STYLE_PATH), 'utf8');
-  writeFileSync(file, standaloneHtml(report, script, css));
+  try {
+    writeFileSync(file, standaloneHtml(report, script, css));
+  } catch (e) {
+    const reason = (e as Error).message.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+    throw new CliError(`Cannot write the HTML report to ${file} (${reason}); the text report above is complete, give --html a path you can write to.`);
+  }
+}
+
+/**
+ * Output paths checked before anything runs: a run of minutes must not end in "cannot write".
+ * --html: its folder exists and is writable, and it is not itself a folder. --save-snapshots:
+ * a folder (made if missing) that takes files.
+ */
+async function checkOutputs(args: ParsedArgs, saveDirectory?: string): Promise<void> {
+  const html = htmlPath(args);
+  if (html) {
+    const dir = path.dirname(html);
+    const cannot = `Cannot write the HTML report to ${html}:`;
+    const dirStat = statOrNull(dir);
+    if (!dirStat) throw new CliError(`${cannot} the folder ${dir} does not exist; create it or give --html another path.`);
+    if (!dirStat.isDirectory()) throw new CliError(`${cannot} ${dir} is a file, not a folder; give --html another path.`);
+    const fileStat = statOrNull(html);
+    if (fileStat?.isDirectory()) throw new CliError(`${cannot} it is a folder; give --html a file name.`);
+    try {
+      accessSync(fileStat ? html : dir, constants.W_OK);
+    } catch {
+      throw new CliError(`${cannot} ${fileStat ? 'the file' : `the folder ${dir}`} is not writable; give --html another path.`);
+    }
+  }
+  if (saveDirectory) await prepareSnapshotFolder(saveDirectory);
+}
+
+function statOrNull(file: string): ReturnType<typeof statSync> | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
+  }
 }
 
 function progressTo(err: NodeJS.WritableStream): (phase: string, done?: number, total?: number) => void {
@@ -102,22 +147,33 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
   const script = path.resolve(args.positionals[0]);
   const spec = functionSpec(args, script);
   const options = profileOptions(args);
+  checkScript(script);
+  await checkOutputs(args, saveDir(args));
   const launched = await launchWithInspector(script, scriptArgs, { output: err });
   try {
-    const session = await connectInspector(launched.wsUrl);
+    let report: LeakReport;
+    let session: InspectorSession | undefined;
     try {
+      session = await connectInspector(launched.wsUrl);
       await waitUntilStarted(session);
-      const report = await profileFunction(session, spec, options, {
+      launched.started();
+      report = await profileFunction(session, spec, options, {
         targetKind: 'launch',
         resolveRetryMs: 10_000,
         targetDescription: `node ${path.relative(process.cwd(), script) || script}`,
         onProgress: progressTo(err),
         saveSnapshotsDir: saveDir(args),
       });
-      return emit(report, args, out);
+    } catch (e) {
+      // If the program died, what it printed says why: into the error, not half onto stderr.
+      launched.mute();
+      await session?.close().catch(() => undefined);
+      session = undefined;
+      throw await launched.explain(e);
     } finally {
-      await session.close();
+      await session?.close();
     }
+    return emit(report, args, out);
   } finally {
     await launched.stop();
   }
@@ -128,6 +184,7 @@ export async function attachCommand(argv: string[], out: NodeJS.WritableStream, 
   if (args.positionals.length !== 1) throw new UsageError('attach takes one inspector address (host:port or ws:// URL)');
   const target = args.positionals[0];
   const spec = functionSpec(args);
+  await checkOutputs(args, saveDir(args));
   const session = await connectInspector(target, { allowRemote: args.options.has('allow-remote') });
   try {
     const report = await profileFunction(session, spec, profileOptions(args), {
@@ -152,11 +209,13 @@ export async function diffCommand(argv: string[], out: NodeJS.WritableStream, er
   if (args.positionals.length !== 2) throw new UsageError('diff takes a baseline and a target snapshot');
   const [baseline, target] = args.positionals;
   const finalRaw = args.options.get('final');
+  const options = profileOptions(args);
+  await checkOutputs(args);
   let last = '';
   try {
     const report = await diffSnapshotFiles(
       { baseline, target, final: typeof finalRaw === 'string' ? finalRaw : undefined },
-      profileOptions(args),
+      options,
       {
         onProgress: (phase) => {
           if (phase !== last) err.write(`${(last = phase)}…\n`);

@@ -5,7 +5,7 @@ import { formatBytes, printable, refsText, signedBytes } from '../report/format'
 export function renderReport(r: LeakReport): string {
   const out: string[] = [];
   out.push(`Leak Lens — ${printable(r.summary)}`);
-  out.push(`  ${r.target.description} · ${r.options.iterations} + ${r.options.iterations} calls after ${r.options.warmup} warm-up`);
+  out.push(`  ${printable(r.target.description)} · ${r.options.iterations} + ${r.options.iterations} calls after ${r.options.warmup} warm-up`);
   if (r.samples.length > 0) {
     out.push('', 'Heap used after GC, per call');
     out.push(...sparkRows(r.samples));
@@ -22,7 +22,7 @@ export function renderReport(r: LeakReport): string {
   }
   for (const l of primary) out.push('', ...renderLeak(r, l));
   out.push('', `Timings: resolve ${r.timings.resolveMs} ms · calls ${r.timings.callsMs} ms · snapshots ${r.timings.snapshotMs} ms · analysis ${r.timings.analysisMs} ms · total ${r.timings.totalMs} ms`);
-  if (r.snapshots) out.push(`Snapshots: ${r.snapshots.baseline}, ${r.snapshots.target}, ${r.snapshots.final}`);
+  if (r.snapshots) out.push(`Snapshots: ${printable(r.snapshots.baseline)}, ${printable(r.snapshots.target)}, ${printable(r.snapshots.final)}`);
   return out.join('\n');
 }
 
@@ -42,7 +42,7 @@ function renderLeak(r: LeakReport, l: LeakFinding): string[] {
     const holderStep = path.holder ?? path.culprit;
     path.steps.forEach((st, i) => {
       const mark = i === holderStep ? '   ◀ culprit' : i === path.culprit ? '   ◀ grows on every call' : '';
-      out.push(`    ${printable(st.from)}${st.fromOld ? '' : ' (new)'} —${st.edgeType} ${printable(st.edgeName)}→${mark}`);
+      out.push(`    ${printable(st.from)}${st.fromOld ? '' : ' (new)'} —${printable(st.edgeType)} ${printable(st.edgeName)}→${mark}`);
     });
     out.push(`    ${printable(l.className)}`);
   }

@@ -8,10 +8,12 @@
  * Every RemoteObject is released and HeapProfiler is disabled again unless the caller says it
  * must stay enabled; nothing is added to the debuggee's globals.
  */
-import { createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DEFAULT_LEAK_OPTIONS } from '../heap/verdict';
-import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
+import { DebuggeeThrewError, InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
 import type { ClosureMatch } from '../heap/functions';
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
@@ -93,40 +95,35 @@ export async function profileFunction(
   const checkCancelled = () => {
     if (signal?.aborted) throw new InspectorAbortError('the profile run was cancelled');
   };
-  // The snapshot folder first: if it cannot be made, nothing has started yet.
-  const saved: { baseline: string; target: string; final: string } | undefined = hooks.saveSnapshotsDir
-    ? await snapshotPaths(hooks.saveSnapshotsDir)
+  // The snapshot folder first: if it cannot be made, nothing has started yet. Each file is
+  // created when its snapshot is taken, under a fresh name (see createSnapshotFile).
+  const saveDir = hooks.saveSnapshotsDir;
+  if (saveDir) await prepareSnapshotFolder(saveDir);
+  const saved: { baseline: string; target: string; final: string } | undefined = saveDir
+    ? { baseline: '', target: '', final: '' }
     : undefined;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const worker = hooks.worker ?? new HeapWorker((phase, bytes, slot) => progress(`${slot}:${phase}`, bytes));
   const started = performance.now();
   const timings = { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: 0, totalMs: 0 };
 
-  const snapshot = async (slot: string, analyze: boolean, savePath?: string) => {
+  const snapshot = async (slot: string, analyze: boolean, save?: keyof NonNullable<typeof saved>) => {
     checkCancelled();
     const t = performance.now();
-    const file = savePath ? createWriteStream(savePath) : null;
-    // A write error (no permission, disk full) ends the run with that error, not a crash.
-    let fileError: Error | null = null;
-    file?.on('error', (e) => (fileError = e));
+    const out = save && saveDir && saved ? await createSnapshotFile(saveDir, `leak-lens-${stamp}-${save}`) : null;
+    if (out && save && saved) saved[save] = out.file;
     try {
+      // Each chunk goes to the parser and the file at once; a write error (disk full) ends the
+      // run with that error. Awaited writes on a FileHandle: no stream, no listeners per chunk.
       await session.takeSnapshot(
         async (chunk) => {
-          await worker.write(chunk, slot);
-          if (!file) return;
-          if (fileError) throw new ProfileError(`Cannot save ${savePath}: ${(fileError as Error).message}`);
-          if (!file.write(chunk)) {
-            await new Promise<void>((resolve) => {
-              file.once('drain', resolve);
-              file.once('error', () => resolve());
-            });
-          }
+          await Promise.all([worker.write(chunk, slot), out ? writeAll(out.handle, chunk, out.file) : undefined]);
         },
         { signal, onProgress: (done, total) => progress(slot, done, total) },
       );
     } finally {
-      if (file) await closeStream(file).catch(() => undefined);
+      await out?.handle.close().catch(() => undefined);
     }
-    if (fileError) throw new ProfileError(`Cannot save ${savePath}: ${(fileError as Error).message}`);
     timings.snapshotMs += performance.now() - t;
     const a = performance.now();
     progress('analysis');
@@ -142,7 +139,7 @@ export async function profileFunction(
     // Resolve the function, its receiver and arguments.
     progress('resolve');
     const t0 = performance.now();
-    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), hooks.resolveRetryMs ?? 0);
+    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), hooks.resolveRetryMs ?? 0, signal);
     const thisObject = spec.thisArg ? await session.evaluate(spec.thisArg) : undefined;
     const argsObject = spec.args ? await argumentsArray(session, spec.args) : undefined;
     timings.resolveMs = performance.now() - t0;
@@ -190,18 +187,18 @@ export async function profileFunction(
       await callOnce();
     }
     await session.collectGarbage();
-    await snapshot('baseline', false, saved?.baseline);
+    await snapshot('baseline', false, 'baseline');
     const n = opts.iterations;
     for (let i = 1; i <= n; i++) {
       progress('calls', i, 2 * n);
       await measuredCall(i);
     }
-    await snapshot('target', true, saved?.target);
+    await snapshot('target', true, 'target');
     for (let i = n + 1; i <= 2 * n; i++) {
       progress('calls', i, 2 * n);
       await measuredCall(i);
     }
-    await snapshot('final', false, saved?.final);
+    await snapshot('final', false, 'final');
 
     progress('analysis');
     const a = performance.now();
@@ -240,9 +237,9 @@ export async function profileFunction(
     };
     return report;
   } finally {
-    // Leave the debuggee as found: no RemoteObjects held, HeapProfiler as it was.
-    await session.releaseAll().catch(() => undefined);
-    await session.finishHeapProfiler({ leaveEnabled: hooks.leaveHeapProfilerEnabled ?? false }).catch(() => undefined);
+    // Leave the debuggee as found: no RemoteObjects held, HeapProfiler as it was. Bounded (about
+    // 1.5 s): a debuggee stuck in a synchronous call answers nothing, and the run must end.
+    await session.finishRun({ leaveHeapProfilerEnabled: hooks.leaveHeapProfilerEnabled ?? false });
     if (hooks.worker) {
       for (const slot of ['resolve', 'baseline', 'target', 'final']) await worker.release(slot).catch(() => undefined);
     } else {
@@ -271,13 +268,28 @@ function watchForExit(session: InspectorSession, name: string): { exited: Promis
   return { exited, stop: () => clearInterval(timer) };
 }
 
-async function resolveWithRetry(resolve: () => Promise<ResolvedFunction>, retryMs: number): Promise<ResolvedFunction> {
+/**
+ * Looks for the function again while the program may still be starting (`retryMs` > 0: a
+ * process just launched), for names, locations and expressions alike: an ES module with
+ * top-level await, or a main script loaded after an --import preload, defines it late.
+ */
+async function resolveWithRetry(
+  resolve: () => Promise<ResolvedFunction>,
+  retryMs: number,
+  signal?: AbortSignal,
+): Promise<ResolvedFunction> {
   const deadline = Date.now() + retryMs;
   for (;;) {
     try {
       return await resolve();
     } catch (e) {
-      if (!(e instanceof ProfileError && e.notYet) || Date.now() >= deadline) throw e;
+      if (!(e instanceof ProfileError && e.notYet) || Date.now() >= deadline) {
+        if (e instanceof ProfileError && e.notYet && retryMs > 0) {
+          throw new ProfileError(`${e.message} (still so after waiting ${Math.round(retryMs / 1000)} s for the program to start)`);
+        }
+        throw e;
+      }
+      if (signal?.aborted) throw new InspectorAbortError('the profile run was cancelled');
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -295,9 +307,19 @@ async function resolveFunction(
   snapshot: (slot: string, analyze: boolean) => Promise<unknown>,
 ): Promise<ResolvedFunction> {
   if (spec.expression) {
-    const object = await session.evaluate(spec.expression);
+    let object: RemoteObject;
+    try {
+      object = await session.evaluate(spec.expression);
+    } catch (e) {
+      // `globalThis.app.load` before `app` exists: not there yet, as much as undefined is.
+      if (e instanceof DebuggeeThrewError && NOT_DEFINED_YET.test(e.message)) throw new ProfileError(e.message, true);
+      throw e;
+    }
     if (object.type !== 'function') {
-      throw new ProfileError(`"${spec.expression}" is ${describeRemote(object)}, not a function`);
+      // Undefined may only mean "not yet": the program has not reached the line that sets it.
+      const notYet = object.type === 'undefined';
+      if (object.objectId) await session.call('Runtime.releaseObject', { objectId: object.objectId }).catch(() => undefined);
+      throw new ProfileError(`"${spec.expression}" is ${describeRemote(object)}, not a function`, notYet);
     }
     const name = (object.description ?? '').match(/^(?:async\s+)?(?:function\s*\*?\s*|class\s+)?([\w$]+)/)?.[1] ?? spec.expression;
     return { object, name };
@@ -380,15 +402,72 @@ function describeRemote(o: RemoteObject): string {
   return `a${/^[aeiou]/.test(o.type) ? 'n' : ''} ${o.subtype ?? o.type}${o.description ? ` (${o.description.slice(0, 60)})` : ''}`;
 }
 
-async function snapshotPaths(dir: string): Promise<{ baseline: string; target: string; final: string }> {
-  await fs.mkdir(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const at = (name: string) => path.join(dir, `leak-lens-${stamp}-${name}.heapsnapshot`);
-  return { baseline: at('baseline'), target: at('target'), final: at('final') };
+/** An expression that failed only because what it reads is not defined yet. */
+const NOT_DEFINED_YET = /threw (?:ReferenceError: \S+ is not defined|TypeError: Cannot read properties of (?:undefined|null))/;
+
+/**
+ * Makes the snapshot folder (with its parents) and checks it can take files, so a bad folder
+ * fails before anything runs, in one sentence.
+ */
+export async function prepareSnapshotFolder(dir: string): Promise<void> {
+  const cannot = `Cannot save snapshots in ${dir}:`;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new ProfileError(`${cannot} it (or a folder above it) is a file, not a folder; give a folder.`);
+    }
+    throw new ProfileError(`${cannot} the folder cannot be created (${errorText(e)}); give a folder you can write to.`);
+  }
+  const stat = await fs.stat(dir);
+  if (!stat.isDirectory()) throw new ProfileError(`${cannot} it is not a folder; give a folder.`);
+  try {
+    await fs.access(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new ProfileError(`${cannot} the folder is not writable; give a folder you can write to.`);
+  }
 }
 
-function closeStream(s: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => s.end((e?: Error | null) => (e ? reject(e) : resolve())));
+/**
+ * A new file `<base>.heapsnapshot` in `dir`, created exclusively: never through a symlink, never
+ * over an existing file (someone else who can write to a shared folder could plant either
+ * there to have another file overwritten). If the name is taken, a fresh random one is used.
+ * Readable by the owner only: a snapshot holds the process's memory, secrets included.
+ */
+async function createSnapshotFile(dir: string, base: string): Promise<{ handle: FileHandle; file: string }> {
+  // O_NOFOLLOW is redundant with O_EXCL on POSIX, kept for belt and braces; Windows lacks it.
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const file = path.join(dir, `${base}${attempt === 0 ? '' : `-${randomBytes(6).toString('hex')}`}.heapsnapshot`);
+    try {
+      return { handle: await fs.open(file, flags, 0o600), file };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ELOOP') continue;
+      throw new ProfileError(`Cannot save the snapshot ${file}: ${errorText(e)}.`);
+    }
+  }
+  throw new ProfileError(`Cannot save snapshots in ${dir}: every new file name tried was taken; give a folder only you can write to.`);
+}
+
+/** Writes all of `chunk` (a write may take only part of it). */
+async function writeAll(handle: FileHandle, chunk: string, file: string): Promise<void> {
+  try {
+    let bytes = Buffer.from(chunk, 'utf8');
+    while (bytes.length > 0) {
+      const { bytesWritten } = await handle.write(bytes, 0, bytes.length);
+      bytes = bytes.subarray(bytesWritten);
+    }
+  } catch (e) {
+    throw new ProfileError(`Cannot save the snapshot ${file}: ${errorText(e)}.`);
+  }
+}
+
+/** "no space left on device" from "ENOSPC: no space left on device, write". */
+function errorText(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$|, \w+$/, '');
 }
 
 function pickScripts(leaks: LeakReport['leaks'], all: Record<string, string>): Record<string, string> {

@@ -51,3 +51,15 @@ export function printable(text: string, keepLines = false): string {
   const unsafe = keepLines ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g : /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
   return text.replace(unsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * JSON for the terminal: `JSON.stringify` escapes C0 controls but leaves C1 controls (U+0080–
+ * U+009F, which some terminals obey as escape sequences), bidirectional overrides and line
+ * separators raw. Those become \u escapes too: the same JSON value, safe to print.
+ */
+export function printableJson(value: unknown, space: number | string = 2): string {
+  return JSON.stringify(value, null, space).replace(
+    /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
