@@ -34,7 +34,7 @@ const entries = [
 
 const started = Date.now();
 // The WebAssembly kernels (the parser's rows, the graph passes): rewritten only when their text changed.
-await writeKernels('rowKernels.mjs');
-await writeKernels('graphKernels.mjs');
+await writeKernels('src/heap/rowKernels.wat.mjs');
+await writeKernels('src/heap/graphKernels.wat.mjs');
 await Promise.all(entries.map((entry) => build({ ...common, ...entry })));
 console.log(`built ${entries.length} bundles in ${Date.now() - started} ms`);

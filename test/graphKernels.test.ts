@@ -18,10 +18,10 @@ import { buildRetainers } from '../src/heap/retainers';
 import { readSnapshotFile } from '../src/worker/analyzeFile';
 import { fixturePrograms, repoRoot, snapshotOf } from './support/fixtures';
 
-test('the committed graph kernel binary is what scripts/graphKernels.mjs assembles (run npm run build after editing it)', async () => {
+test('the committed graph kernel binary is what src/heap/graphKernels.wat.mjs assembles (run npm run build after editing it)', async () => {
   // An ES module: the compiled CommonJS test would turn a plain import() into require().
   const load = new Function('url', 'return import(url)') as (url: string) => Promise<{ assemble(): Promise<Buffer> }>;
-  const kernels = await load(pathToFileURL(path.join(repoRoot, 'scripts', 'graphKernels.mjs')).href);
+  const kernels = await load(pathToFileURL(path.join(repoRoot, 'src', 'heap', 'graphKernels.wat.mjs')).href);
   assert.equal(GRAPH_KERNELS_WASM, (await kernels.assemble()).toString('base64'));
 });
 

@@ -64,12 +64,12 @@ function randomOf(seed: number) {
   };
 }
 
-test('the committed kernel binary is what scripts/rowKernels.mjs assembles (run npm run build after editing it)', async () => {
+test('the committed kernel binary is what src/heap/rowKernels.wat.mjs assembles (run npm run build after editing it)', async () => {
   // An ES module: the compiled CommonJS test would turn a plain import() into require().
   const load = new Function('url', 'return import(url)') as (url: string) => Promise<{
     assemble(): Promise<Buffer>;
   }>;
-  const kernels = await load(pathToFileURL(path.join(repoRoot, 'scripts', 'rowKernels.mjs')).href);
+  const kernels = await load(pathToFileURL(path.join(repoRoot, 'src', 'heap', 'rowKernels.wat.mjs')).href);
   assert.equal(ROW_KERNELS_WASM, (await kernels.assemble()).toString('base64'));
 });
 

@@ -1,5 +1,5 @@
 /**
- * The graph kernels in WebAssembly (text and notes in scripts/graphKernels.mjs): the dominator
+ * The graph kernels in WebAssembly (text and notes in graphKernels.wat.mjs beside it): the dominator
  * tree's DFS and Lengauer–Tarjan, the retainer fill and storage attribution's walk, on arrays
  * in the graph memory (graphMemory.ts). Their callers (dominators.ts, retainers.ts,
  * shallowSizes.ts) run them where every array they touch is in its region

@@ -1,6 +1,6 @@
 /**
  * The parser's fast paths for edge rows and V8-layout node rows, in WebAssembly (text and
- * rules in scripts/rowKernels.mjs): about twice the speed of the same loops in JavaScript,
+ * rules in rowKernels.wat.mjs beside it): about twice the speed of the same loops in JavaScript,
  * which pay a bounds check per byte and doubles for every number. The input is copied into
  * the kernel's memory a slice at a time, and the columns it fills are copied out: both copies
  * stay in cache and cost a few percent of the parse.

@@ -59,7 +59,7 @@ const store32 = (column, value) =>
   `(i32.store (i32.add (local.get ${column}) (i32.shl (local.get $row) (i32.const 2))) ${value})`;
 
 export function rowKernelsWat() {
-  return `;; Generated from scripts/rowKernels.mjs: edit that file, not this text.
+  return `;; Generated from src/heap/rowKernels.wat.mjs: edit that file, not this text.
 (module
   ;; The caller makes the memory at its full size: growing it would detach its buffer, which
   ;; makes V8 check every typed array access in the thread for a detached buffer from then on.

@@ -39,7 +39,7 @@ const SHARED = 0xfffffffe;
 const RETAINER_MASK = 0x3fffffff;
 
 export function graphKernelsWat() {
-  return `;; Generated from scripts/graphKernels.mjs: edit that file, not this text.
+  return `;; Generated from src/heap/graphKernels.wat.mjs: edit that file, not this text.
 (module
   (import "graph" "memory" (memory 1 65536 shared))
 
