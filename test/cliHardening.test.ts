@@ -40,7 +40,7 @@ test('saved snapshots never follow a symlink planted in the folder, never overwr
   fs.writeFileSync(victim, 'precious\n');
   // The program plants target/final symlinks → victim as soon as the baseline file appears.
   const r = await runCli([
-    'profile', fixture('cli-planter.js'), '--function', 'addItem', '--json', '--save-snapshots', snaps, '--', snaps, victim,
+    'profile', fixture('cli-planter.js'), '--function', 'addItem', '--json', '--snapshots', '3', '--save-snapshots', snaps, '--', snaps, victim,
   ]);
   assert.ok(r.code === 0 || r.code === 1, `the run completes\n${r.stderr}`);
   assert.equal(fs.readFileSync(victim, 'utf8'), 'precious\n', 'the victim is untouched');
@@ -48,7 +48,7 @@ test('saved snapshots never follow a symlink planted in the folder, never overwr
   assert.equal(links.length, 2, `the attack happened: two planted symlinks (${fs.readdirSync(snaps).join(', ')})`);
   const report = JSON.parse(r.stdout) as LeakReport;
   assert.ok(report.snapshots, 'the report names the saved files');
-  const saved = [report.snapshots.baseline, report.snapshots.target, report.snapshots.final];
+  const saved = [report.snapshots.baseline, report.snapshots.target, report.snapshots.final].map(String);
   assert.equal(new Set(saved).size, 3);
   for (const file of saved) {
     assert.equal(path.dirname(file), snaps);

@@ -282,10 +282,10 @@ test('attach refuses a non-loopback inspector unless allowed', async () => {
 
 test('diff on saved snapshots finds the same leak', async () => {
   const dir = path.join(testTempDir(), 'saved');
-  const r = await profile(example('leaky.js'), 'loadApp', '--save-snapshots', dir);
+  const r = await profile(example('leaky.js'), 'loadApp', '--snapshots', '3', '--save-snapshots', dir);
   assert.equal(r.code, 1);
   const saved = r.report?.snapshots;
-  assert.ok(saved && fs.existsSync(saved.baseline) && fs.existsSync(saved.final));
+  assert.ok(saved?.baseline && saved.target && fs.existsSync(saved.baseline) && fs.existsSync(saved.final));
   const html = path.join(testTempDir(), 'report.html');
   const d = await runCli(['diff', saved.baseline, saved.target, '--final', saved.final, '--json', '--html', html]);
   // --html: one self-contained page, the webview's bundle and the report inlined under a nonce CSP.

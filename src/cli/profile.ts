@@ -26,7 +26,9 @@ leak-lens attach <host:port | ws-url> --function <...> [options]
     --this <js>         expression for the receiver of a method
     --iterations N      calls per phase (default 7)      --warmup N   warm-up calls (default 1)
     --timeout MS        per-call timeout (default 30000) --max-depth N / --too-many N  graph size
-    --save-snapshots D  write baseline/target/final .heapsnapshot files to D
+    --snapshots 1|3     1 (default): one snapshot, phases told by heap object ids, with allocation
+                        stacks; 3: baseline, target and final snapshots, a GC after each call
+    --save-snapshots D  write the run's .heapsnapshot files to D
     --json              print the LeakReport as JSON
     --html FILE         also write the report as a page (chart, table, retainer graph)
 leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--max-depth N] [--too-many N] [--json] [--html FILE]
@@ -34,11 +36,14 @@ leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--max-dept
   Without --final every new object in the target counts as surviving: give a final snapshot
   (taken after N more calls) for the memlab-style "still alive" check.`;
 
-const VALUED = ['function', 'args', 'this', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html'];
+const VALUED = ['function', 'args', 'this', 'snapshots', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html'];
 const FLAGS = ['json', 'allow-remote'];
 
 function profileOptions(args: ParsedArgs): ProfileOptions {
+  const snapshots = args.options.get('snapshots') ?? String(DEFAULT_PROFILE_OPTIONS.snapshots);
+  if (snapshots !== '1' && snapshots !== '3') throw new UsageError(`--snapshots takes 1 or 3, not "${String(snapshots)}"`);
   return {
+    snapshots: snapshots === '1' ? 1 : 3,
     iterations: wholeNumber(args, 'iterations', DEFAULT_PROFILE_OPTIONS.iterations, 2),
     warmup: wholeNumber(args, 'warmup', DEFAULT_PROFILE_OPTIONS.warmup, 0),
     callTimeoutMs: wholeNumber(args, 'timeout', DEFAULT_PROFILE_OPTIONS.callTimeoutMs, 1),

@@ -22,7 +22,10 @@ export function renderReport(r: LeakReport): string {
   }
   for (const l of primary) out.push('', ...renderLeak(r, l));
   out.push('', `Timings: resolve ${r.timings.resolveMs} ms · calls ${r.timings.callsMs} ms · snapshots ${r.timings.snapshotMs} ms · analysis ${r.timings.analysisMs} ms · total ${r.timings.totalMs} ms`);
-  if (r.snapshots) out.push(`Snapshots: ${printable(r.snapshots.baseline)}, ${printable(r.snapshots.target)}, ${printable(r.snapshots.final)}`);
+  if (r.snapshots) {
+    const files = [r.snapshots.baseline, r.snapshots.target, r.snapshots.final].filter((f): f is string => Boolean(f));
+    out.push(`Snapshots: ${files.map((f) => printable(f)).join(', ')}`);
+  }
   return out.join('\n');
 }
 

@@ -1,6 +1,6 @@
 /** The back-reference graph of a leak, as objgraph draws it: retainers of the sampled objects, level by level. */
 import type { HeapAnalysis } from './analysis';
-import type { IdSet } from './idSet';
+import type { OldIds } from './verdict';
 import { locationOf } from './locations';
 import { forEachRetainingEdge } from './retainers';
 import { edgeNameText } from './snapshot';
@@ -17,7 +17,7 @@ export function backReferenceGraph(
   a: HeapAnalysis,
   starts: number[],
   survivor: Uint8Array,
-  baselineIds: IdSet,
+  baselineIds: OldIds,
   options: LeakOptions,
   topPath: RetainerPath | undefined,
 ): BackReferenceGraph {

@@ -2,7 +2,7 @@
 import type { HeapAnalysis } from './analysis';
 import { culpritIndex, isCollectionStep } from './culprit';
 import { NO_DISTANCE } from './distances';
-import type { IdSet } from './idSet';
+import type { OldIds } from './verdict';
 import { edgeSource, forEachRetainingEdge } from './retainers';
 import { edgeNameText } from './snapshot';
 import { objectName } from './summary';
@@ -44,7 +44,7 @@ export function shortestPath(a: HeapAnalysis, v: number): number[] {
   return edges.reverse();
 }
 
-function stepsOf(a: HeapAnalysis, edges: number[], baselineIds: IdSet): PathStep[] {
+function stepsOf(a: HeapAnalysis, edges: number[], baselineIds: OldIds): PathStep[] {
   const s = a.snapshot;
   const steps: PathStep[] = [];
   for (const e of edges) {
@@ -66,7 +66,7 @@ function stepsOf(a: HeapAnalysis, edges: number[], baselineIds: IdSet): PathStep
 }
 
 /** Paths of the sample objects, grouped by shape (edge names with indexes blurred, classes). */
-export function clusterPaths(a: HeapAnalysis, sample: number[], baselineIds: IdSet): RetainerPath[] {
+export function clusterPaths(a: HeapAnalysis, sample: number[], baselineIds: OldIds): RetainerPath[] {
   const clusters = new Map<string, RetainerPath>();
   for (const v of sample) {
     const steps = stepsOf(a, shortestPath(a, v), baselineIds);

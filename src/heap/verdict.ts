@@ -60,27 +60,139 @@ const NOISE_TYPES: readonly string[] = [
 ];
 const NOISE_NAME_PREFIXES: readonly string[] = ['system / ', '(internal'];
 
+/** Which objects existed before the measured calls, by node id. */
+export interface OldIds {
+  has(id: number): boolean;
+}
+
+/**
+ * The objects' ages the verdict reads, from three snapshots or from id ranges in one. `newAtEnd`
+ * counts, per class key, the new objects alive at the end (for the growth rule).
+ */
+interface Ages {
+  old: OldIds;
+  isSurvivor(v: number): boolean;
+  newAtEnd(keyOf: (v: number) => string): Map<string, number>;
+}
+
+/** Three snapshots of one process: survivors are in target and final but not in baseline. */
 export function findLeaks(
   baseline: HeapSnapshot,
   target: HeapAnalysis,
   final: HeapSnapshot,
   options: LeakOptions,
 ): LeakFindings {
+  const old = new IdSet(baseline.nodeId);
+  const finalIds = new IdSet(final.nodeId);
+  const s = target.snapshot;
+  return judge(target, options, {
+    old,
+    isSurvivor: (v) => !old.has(s.nodeId[v]) && finalIds.has(s.nodeId[v]),
+    newAtEnd: () => {
+      const counts = new Map<string, number>();
+      const finalTable = buildClassTable(final);
+      const finalNoise = noiseTypes(final);
+      for (let v = 0; v < final.nodeCount; v++) {
+        if (old.has(final.nodeId[v]) || isNoise(final, v, finalNoise)) continue;
+        const key = leakClassKey(final, finalTable, v);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return counts;
+    },
+  });
+}
+
+/**
+ * Phase boundaries as heap object ids in one snapshot taken at the end: the last ids of the
+ * tracking inspector's heap walks. After a walk every live object has an id of at most its
+ * last id, and objects born later get larger ones.
+ */
+export interface PhaseWalks {
+  /** walks[0] before the first call, then one after each step of `callsPerStep` calls. */
+  walks: readonly number[];
+  callsPerStep: number;
+}
+
+/**
+ * One snapshot, taken after 2N calls: objects born in the first N calls (ids in (B0, B1]) and
+ * alive at the end are the first phase's survivors; they were alive at B1 too, which is
+ * memlab's rule without a baseline or target snapshot. Those born in the next N calls and
+ * alive give the growth. Native objects (even ids) get their ids at snapshot time, not at a
+ * walk, so they count as old here.
+ */
+export function findLeaksInPhases(analysis: HeapAnalysis, phases: PhaseWalks, options: LeakOptions): LeakFindings {
+  const s = analysis.snapshot;
+  const steps = phases.walks.length - 1;
+  if (steps < 2 || steps % 2 !== 0 || steps * phases.callsPerStep !== 2 * options.iterations) {
+    throw new Error(`${steps} steps of ${phases.callsPerStep} calls do not make two phases of ${options.iterations}`);
+  }
+  const b0 = phases.walks[0];
+  const b1 = phases.walks[steps / 2];
+  const b2 = phases.walks[steps];
+  const bornIn = (id: number, from: number, to: number): boolean => (id & 1) === 1 && id > from && id <= to;
+  const old: OldIds = { has: (id) => !bornIn(id, b0, b2) };
+  return judge(analysis, options, {
+    old,
+    isSurvivor: (v) => bornIn(s.nodeId[v], b0, b1),
+    newAtEnd: (keyOf) => {
+      const counts = new Map<string, number>();
+      const noise = noiseTypes(s);
+      for (let v = 0; v < s.nodeCount; v++) {
+        if (!bornIn(s.nodeId[v], b0, b2) || isNoise(s, v, noise)) continue;
+        const key = keyOf(v);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return counts;
+    },
+  });
+}
+
+/**
+ * What the calls left alive at the end, as a cumulative series: after each step, the self
+ * sizes of the objects born since the first walk and still alive.
+ */
+export function bytesLeftPerStep(s: HeapSnapshot, phases: PhaseWalks): { call: number; usedBytes: number }[] {
+  const walks = phases.walks;
+  const steps = walks.length - 1;
+  const perStep = new Float64Array(steps);
+  for (let v = 0; v < s.nodeCount; v++) {
+    const id = s.nodeId[v];
+    if ((id & 1) === 0 || id <= walks[0] || id > walks[steps]) continue;
+    // The first walk at or above id ends the step that made it.
+    let lo = 1;
+    let hi = steps;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (walks[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    perStep[lo - 1] += s.selfSize[v];
+  }
+  const series: { call: number; usedBytes: number }[] = [];
+  let total = 0;
+  for (let i = 0; i < steps; i++) series.push({ call: (i + 1) * phases.callsPerStep, usedBytes: (total += perStep[i]) });
+  return series;
+}
+
+function noiseTypes(s: HeapSnapshot): Uint8Array {
+  const noise = new Uint8Array(s.nodeTypeNames.length);
+  s.nodeTypeNames.forEach((t, i) => (noise[i] = NOISE_TYPES.includes(t) ? 1 : 0));
+  return noise;
+}
+
+function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFindings {
   const n = options.iterations;
   const s = target.snapshot;
-  const baselineIds = new IdSet(baseline.nodeId);
-  const finalIds = new IdSet(final.nodeId);
-  const noiseType = new Uint8Array(s.nodeTypeNames.length);
-  s.nodeTypeNames.forEach((t, i) => (noiseType[i] = NOISE_TYPES.includes(t) ? 1 : 0));
+  const baselineIds = ages.old;
+  const noiseType = noiseTypes(s);
 
-  // Survivors in target, grouped by class key.
+  // Survivors, grouped by class key.
   const survivor = new Uint8Array(s.nodeCount);
   const groups = new Map<string, number[]>();
   let noiseFiltered = 0;
   let survivorCount = 0;
   for (let v = 0; v < s.nodeCount; v++) {
-    const id = s.nodeId[v];
-    if (baselineIds.has(id) || !finalIds.has(id)) continue;
+    if (!ages.isSurvivor(v)) continue;
     if (isNoise(s, v, noiseType)) {
       noiseFiltered++;
       continue;
@@ -92,16 +204,8 @@ export function findLeaks(
     if (!list) groups.set(key, (list = []));
     list.push(v);
   }
-  // New objects per class in final (for the growth rule).
-  const finalNew = new Map<string, number>();
-  const finalTable = buildClassTable(final);
-  const finalNoise = new Uint8Array(final.nodeTypeNames.length);
-  final.nodeTypeNames.forEach((t, i) => (finalNoise[i] = NOISE_TYPES.includes(t) ? 1 : 0));
-  for (let v = 0; v < final.nodeCount; v++) {
-    if (baselineIds.has(final.nodeId[v]) || isNoise(final, v, finalNoise)) continue;
-    const key = leakClassKey(final, finalTable, v);
-    finalNew.set(key, (finalNew.get(key) ?? 0) + 1);
-  }
+  // New objects per class at the end (for the growth rule).
+  const finalNew = ages.newAtEnd((v) => leakClassKey(s, target.classTable, v));
 
   // Leak roots: survivors not dominated by another survivor. The walk up the dominator tree
   // passes through any new node, so V8 storage between two survivors (a Map's table, filtered

@@ -30,184 +30,22 @@
  *   answer arrives.
  */
 import { normalizeScriptLocation } from '../report/scriptLocation';
+import { InspectorAbortError, InspectorError, pausedError, shorten, threw } from './errors';
+import type {
+  CallOptions,
+  CdpTransport,
+  EvaluateOptions,
+  EvaluateResult,
+  ExceptionDetails,
+  HeapUsage,
+  RemoteObject,
+  SessionInit,
+  SnapshotOptions,
+  SnapshotStats,
+} from './types';
 
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-export type InspectorErrorCode =
-  /** The target host is not loopback and remote hosts were not allowed. */
-  | 'REMOTE_NOT_ALLOWED'
-  /** The target could not be understood (not a ws URL, host:port or {host, port, path}). */
-  | 'BAD_TARGET'
-  /** No WebSocket connection could be made, or /json/list had no usable target. */
-  | 'CONNECT_FAILED'
-  /** A CDP method (or a called function) did not answer in time. */
-  | 'TIMEOUT'
-  /** The connection closed (debuggee exited, inspector went away, or close() was called). */
-  | 'CLOSED'
-  /** The inspector answered with an error. */
-  | 'PROTOCOL'
-  /** The debuggee is paused (breakpoint, `debugger` statement, step). */
-  | 'PAUSED'
-  /** The debuggee answers protocol messages but does not run its microtasks / event loop. */
-  | 'NOT_RESPONDING'
-  /** Evaluated code or a called function threw (or its promise rejected). */
-  | 'THREW'
-  /** A heap object id no longer maps to a live object. */
-  | 'NOT_AVAILABLE'
-  /** The operation was cancelled through its AbortSignal. */
-  | 'ABORTED'
-  /** Another snapshot is being taken on this session. */
-  | 'BUSY';
-
-export class InspectorError extends Error {
-  override name = 'InspectorError';
-  constructor(
-    message: string,
-    readonly code: InspectorErrorCode,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** Code in the debuggee threw; carries the CDP exception details and the remote stack. */
-export class DebuggeeThrewError extends InspectorError {
-  override name = 'DebuggeeThrewError';
-  /** `exceptionDetails.exception.description`: for Error objects, "Name: message\n    at …". */
-  readonly remoteStack: string | undefined;
-  constructor(
-    message: string,
-    readonly exceptionDetails: ExceptionDetails,
-  ) {
-    super(message, 'THREW');
-    this.remoteStack = exceptionDetails.exception?.description;
-  }
-}
-
-/** Cancellation through an AbortSignal; `name` is "AbortError" like DOM and Node aborts. */
-export class InspectorAbortError extends InspectorError {
-  override name = 'AbortError';
-  constructor(message = 'the operation was cancelled') {
-    super(message, 'ABORTED');
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// CDP shapes (the fields we use)
-
-export interface RemoteObject {
-  type: string;
-  subtype?: string;
-  className?: string;
-  value?: unknown;
-  unserializableValue?: string;
-  description?: string;
-  objectId?: string;
-}
-
-export interface ExceptionDetails {
-  exceptionId: number;
-  text: string;
-  lineNumber: number;
-  columnNumber: number;
-  scriptId?: string;
-  url?: string;
-  exception?: RemoteObject;
-  executionContextId?: number;
-}
-
-interface EvaluateResult {
-  result: RemoteObject;
-  exceptionDetails?: ExceptionDetails;
-}
-
-export interface HeapUsage {
-  usedSize: number;
-  totalSize: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Transport (implemented in connect.ts)
-
-/**
- * One CDP connection. `send` rejects with InspectorError: TIMEOUT naming the method after
- * `timeoutMs` (0 = no timeout), CLOSED when the connection closes while waiting, PROTOCOL when
- * the inspector answers with an error.
- */
-export interface CdpTransport {
-  readonly url: string;
-  readonly closed: boolean;
-  /**
-   * `onLate` gets the result of a call that answers successfully after it timed out (the
-   * promise was rejected with TIMEOUT already), so objects it created can be released.
-   */
-  send<T>(method: string, params: object | undefined, timeoutMs: number, onLate?: (result: T) => void): Promise<T>;
-  /** Listens to a CDP event; returns the function that stops listening. */
-  on<P>(event: string, listener: (params: P) => void): () => void;
-  /** Called once when the connection closes (for any reason). */
-  onClose(listener: (error: InspectorError) => void): () => void;
-  /** Best effort: stop / restart reading from the socket (back-pressure for slow sinks). */
-  setReadingPaused(paused: boolean): void;
-  close(): Promise<void>;
-}
-
-export interface SessionInit {
-  transport: CdpTransport;
-  /** Connected through a js-debug CDP proxy (a session shared with the VS Code debugger). */
-  viaJsDebug: boolean;
-  /** Default timeout of every CDP call, ms. */
-  timeoutMs: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Options
-
-export interface SnapshotOptions {
-  /** Progress while V8 builds the snapshot (`HeapProfiler.reportHeapSnapshotProgress`). */
-  onProgress?: (done: number, total: number) => void;
-  /**
-   * Stops forwarding chunks and rejects with InspectorAbortError. V8 cannot stop a snapshot
-   * half-way, so the promise settles once V8 has finished (the rest is discarded): the
-   * session is idle again when it rejects.
-   */
-  signal?: AbortSignal;
-  /** Fails when the inspector sends nothing (no progress, no chunk) for this long. */
-  idleTimeoutMs?: number;
-  /**
-   * Chunks (≈100 KB each) waiting for an async sink before we stop reading the socket, so a
-   * slow sink doesn't pile the whole snapshot up in memory. Default 16.
-   */
-  maxQueuedChunks?: number;
-  /** Passed to V8: numbers (smis) as nodes. Off by default, like DevTools. */
-  captureNumericValue?: boolean;
-  /** Take it by ending allocation tracking (`HeapProfiler.stopTrackingHeapObjects`). */
-  stopTracking?: boolean;
-}
-
-export interface SnapshotStats {
-  chunks: number;
-  /** Characters of snapshot text forwarded to the sink. */
-  chars: number;
-  ms: number;
-}
-
-export interface CallOptions {
-  /** Timeout of this call; default: the session's timeout. */
-  timeoutMs?: number;
-  /** Name for error messages; default: the function's `name` read from the debuggee. */
-  name?: string;
-  /** Probe that the debuggee is not paused before calling (default true). */
-  checkResponsive?: boolean;
-  /** Timeout of that probe, ms (default 2000). */
-  responsiveTimeoutMs?: number;
-}
-
-export interface EvaluateOptions {
-  timeoutMs?: number;
-  /** Await a returned promise (default false). */
-  awaitPromise?: boolean;
-}
+export * from './errors';
+export type * from './types';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -245,8 +83,10 @@ export class InspectorSession {
   private paused: boolean | undefined;
   /** Normalized script URL → script ids, from every Debugger.scriptParsed we have seen. */
   private readonly scripts = new Map<string, Set<number>>();
+  private readonly scriptUrls = new Map<number, string>();
   private snapshotRunning = false;
   private trackingHeapObjects = false;
+  private debuggerPrimed = false;
   /** The last takeHeapSnapshot call: a new snapshot must not start before V8 finished it. */
   private snapshotTail: Promise<unknown> = Promise.resolve();
   /** Object groups of calls whose results (RemoteObjects) were handed out; see releaseAll. */
@@ -268,6 +108,7 @@ export class InspectorSession {
       const key = normalizeScriptLocation(p.url ?? '');
       const id = Number(p.scriptId);
       if (!key || !Number.isFinite(id)) return;
+      this.scriptUrls.set(id, p.url);
       let ids = this.scripts.get(key);
       if (!ids) this.scripts.set(key, (ids = new Set()));
       ids.add(id);
@@ -376,6 +217,26 @@ export class InspectorSession {
     await this.enableHeapProfiler();
     this.trackingHeapObjects = true;
     await this.call('HeapProfiler.startTrackingHeapObjects', { trackAllocations }, 0);
+  }
+
+  /**
+   * The `lastSeenObjectId` of the next heap walk of the tracking inspector: after it, every
+   * live object has an id of at most that value, and objects born later get larger ids. Events
+   * come in order with replies, so a walk reported after a call's reply ran after the call.
+   * The walk runs on a turn of the debuggee's event loop, at most every 50 ms.
+   */
+  nextHeapWalk(timeoutMs = this.timeoutMs): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new InspectorError(`the inspector reported no heap walk within ${timeoutMs} ms: the debuggee's event loop is blocked`, 'TIMEOUT'));
+      }, timeoutMs);
+      const off = this.transport.on<{ lastSeenObjectId: number }>('HeapProfiler.lastSeenObjectId', (p) => {
+        clearTimeout(timer);
+        off();
+        resolve(p.lastSeenObjectId);
+      });
+    });
   }
 
   /** Tracking was started and not yet ended by a snapshot (finishHeapProfiler ends it). */
@@ -713,10 +574,32 @@ export class InspectorSession {
    * not replay, and its scriptParsed events are not subscribed: none are known; use
    * `scriptIdsInSnapshot` (heap/functions.ts) there. Several ids: the file was loaded more than once.
    */
+  /**
+   * The URL of a script by its id, from `Debugger.scriptParsed` as in `scriptIdsForFile`;
+   * undefined through js-debug (its scripts are not replayed to us) or when unknown.
+   */
+  async scriptUrl(scriptId: number): Promise<string | undefined> {
+    if (!this.viaJsDebug && !this.scriptUrls.has(scriptId)) await this.withDebugger(async () => undefined);
+    return this.scriptUrls.get(scriptId);
+  }
+
   async scriptIdsForFile(fileUrlOrPath: string): Promise<number[]> {
     const key = normalizeScriptLocation(fileUrlOrPath);
     if (!this.viaJsDebug) await this.withDebugger(async () => undefined);
     return [...(this.scripts.get(key) ?? [])].sort((a, b) => a - b);
+  }
+
+  /**
+   * V8 finds each function's line while writing a snapshot, which is slow (seconds per large
+   * script, over 30 s with a bundle like the TypeScript compiler loaded) until the debugger
+   * has run once in the isolate and computed the scripts' line ends. Enabling Debugger once
+   * (and disabling it again if it was ours) leaves that behind. Through js-debug the debugger
+   * is enabled already.
+   */
+  async primeScriptLines(): Promise<void> {
+    if (this.viaJsDebug || this.debuggerPrimed) return;
+    await this.withDebugger(async () => undefined);
+    this.debuggerPrimed = true;
   }
 
   /**
@@ -807,24 +690,4 @@ export class InspectorSession {
       return 'the function';
     }
   }
-}
-
-function pausedError(): InspectorError {
-  return new InspectorError('the debuggee is paused (at a breakpoint or a `debugger` statement); resume it first', 'PAUSED');
-}
-
-function threw(what: string, details: ExceptionDetails): DebuggeeThrewError {
-  const ex = details.exception;
-  let summary: string;
-  if (ex?.description) summary = ex.description.split('\n')[0];
-  else if (ex && 'value' in ex) summary = `${typeof ex.value === 'string' ? JSON.stringify(ex.value) : String(ex.value)}`;
-  else if (ex?.unserializableValue) summary = ex.unserializableValue;
-  else summary = details.text;
-  const rejected = /in promise/i.test(details.text);
-  return new DebuggeeThrewError(`${what} ${rejected ? 'rejected with' : 'threw'} ${summary}`, details);
-}
-
-function shorten(s: string): string {
-  const one = s.replace(/\s+/g, ' ').trim();
-  return one.length > 60 ? `${one.slice(0, 57)}…` : one;
 }

@@ -8,34 +8,20 @@
  * Every RemoteObject is released and HeapProfiler is disabled again unless the caller says it
  * must stay enabled; nothing is added to the debuggee's globals.
  */
-import { randomBytes } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import * as path from 'node:path';
 import { DEFAULT_LEAK_OPTIONS } from '../heap/verdict';
-import { DebuggeeThrewError, InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
-import type { ClosureMatch } from '../heap/functions';
+import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
+import { runCallsInSteps } from './phaseRun';
+import { argumentsArray, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
+import { createSnapshotFile, prepareSnapshotFolder, writeAll } from './savedSnapshots';
 import { decideVerdict } from './verdict';
 import { DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from '../report/types';
 
-/** Which function to run, and with what. */
-export interface FunctionSpec {
-  /** An expression giving the function in the debuggee, e.g. `globalThis.app.loadApp`. */
-  expression?: string;
-  /** Or the function's name: a live closure with that name (in `file` first, when given). */
-  name?: string;
-  /** Or a source location: a file path or file:// URL and a 1-based line (as an editor shows it). */
-  file?: string;
-  line?: number;
-  /** 1-based column, to choose among functions on one line. */
-  column?: number;
-  /** An expression giving the arguments array, e.g. `["bot-1", {fast: true}]`. */
-  args?: string;
-  /** An expression giving `this` (methods need their receiver). */
-  thisArg?: string;
-}
+export { prepareSnapshotFolder, ProfileError, type FunctionSpec };
+
+/** A heap walk (GC and id assignment) shorter than this is taken after every call. */
+const PER_CALL_WALK_MS = 150;
 
 export interface ProfileHooks {
   /** Phase names: resolve, warmup, baseline, calls, target, final, analysis. */
@@ -66,17 +52,6 @@ export async function waitUntilStarted(session: InspectorSession, timeoutMs = 30
   await session.evaluateValue('new Promise((resolve) => setImmediate(() => resolve(true)))', { awaitPromise: true, timeoutMs });
 }
 
-export class ProfileError extends Error {
-  override readonly name = 'ProfileError';
-  constructor(
-    message: string,
-    /** The function may only not be loaded yet: worth looking again while the program starts. */
-    readonly notYet = false,
-  ) {
-    super(message);
-  }
-}
-
 export async function profileFunction(
   session: InspectorSession,
   spec: FunctionSpec,
@@ -99,15 +74,13 @@ export async function profileFunction(
   // created when its snapshot is taken, under a fresh name (see createSnapshotFile).
   const saveDir = hooks.saveSnapshotsDir;
   if (saveDir) await prepareSnapshotFolder(saveDir);
-  const saved: { baseline: string; target: string; final: string } | undefined = saveDir
-    ? { baseline: '', target: '', final: '' }
-    : undefined;
+  const saved: NonNullable<LeakReport['snapshots']> | undefined = saveDir ? { final: '' } : undefined;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const worker = hooks.worker ?? new HeapWorker((phase, bytes, slot) => progress(`${slot}:${phase}`, bytes));
   const started = performance.now();
   const timings = { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: 0, totalMs: 0 };
 
-  const snapshot = async (slot: string, analyze: boolean, save?: keyof NonNullable<typeof saved>) => {
+  const snapshot = async (slot: string, analyze: boolean, save?: 'baseline' | 'target' | 'final', stopTracking = false) => {
     checkCancelled();
     const t = performance.now();
     const out = save && saveDir && saved ? await createSnapshotFile(saveDir, `leak-lens-${stamp}-${save}`) : null;
@@ -119,7 +92,7 @@ export async function profileFunction(
         async (chunk) => {
           await Promise.all([worker.write(chunk, slot), out ? writeAll(out.handle, chunk, out.file) : undefined]);
         },
-        { signal, onProgress: (done, total) => progress(slot, done, total) },
+        { signal, stopTracking, onProgress: (done, total) => progress(slot, done, total) },
       );
     } finally {
       await out?.handle.close().catch(() => undefined);
@@ -144,7 +117,6 @@ export async function profileFunction(
     const argsObject = spec.args ? await argumentsArray(session, spec.args) : undefined;
     timings.resolveMs = performance.now() - t0;
 
-    const samples: { call: number; usedBytes: number }[] = [];
     let calls = 0;
     // Cancel must not wait for a slow call to finish (V8 cannot stop it; we stop waiting).
     const cancelled = new Promise<never>((_, reject) => {
@@ -176,39 +148,81 @@ export async function profileFunction(
       timings.callsMs += performance.now() - t;
       calls++;
     };
-    const measuredCall = async (n: number) => {
-      await callOnce();
+
+    /** Baseline, target and final snapshots, with a GC and a heap-use sample after each call. */
+    async function threeSnapshotRun() {
+      const samples: { call: number; usedBytes: number }[] = [];
+      const measuredCall = async (n: number) => {
+        await callOnce();
+        await session.collectGarbage();
+        samples.push({ call: n, usedBytes: await session.heapUsage() });
+      };
+
+      for (let i = 0; i < opts.warmup; i++) {
+        progress('warmup', i + 1, opts.warmup);
+        await callOnce();
+      }
       await session.collectGarbage();
-      samples.push({ call: n, usedBytes: await session.heapUsage() });
-    };
+      await snapshot('baseline', false, 'baseline');
+      for (let i = 1; i <= n; i++) {
+        progress('calls', i, 2 * n);
+        await measuredCall(i);
+      }
+      await snapshot('target', true, 'target');
+      for (let i = n + 1; i <= 2 * n; i++) {
+        progress('calls', i, 2 * n);
+        await measuredCall(i);
+      }
+      await snapshot('final', false, 'final');
 
-    for (let i = 0; i < opts.warmup; i++) {
-      progress('warmup', i + 1, opts.warmup);
-      await callOnce();
+      progress('analysis');
+      const a = performance.now();
+      const { findings, scripts } = await worker.leaks('baseline', 'target', 'final', leakOptions);
+      timings.analysisMs += performance.now() - a;
+      return { findings, scripts, samples };
     }
-    await session.collectGarbage();
-    await snapshot('baseline', false, 'baseline');
+
+    /**
+     * One snapshot: allocation tracking gives each new object its id as it is born, the calls
+     * run in one go with a mark after each (phaseRun.ts), and the snapshot that ends tracking
+     * is split into phases by the marks' ids. The memory series is what each call left alive.
+     */
+    async function oneSnapshotRun() {
+      const t = performance.now();
+      // The warm-up runs before tracking: its objects are old when the phases begin.
+      for (let i = 0; i < opts.warmup; i++) {
+        progress('warmup', i + 1, opts.warmup);
+        await callOnce();
+      }
+      progress('tracking');
+      await session.primeScriptLines();
+      const walkStart = performance.now();
+      await session.startTrackingHeapObjects(true);
+      // A heap walk after each call where walks are cheap (bytes per call), else after each phase.
+      const callsPerStep = performance.now() - walkStart < PER_CALL_WALK_MS ? 1 : n;
+      const walks = await runCallsInSteps(session, fn.object, thisObject, argsObject, {
+        calls: 2 * n,
+        callsPerStep,
+        callTimeoutMs: opts.callTimeoutMs,
+        name: fn.name,
+        signal,
+        onCall: (c) => progress('calls', c, 2 * n),
+      });
+      timings.callsMs += performance.now() - t;
+      await snapshot('final', true, 'final', true);
+      progress('analysis');
+      const a = performance.now();
+      const { findings, scripts, samples } = await worker.phaseLeaks('final', walks, callsPerStep, leakOptions);
+      timings.analysisMs += performance.now() - a;
+      return { findings, scripts, samples };
+    }
+
     const n = opts.iterations;
-    for (let i = 1; i <= n; i++) {
-      progress('calls', i, 2 * n);
-      await measuredCall(i);
-    }
-    await snapshot('target', true, 'target');
-    for (let i = n + 1; i <= 2 * n; i++) {
-      progress('calls', i, 2 * n);
-      await measuredCall(i);
-    }
-    await snapshot('final', false, 'final');
-
-    progress('analysis');
-    const a = performance.now();
-    const { findings, scripts } = await worker.leaks('baseline', 'target', 'final', {
-      ...DEFAULT_LEAK_OPTIONS,
-      iterations: n,
-      maxDepth: opts.maxDepth,
-      tooMany: opts.tooMany,
-    });
-    timings.analysisMs += performance.now() - a;
+    const leakOptions = { ...DEFAULT_LEAK_OPTIONS, iterations: n, maxDepth: opts.maxDepth, tooMany: opts.tooMany };
+    const run = opts.snapshots === 3
+      ? await threeSnapshotRun()
+      : await oneSnapshotRun();
+    const { findings, scripts, samples } = run;
     const slope = fitSlope(samples);
     const { verdict, confirmed } = decideVerdict(findings.leaks, slope);
     const usedScripts = pickScripts(findings.leaks, scripts);
@@ -266,208 +280,6 @@ function watchForExit(session: InspectorSession, name: string): { exited: Promis
   });
   exited.catch(() => undefined);
   return { exited, stop: () => clearInterval(timer) };
-}
-
-/**
- * Looks for the function again while the program may still be starting (`retryMs` > 0: a
- * process just launched), for names, locations and expressions alike: an ES module with
- * top-level await, or a main script loaded after an --import preload, defines it late.
- */
-async function resolveWithRetry(
-  resolve: () => Promise<ResolvedFunction>,
-  retryMs: number,
-  signal?: AbortSignal,
-): Promise<ResolvedFunction> {
-  const deadline = Date.now() + retryMs;
-  for (;;) {
-    try {
-      return await resolve();
-    } catch (e) {
-      if (!(e instanceof ProfileError && e.notYet) || Date.now() >= deadline) {
-        if (e instanceof ProfileError && e.notYet && retryMs > 0) {
-          throw new ProfileError(`${e.message} (still so after waiting ${Math.round(retryMs / 1000)} s for the program to start)`);
-        }
-        throw e;
-      }
-      if (signal?.aborted) throw new InspectorAbortError('the profile run was cancelled');
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-
-interface ResolvedFunction {
-  object: RemoteObject;
-  name: string;
-}
-
-async function resolveFunction(
-  session: InspectorSession,
-  worker: HeapWorker,
-  spec: FunctionSpec,
-  snapshot: (slot: string, analyze: boolean) => Promise<unknown>,
-): Promise<ResolvedFunction> {
-  if (spec.expression) {
-    let object: RemoteObject;
-    try {
-      object = await session.evaluate(spec.expression);
-    } catch (e) {
-      // `globalThis.app.load` before `app` exists: not there yet, as much as undefined is.
-      if (e instanceof DebuggeeThrewError && NOT_DEFINED_YET.test(e.message)) throw new ProfileError(e.message, true);
-      throw e;
-    }
-    if (object.type !== 'function') {
-      // Undefined may only mean "not yet": the program has not reached the line that sets it.
-      const notYet = object.type === 'undefined';
-      if (object.objectId) await session.call('Runtime.releaseObject', { objectId: object.objectId }).catch(() => undefined);
-      throw new ProfileError(`"${spec.expression}" is ${describeRemote(object)}, not a function`, notYet);
-    }
-    const name = (object.description ?? '').match(/^(?:async\s+)?(?:function\s*\*?\s*|class\s+)?([\w$]+)/)?.[1] ?? spec.expression;
-    return { object, name };
-  }
-  if (!spec.name && !(spec.file && spec.line)) {
-    throw new ProfileError('Say which function to run: an expression, a name, or a file and line');
-  }
-  // One snapshot, looked at by location and then, if that gives nothing, by name.
-  await snapshot('resolve', false);
-  let atLine: Awaited<ReturnType<HeapWorker['closuresAt']>> | undefined;
-  let byName: Awaited<ReturnType<HeapWorker['closuresNamed']>> | undefined;
-  // Closures on the line that have the wanted name.
-  let named: ClosureMatch[] = [];
-  try {
-    if (spec.file && spec.line) {
-      atLine = await worker.closuresAt('resolve', spec.file, spec.line - 1, spec.column ? spec.column - 1 : undefined);
-      if (spec.name) named = atLine.matches.filter((m) => m.name === spec.name);
-    }
-    // A location and a name (as a CodeLens gives them): the location first, the name if the
-    // line holds no live closure of that name (e.g. the editor's line is the decorator's).
-    if (spec.name && named.length === 0) {
-      byName = await worker.closuresNamed('resolve', spec.name, spec.file);
-    }
-  } finally {
-    // Not awaited bare: a failed release would replace the error that got here. The run's own
-    // cleanup releases every slot again.
-    await worker.release('resolve').catch(() => undefined);
-  }
-  if (spec.name) {
-    if (named.length > 0) return { object: await session.objectForNodeId(named[0].nodeId), name: spec.name };
-    const { matches, scriptIds } = byName ?? { matches: [], scriptIds: [] };
-    const inFile = matches.filter((m) => scriptIds.includes(m.scriptId));
-    const candidates = inFile.length > 0 ? inFile : matches;
-    if (candidates.length === 0) {
-      throw new ProfileError(
-        `No live function named "${spec.name}" in the debuggee. It may not exist yet, or be anonymous; ` +
-          'give its file and line, or an expression (e.g. --function "globalThis.app.loadApp").',
-        true,
-      );
-    }
-    if (candidates.length > 1) {
-      const where = candidates.map((m) => `script ${m.scriptId} line ${m.line + 1}`).join(', ');
-      throw new ProfileError(`Several functions are named "${spec.name}" (${where}); give file:line instead.`);
-    }
-    return { object: await session.objectForNodeId(candidates[0].nodeId), name: spec.name };
-  }
-  // By location alone: the live closure whose code starts on that line.
-  const { matches, scriptIds } = atLine ?? { matches: [], scriptIds: [] };
-  if (scriptIds.length === 0) {
-    throw new ProfileError(
-      `${spec.file} is not loaded in the debuggee (no script with that path has a live function). ` +
-        'Check the path, or name the function with an expression instead (e.g. --function "require(\'./app\').loadApp").',
-      true,
-    );
-  }
-  if (matches.length === 0) {
-    throw new ProfileError(
-      `No live function starts on line ${spec.line} of ${spec.file}. The function may not exist yet (its module or ` +
-        'enclosing function has not run) or the line is not where it starts; name it with an expression instead ' +
-        '(e.g. --function "globalThis.app.loadApp").',
-      true,
-    );
-  }
-  const match = matches[0];
-  const object = await session.objectForNodeId(match.nodeId);
-  return { object, name: match.name || `(anonymous at line ${spec.line})` };
-}
-
-async function argumentsArray(session: InspectorSession, expression: string): Promise<RemoteObject> {
-  const args = await session.evaluate(expression);
-  if (args.subtype !== 'array') {
-    throw new ProfileError(`The arguments expression "${expression}" must give an array, not ${describeRemote(args)}`);
-  }
-  return args;
-}
-
-function describeRemote(o: RemoteObject): string {
-  if (o.type === 'undefined') return 'undefined';
-  if (o.subtype === 'null') return 'null';
-  return `a${/^[aeiou]/.test(o.type) ? 'n' : ''} ${o.subtype ?? o.type}${o.description ? ` (${o.description.slice(0, 60)})` : ''}`;
-}
-
-/** An expression that failed only because what it reads is not defined yet. */
-const NOT_DEFINED_YET = /threw (?:ReferenceError: \S+ is not defined|TypeError: Cannot read properties of (?:undefined|null))/;
-
-/**
- * Makes the snapshot folder (with its parents) and checks it can take files, so a bad folder
- * fails before anything runs, in one sentence.
- */
-export async function prepareSnapshotFolder(dir: string): Promise<void> {
-  const cannot = `Cannot save snapshots in ${dir}:`;
-  try {
-    await fs.mkdir(dir, { recursive: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw new ProfileError(`${cannot} it (or a folder above it) is a file, not a folder; give a folder.`);
-    }
-    throw new ProfileError(`${cannot} the folder cannot be created (${errorText(e)}); give a folder you can write to.`);
-  }
-  const stat = await fs.stat(dir);
-  if (!stat.isDirectory()) throw new ProfileError(`${cannot} it is not a folder; give a folder.`);
-  try {
-    await fs.access(dir, constants.W_OK | constants.X_OK);
-  } catch {
-    throw new ProfileError(`${cannot} the folder is not writable; give a folder you can write to.`);
-  }
-}
-
-/**
- * A new file `<base>.heapsnapshot` in `dir`, created exclusively: never through a symlink, never
- * over an existing file (someone else who can write to a shared folder could plant either
- * there to have another file overwritten). If the name is taken, a fresh random one is used.
- * Readable by the owner only: a snapshot holds the process's memory, secrets included.
- */
-async function createSnapshotFile(dir: string, base: string): Promise<{ handle: FileHandle; file: string }> {
-  // O_NOFOLLOW is redundant with O_EXCL on POSIX, kept for belt and braces; Windows lacks it.
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const file = path.join(dir, `${base}${attempt === 0 ? '' : `-${randomBytes(6).toString('hex')}`}.heapsnapshot`);
-    try {
-      return { handle: await fs.open(file, flags, 0o600), file };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' || code === 'ELOOP') continue;
-      throw new ProfileError(`Cannot save the snapshot ${file}: ${errorText(e)}.`);
-    }
-  }
-  throw new ProfileError(`Cannot save snapshots in ${dir}: every new file name tried was taken; give a folder only you can write to.`);
-}
-
-/** Writes all of `chunk` (a write may take only part of it). */
-async function writeAll(handle: FileHandle, chunk: string, file: string): Promise<void> {
-  try {
-    let bytes = Buffer.from(chunk, 'utf8');
-    while (bytes.length > 0) {
-      const { bytesWritten } = await handle.write(bytes, 0, bytes.length);
-      bytes = bytes.subarray(bytesWritten);
-    }
-  } catch (e) {
-    throw new ProfileError(`Cannot save the snapshot ${file}: ${errorText(e)}.`);
-  }
-}
-
-/** "no space left on device" from "ENOSPC: no space left on device, write". */
-function errorText(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.replace(/^E[A-Z]+: /, '').replace(/, \w+ '.*'$|, \w+$/, '');
 }
 
 function pickScripts(leaks: LeakReport['leaks'], all: Record<string, string>): Record<string, string> {

@@ -24,10 +24,16 @@ export interface LeakReport {
   /** Script URLs by the snapshot's script ids, for source locations. */
   scripts: Record<string, string>;
   timings: { resolveMs: number; callsMs: number; snapshotMs: number; analysisMs: number; totalMs: number };
-  snapshots?: { baseline: string; target: string; final: string };
+  /** Files saved with the run: the final snapshot, and baseline and target with `snapshots: 3`. */
+  snapshots?: { baseline?: string; target?: string; final: string };
 }
 
 export interface ProfileOptions {
+  /**
+   * 1: one snapshot at the end, phases told by heap object ids (allocation tracking, with
+   * allocation stacks); 3: baseline, target and final snapshots with a GC after each call.
+   */
+  snapshots: 1 | 3;
   iterations: number;
   warmup: number;
   callTimeoutMs: number;
@@ -36,6 +42,7 @@ export interface ProfileOptions {
 }
 
 export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
+  snapshots: 1,
   iterations: 7,
   warmup: 1,
   callTimeoutMs: 30_000,

@@ -8,7 +8,7 @@ export { HeapSnapshotError };
 import type { LeakFindings, LeakOptions } from '../heap/verdict';
 import type { HeapSummary } from '../heap/summary';
 import type { ClosureMatch } from '../heap/functions';
-import type { FromWorker, LoadInfo, NodeDetails, SlotName, ToWorker } from './protocol';
+import type { CallSample, FromWorker, LoadInfo, NodeDetails, SlotName, ToWorker } from './protocol';
 
 /** Chunks posted but not yet parsed; bounds the memory a fast reader can queue up. */
 const MAX_IN_FLIGHT = 4;
@@ -99,6 +99,21 @@ export class HeapWorker {
     const m = await this.request({ type: 'leaks', baseline, target, final, options });
     if (m.type !== 'leaks') throw new Error(`Unexpected reply ${m.type}`);
     return { findings: m.findings, scripts: m.scripts, ms: m.ms };
+  }
+
+  /**
+   * The leak verdict from one analyzed snapshot taken after the calls, its phases told by the
+   * last ids of the heap walks before the first call and after each step of `callsPerStep`.
+   */
+  async phaseLeaks(
+    slot: SlotName,
+    walks: readonly number[],
+    callsPerStep: number,
+    options: LeakOptions,
+  ): Promise<{ findings: LeakFindings; scripts: Record<string, string>; samples: CallSample[]; ms: number }> {
+    const m = await this.request({ type: 'phaseLeaks', slot, walks: [...walks], callsPerStep, options });
+    if (m.type !== 'phaseLeaks') throw new Error(`Unexpected reply ${m.type}`);
+    return { findings: m.findings, scripts: m.scripts, samples: m.samples, ms: m.ms };
   }
 
   /** Closures with this name; those in `file`'s scripts first when a file is given. */

@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { HeapAnalysis } from '../heap/analysis';
 import { HeapSnapshotError } from '../heap/errors';
-import { findLeaks } from '../heap/verdict';
+import { bytesLeftPerStep, findLeaks, findLeaksInPhases } from '../heap/verdict';
 import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
@@ -176,6 +176,16 @@ port.on('message', async (m: ToWorker) => {
         const scripts: Record<string, string> = {};
         for (const [id, name] of scriptNamesInSnapshot(target.snapshot)) scripts[String(id)] = name;
         return send({ type: 'leaks', seq: m.seq, findings, scripts, ms: performance.now() - t });
+      }
+      case 'phaseLeaks': {
+        const t = performance.now();
+        const a = analyzed(m.slot);
+        const phases = { walks: m.walks, callsPerStep: m.callsPerStep };
+        const findings = findLeaksInPhases(a, phases, m.options);
+        const samples = bytesLeftPerStep(a.snapshot, phases);
+        const scripts: Record<string, string> = {};
+        for (const [id, name] of scriptNamesInSnapshot(a.snapshot)) scripts[String(id)] = name;
+        return send({ type: 'phaseLeaks', seq: m.seq, findings, scripts, samples, ms: performance.now() - t });
       }
       case 'closures': {
         const s = loaded(m.slot);

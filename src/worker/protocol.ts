@@ -22,6 +22,8 @@ export type ToWorker =
   | { type: 'summary'; seq: number; slot: SlotName; top: number }
   | { type: 'node'; seq: number; slot: SlotName; id: number; retainers: number }
   | { type: 'leaks'; seq: number; baseline: SlotName; target: SlotName; final: SlotName; options: LeakOptions }
+  /** One analyzed snapshot whose phases are told by the last ids of heap walks between calls. */
+  | { type: 'phaseLeaks'; seq: number; slot: SlotName; walks: number[]; callsPerStep: number; options: LeakOptions }
   | { type: 'release'; seq: number; slot: SlotName }
   | { type: 'closures'; seq: number; slot: SlotName; file: string; line: number; column?: number }
   | { type: 'closuresNamed'; seq: number; slot: SlotName; name: string; file?: string };
@@ -32,6 +34,7 @@ export type FromWorker =
   | { type: 'summary'; seq: number; summary: HeapSummary }
   | { type: 'node'; seq: number; node: NodeDetails | null }
   | { type: 'leaks'; seq: number; findings: LeakFindings; scripts: Record<string, string>; ms: number }
+  | { type: 'phaseLeaks'; seq: number; findings: LeakFindings; scripts: Record<string, string>; samples: CallSample[]; ms: number }
   | { type: 'closures'; seq: number; matches: ClosureMatch[]; scriptIds: number[] }
   | { type: 'progress'; slot: SlotName; phase: string; bytes: number }
   /**
@@ -39,6 +42,12 @@ export type FromWorker =
    * `cancelled`: a file load stopped on request (the worker is idle and usable).
    */
   | { type: 'error'; seq: number; slot: SlotName; kind: 'load' | 'query' | 'cancelled'; message: string; offset: number };
+
+/** Bytes the first `call` calls left alive at the end (cumulative). */
+export interface CallSample {
+  call: number;
+  usedBytes: number;
+}
 
 export interface LoadInfo {
   nodeCount: number;
