@@ -7,6 +7,7 @@
  */
 import type { LeakFinding, RetainerPath, LeakReport } from '../../src/report/types';
 import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, type PanelUiState } from '../../src/report/panelProtocol';
+import { allocationDetails } from './allocation';
 import { drawChart, slopeText } from './chart';
 import { el, onActivate, replaceChildren, svg, type Child } from './dom';
 import { formatBytes, formatPerCall, placeOf, refsText, type Place } from './format';
@@ -217,6 +218,7 @@ class Panel {
         ),
       );
     }
+    parts.push(allocationDetails(finding));
     const path = finding.paths?.[0];
     if (path) parts.push(pathDetails(finding, path, finding.paths.reduce((s, p) => s + p.count, 0)));
     return el('div', { class: 'll-details', 'aria-live': 'polite' }, ...parts);

@@ -10,6 +10,7 @@ import type { InspectorSession } from '../inspector/session';
 import { prepareSnapshotFolder, profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
 import { diffSnapshotFiles, SnapshotFileError } from '../profile/diffSnapshots';
 import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../report/types';
+import { ProgressLine } from './progress';
 import { CliError, parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
 import { PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, standaloneHtml } from '../report/page';
 import { checkScript, launchWithInspector } from './launch';
@@ -133,16 +134,6 @@ function statOrNull(file: string): ReturnType<typeof statSync> | null {
   }
 }
 
-function progressTo(err: NodeJS.WritableStream): (phase: string, done?: number, total?: number) => void {
-  let last = '';
-  return (phase) => {
-    const label = phase.split(':')[0];
-    if (label === last || label === 'analysis' || /parse|retainers|distances|classes|dominators/.test(phase)) return;
-    last = label;
-    err.write(`${label}…\n`);
-  };
-}
-
 export async function profileCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const split = argv.indexOf('--');
   const own = split >= 0 ? argv.slice(0, split) : argv;
@@ -158,6 +149,7 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
   try {
     let report: LeakReport;
     let session: InspectorSession | undefined;
+    const progress = new ProgressLine(err);
     try {
       session = await connectInspector(launched.wsUrl);
       await waitUntilStarted(session);
@@ -166,16 +158,18 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
         targetKind: 'launch',
         resolveRetryMs: 10_000,
         targetDescription: `node ${path.relative(process.cwd(), script) || script}`,
-        onProgress: progressTo(err),
+        onProgress: progress.update,
         saveSnapshotsDir: saveDir(args),
       });
     } catch (e) {
+      progress.endLine();
       // If the program died, what it printed says why: into the error, not half onto stderr.
       launched.mute();
       await session?.close().catch(() => undefined);
       session = undefined;
       throw await launched.explain(e);
     } finally {
+      progress.endLine();
       await session?.close();
     }
     return emit(report, args, out);
@@ -191,15 +185,18 @@ export async function attachCommand(argv: string[], out: NodeJS.WritableStream, 
   const spec = functionSpec(args);
   await checkOutputs(args, saveDir(args));
   const session = await connectInspector(target, { allowRemote: args.options.has('allow-remote') });
+  const progress = new ProgressLine(err);
   try {
     const report = await profileFunction(session, spec, profileOptions(args), {
       targetKind: 'attach',
       targetDescription: `inspector at ${target}`,
-      onProgress: progressTo(err),
+      onProgress: progress.update,
       saveSnapshotsDir: saveDir(args),
     });
+    progress.endLine();
     return emit(report, args, out);
   } finally {
+    progress.endLine();
     await session.close();
   }
 }

@@ -1,5 +1,5 @@
 /** The text form of a LeakReport: what a person needs to act on, in reading order. */
-import type { LeakFinding, LeakReport } from '../report/types';
+import type { AllocationFrame, LeakFinding, LeakReport } from '../report/types';
 import { formatBytes, printable, refsText, signedBytes } from '../report/format';
 
 export function renderReport(r: LeakReport): string {
@@ -38,6 +38,7 @@ function renderLeak(r: LeakReport, l: LeakFinding): string[] {
   if (l.holds.length) {
     out.push(`  each holds: ${l.holds.map((h) => `${h.countPerCall} ${printable(h.className)}`).join(', ')}`);
   }
+  out.push(allocationLine(l));
   const path = l.paths[0];
   if (path) {
     out.push(`  Retainer path (${path.count} of ${l.paths.reduce((s, p) => s + p.count, 0)} sampled objects), GC root first:`);
@@ -55,6 +56,31 @@ function renderLeak(r: LeakReport, l: LeakFinding): string[] {
   }
   if (l.fixHint) out.push(`  Fix: ${printable(l.fixHint)}`);
   return out;
+}
+
+/** Frames shown on the "Allocated" line: the user's when there are any (the report lists them first). */
+const SHOWN_FRAMES = 4;
+
+/**
+ * Where the survivors were allocated, as V8's allocation tracking recorded it: functions (at
+ * the line where each is defined), innermost first. Never a guess: without tracking, or
+ * without a stack for any survivor, it says so.
+ */
+function allocationLine(l: LeakFinding): string {
+  const a = l.allocation;
+  if (!a) return '  Allocated: not recorded (allocation tracking was off)';
+  const pool = a.userFrames > 0 ? a.frames.slice(0, a.userFrames) : a.frames.filter((f) => f.functionName !== '' || f.scriptName !== '');
+  const shown = pool.slice(0, SHOWN_FRAMES);
+  if (a.traced === 0 || shown.length === 0) return `  Allocated: unknown (V8 kept no allocation stack for these ${a.of} objects)`;
+  const more = pool.length > shown.length ? ' ← …' : '';
+  const coverage = `${a.traced} of ${a.of} objects traced${a.count < a.traced ? `, ${a.count} on this stack` : ''}`;
+  return `  Allocated in ${shown.map(frameText).join(' ← ')}${more}  (${coverage})`;
+}
+
+function frameText(f: AllocationFrame): string {
+  const name = f.functionName ? printable(f.functionName) : '(anonymous)';
+  if (!f.scriptName) return name;
+  return `${name} (${printable(f.scriptName)}${f.line > 0 ? `:${f.line}` : ''})`;
 }
 
 function place(r: LeakReport, scriptId: number, line: number): string {

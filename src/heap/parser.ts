@@ -7,7 +7,8 @@
  * This file is the state machine over the top-level object: it captures the "snapshot" header
  * (checked, and the arrays sized, in parserHeader.ts), skips the values it does not use, and
  * hands "nodes", "edges" and "locations" to parserRows.ts (fast paths in parserFastRows.ts,
- * location rows in parserLocations.ts) and "strings" to parserStrings.ts.
+ * location rows in parserLocations.ts), "strings" to parserStrings.ts, and the allocation-trace
+ * sections to parserTrace.ts, only when the header counts trace functions.
  *
  * Every problem is a HeapSnapshotError naming what was wrong and the byte offset.
  */
@@ -28,6 +29,7 @@ import {
 import { allocateRows, readSnapshotMeta } from './parserHeader';
 import { RowReader, Section } from './parserRows';
 import { StringsReader } from './parserStrings';
+import { TraceReader } from './parserTrace';
 import { resolveEdgeTypes, resolveNodeTypes, type HeapSnapshot } from './snapshot';
 
 const enum State {
@@ -39,6 +41,8 @@ const enum State {
   Header,
   Numbers,
   Strings,
+  /** "trace_function_infos" or "trace_tree", in a snapshot with trace data. */
+  Trace,
   Skip,
   /** The "edges" section while another parser reads it (see ParserOptions.edgesElsewhere). */
   SkipEdges,
@@ -130,6 +134,8 @@ export class SnapshotParser {
   /** The number sections: their rows, and the arrays they fill. */
   private readonly rows: RowReader;
   private readonly strings = new StringsReader();
+  /** Only for a snapshot with trace data (trace_function_count > 0). */
+  private trace: TraceReader | null = null;
   private graphMemory: GraphMemory | null = null;
   private rootIndex = 0;
   private extraNativeBytes = 0;
@@ -162,6 +168,10 @@ export class SnapshotParser {
           break;
         case State.Header:
           i = this.readHeader(bytes, i, end);
+          break;
+        case State.Trace:
+          i = (this.trace as TraceReader).read(bytes, i, end, this.base);
+          if ((this.trace as TraceReader).closed) this.state = State.AfterValue;
           break;
         case State.Skip:
           i = this.readSkip(bytes, i, end);
@@ -224,6 +234,9 @@ export class SnapshotParser {
       extraNativeBytes: this.extraNativeBytes,
       byteLength: this.base,
       ...(this.graphMemory ? { graphMemory: this.graphMemory } : {}),
+      ...(this.trace && rows.traceNodeId
+        ? { allocationTrace: this.trace.finish(rows.traceNodeId, this.strings.table.count, this.base) }
+        : {}),
     };
   }
 
@@ -241,6 +254,8 @@ export class SnapshotParser {
         return `inside "${this.key}" (row ${this.rows.row} of ${this.rows.expectedRows()})`;
       case State.Strings:
         return `inside "strings" (after ${this.strings.table.count} strings)`;
+      case State.Trace:
+        return `inside "${this.key}"`;
       default:
         return this.key ? `after "${this.key}"` : 'at the top level';
     }
@@ -372,6 +387,12 @@ export class SnapshotParser {
       this.state = State.Strings;
       return i + 1;
     }
+    if (this.trace && (key === 'trace_function_infos' || key === 'trace_tree')) {
+      if (c !== OPEN_BRACKET) this.fail(`Malformed snapshot: "${key}" must be an array, found ${describeByte(c)}`, i);
+      this.trace.begin(key);
+      this.state = State.Trace;
+      return i + 1;
+    }
     // A value we do not need: skip it, whatever its shape.
     this.depth = 0;
     this.inString = false;
@@ -463,6 +484,7 @@ export class SnapshotParser {
     const arrays = allocateRows(meta, this.options.graphMemory !== false, this.base + at);
     this.graphMemory = arrays.graphMemory;
     this.rows.configure(meta, arrays);
+    if (meta.trace) this.trace = new TraceReader(meta.trace);
     this.options.edgesElsewhere?.({
       searchFrom: this.headerEnd,
       nodeCount: meta.nodeCount,

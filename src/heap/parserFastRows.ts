@@ -196,18 +196,22 @@ export function fastV8Nodes(r: RowReader, b: Uint8Array, i: number, limit: numbe
   return boundary;
 }
 
-/** Node rows on the fast path, for field orders other than V8's; same contract as fastEdges. */
+/**
+ * Node rows on the fast path, for field orders other than V8's and for rows whose trace node
+ * ids are kept; same contract as fastEdges.
+ */
 export function fastNodes(r: RowReader, b: Uint8Array, i: number, limit: number): number {
   const width = r.nodeFieldCount;
   if (width > r.rowValues.length) return i;
   const values = r.rowValues;
-  const { nodeType, nodeName, nodeId, selfSize, firstEdge, detachedness } = r;
+  const { nodeType, nodeName, nodeId, selfSize, firstEdge, detachedness, traceNodeId } = r;
   const typeAt = r.nodeTypeColumn;
   const nameAt = r.nodeNameColumn;
   const idAt = r.nodeIdColumn;
   const sizeAt = r.nodeSizeColumn;
   const edgesAt = r.nodeEdgeCountColumn;
   const detachedAt = r.nodeDetachednessColumn;
+  const traceAt = r.nodeTraceColumn;
   const typeCount = r.nodeTypeNames.length;
   const rows = r.nodeCount;
   const edgeCount = r.edgeCount;
@@ -223,6 +227,7 @@ export function fastNodes(r: RowReader, b: Uint8Array, i: number, limit: number)
     const edges = values[edgesAt];
     if (type >= typeCount || id > 0xffffffff || edgeSum + edges > edgeCount) break;
     if (detachedness && values[detachedAt] > MAX_DETACHEDNESS) break;
+    if (traceNodeId && values[traceAt] > 0xffffffff) break;
     const name = values[nameAt];
     if (name > maxName) {
       maxName = name;
@@ -235,6 +240,7 @@ export function fastNodes(r: RowReader, b: Uint8Array, i: number, limit: number)
     firstEdge[row] = edges;
     edgeSum += edges;
     if (detachedness) detachedness[row] = values[detachedAt];
+    if (traceNodeId) traceNodeId[row] = values[traceAt];
     row++;
     boundary = i;
   }

@@ -7,6 +7,7 @@
 import { HeapSnapshotError } from './errors';
 import { createGraphMemory, regionBytes, regionWords, type GraphMemory } from './graphMemory';
 import { sharedFloat64, sharedUint32 } from './memory';
+import { readTraceMeta, type TraceMeta } from './parserTrace';
 
 /** Retainer entries keep two flag bits above the node ordinal (see retainers.ts). */
 const MAX_NODE_COUNT = 0x3fffffff;
@@ -40,6 +41,10 @@ export interface SnapshotMeta {
   /** The root's node ordinal (0 when the header does not say). */
   readonly rootIndex: number;
   readonly extraNativeBytes: number;
+  /** The allocation-trace sections' layout; null (the usual case) when the snapshot has no trace data. */
+  readonly trace: TraceMeta | null;
+  /** The node rows' trace_node_id field (-1: none); kept only with `trace`. */
+  readonly nodeTraceColumn: number;
 }
 
 /** The arrays the node and edge rows are stored into. */
@@ -54,6 +59,8 @@ export interface RowArrays {
   readonly edgeType: Uint8Array;
   readonly edgeName: Uint32Array;
   readonly edgeTarget: Uint32Array;
+  /** Per node: its trace node id; only when the snapshot has trace data. */
+  readonly traceNodeId: Uint32Array | null;
 }
 
 function fail(problem: string, at: number): never {
@@ -151,6 +158,8 @@ export function readSnapshotMeta(text: string, at: number, expectedBytes: number
     locationSlots,
     rootIndex: rootOrdinal,
     extraNativeBytes,
+    trace: readTraceMeta(h, meta, nodeFields, at),
+    nodeTraceColumn: nodeFields.indexOf('trace_node_id'),
   };
 }
 
@@ -172,7 +181,8 @@ export function allocateRows(meta: SnapshotMeta, graphMemory: boolean, at: numbe
     const edgeType = regionBytes(memory, 'edgeType', edgeCount);
     const edgeName = sharedUint32(edgeCount);
     const edgeTarget = regionWords(memory, 'edgeTarget', edgeCount);
-    return { nodeType, nodeName, nodeId, selfSize, firstEdge, graphMemory: memory, detachedness, edgeType, edgeName, edgeTarget };
+    const traceNodeId = meta.trace ? new Uint32Array(nodeCount) : null;
+    return { nodeType, nodeName, nodeId, selfSize, firstEdge, graphMemory: memory, detachedness, edgeType, edgeName, edgeTarget, traceNodeId };
   } catch {
     fail(`Cannot allocate memory for ${nodeCount} nodes and ${edgeCount} edges`, at);
   }

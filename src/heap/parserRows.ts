@@ -61,6 +61,8 @@ export class RowReader {
   nodeSizeColumn = -1;
   nodeEdgeCountColumn = -1;
   nodeDetachednessColumn = -1;
+  /** trace_node_id's column, used only when `traceNodeId` is kept (the snapshot has trace data). */
+  nodeTraceColumn = -1;
   /** node_fields are V8's own, in its order: fastV8Nodes applies. */
   private v8NodeLayout = false;
   edgeTypeColumn = -1;
@@ -74,6 +76,8 @@ export class RowReader {
   selfSize: Float64Array = new Float64Array(0);
   firstEdge: Uint32Array = new Uint32Array(1);
   detachedness: Uint8Array | null = null;
+  /** Per node: its trace node id, kept only when the snapshot has trace data (else null, and no cost). */
+  traceNodeId: Uint32Array | null = null;
   edgeType: Uint8Array = new Uint8Array(0);
   edgeName: Uint32Array = new Uint32Array(0);
   edgeTarget: Uint32Array = new Uint32Array(0);
@@ -109,6 +113,7 @@ export class RowReader {
     this.nodeSizeColumn = meta.nodeSizeColumn;
     this.nodeEdgeCountColumn = meta.nodeEdgeCountColumn;
     this.nodeDetachednessColumn = meta.nodeDetachednessColumn;
+    this.nodeTraceColumn = meta.nodeTraceColumn;
     this.v8NodeLayout = meta.v8NodeLayout;
     this.edgeTypeColumn = meta.edgeTypeColumn;
     this.edgeNameColumn = meta.edgeNameColumn;
@@ -123,6 +128,7 @@ export class RowReader {
     this.selfSize = arrays.selfSize;
     this.firstEdge = arrays.firstEdge;
     this.detachedness = arrays.detachedness;
+    this.traceNodeId = arrays.traceNodeId;
     this.edgeType = arrays.edgeType;
     this.edgeName = arrays.edgeName;
     this.edgeTarget = arrays.edgeTarget;
@@ -181,7 +187,9 @@ export class RowReader {
       const limit = end - FAST_PATH_GUARD;
       if (this.section === Section.Edges) i = fastEdges(this, b, i, limit);
       else if (this.section === Section.Locations) i = fastLocations(this, b, i, limit);
-      else if (this.v8NodeLayout) i = fastV8Nodes(this, b, i, limit);
+      // Rows whose trace node ids are kept take the per-field path (the unrolled one and the
+      // kernels skip that field): only snapshots that ended allocation tracking.
+      else if (this.v8NodeLayout && !this.traceNodeId) i = fastV8Nodes(this, b, i, limit);
       else i = fastNodes(this, b, i, limit);
     }
     if (this.closed || i >= end) return i;
@@ -318,13 +326,14 @@ export class RowReader {
     if (row + rows > this.nodeCount) {
       this.failAtValue(`"nodes" holds more than the ${this.nodeCount} nodes the header declares`, (this.nodeCount - row) * width);
     }
-    const { nodeType, nodeName, nodeId, selfSize, firstEdge, detachedness } = this;
+    const { nodeType, nodeName, nodeId, selfSize, firstEdge, detachedness, traceNodeId } = this;
     const typeAt = this.nodeTypeColumn;
     const nameAt = this.nodeNameColumn;
     const idAt = this.nodeIdColumn;
     const sizeAt = this.nodeSizeColumn;
     const edgesAt = this.nodeEdgeCountColumn;
     const detachedAt = this.nodeDetachednessColumn;
+    const traceAt = this.nodeTraceColumn;
     const typeCount = this.nodeTypeNames.length;
     let maxName = this.maxNodeName;
     let edgeSum = this.edgeSum;
@@ -354,6 +363,11 @@ export class RowReader {
           this.failAtValue(`Node ${row} has detachedness ${detached}; V8 writes 0 (unknown), 1 (attached) or 2 (detached)`, v + detachedAt);
         }
         detachedness[row] = detached;
+      }
+      if (traceNodeId) {
+        const trace = values[v + traceAt];
+        if (trace > 0xffffffff) this.failAtValue(`Node ${row} has a trace_node_id beyond 32 bits`, v + traceAt);
+        traceNodeId[row] = trace;
       }
     }
     this.row = row;

@@ -1,3 +1,4 @@
+import type { AllocationTrace } from './allocationTrace';
 import type { GraphMemory } from './graphMemory';
 import type { StringTable } from './stringTable';
 
@@ -42,6 +43,11 @@ export interface HeapSnapshot {
    * WebAssembly steps read (graphMemory.ts); absent where there is none.
    */
   readonly graphMemory?: GraphMemory;
+  /**
+   * Each node's allocation stack, when the snapshot ended allocation tracking
+   * (trace_function_count > 0); absent otherwise (allocationTrace.ts).
+   */
+  readonly allocationTrace?: AllocationTrace;
 }
 
 /** Type codes resolved by name from `meta`; -1 where the snapshot has no such type. */

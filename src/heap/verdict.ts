@@ -12,7 +12,10 @@
  *   (retainerPaths.ts); the culprit edge where an old (pre-baseline) holder points into new
  *   objects, with a fix hint by shape (culprit.ts); and objgraph-style back-reference graphs
  *   (backReferences.ts).
+ * - For every leaking class, when the snapshot carries allocation stacks: the survivors' most
+ *   common one, with how many survivors had one (allocationTrace.ts).
  */
+import { allocationSiteOf } from './allocationTrace';
 import type { HeapAnalysis } from './analysis';
 import { backReferenceGraph } from './backReferences';
 import { buildClassTable, type ClassTable } from './classes';
@@ -269,6 +272,7 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
         retained += target.retainedSize[v];
       }
     }
+    const allocation = allocationSiteOf(s, members);
     verdicts.push({
       key,
       className,
@@ -283,6 +287,7 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
       examples: [],
       paths: [],
       holds: [],
+      ...(allocation ? { allocation } : {}),
     });
   }
   verdicts.sort((a, b) => Number(b.primary) - Number(a.primary) || b.retainedSize - a.retainedSize);

@@ -31,6 +31,7 @@
  */
 import { normalizeScriptLocation } from '../report/scriptLocation';
 import { InspectorAbortError, InspectorError, pausedError, shorten, threw } from './errors';
+import { streamSnapshot } from './snapshotStream';
 import type {
   CallOptions,
   CdpTransport,
@@ -86,6 +87,7 @@ export class InspectorSession {
   private readonly scriptUrls = new Map<number, string>();
   private snapshotRunning = false;
   private trackingHeapObjects = false;
+  private walks = { count: 0, lastId: 0 };
   private debuggerPrimed = false;
   /** The last takeHeapSnapshot call: a new snapshot must not start before V8 finished it. */
   private snapshotTail: Promise<unknown> = Promise.resolve();
@@ -104,6 +106,9 @@ export class InspectorSession {
     this.timeoutMs = init.timeoutMs;
     this.transport.on('Debugger.paused', () => (this.paused = true));
     this.transport.on('Debugger.resumed', () => (this.paused = false));
+    this.transport.on<{ lastSeenObjectId: number }>('HeapProfiler.lastSeenObjectId', (p) => {
+      this.walks = { count: this.walks.count + 1, lastId: p.lastSeenObjectId };
+    });
     this.transport.on<{ scriptId: string; url: string }>('Debugger.scriptParsed', (p) => {
       const key = normalizeScriptLocation(p.url ?? '');
       const id = Number(p.scriptId);
@@ -239,6 +244,14 @@ export class InspectorSession {
     });
   }
 
+  /**
+   * The tracking inspector's heap walks so far and the last one's `lastSeenObjectId`. Events
+   * come in order with replies: a walk counted when a call's reply arrives ran before it.
+   */
+  get heapWalks(): { count: number; lastId: number } {
+    return this.walks;
+  }
+
   /** Tracking was started and not yet ended by a snapshot (finishHeapProfiler ends it). */
   get isTrackingHeapObjects(): boolean {
     return this.trackingHeapObjects;
@@ -276,113 +289,34 @@ export class InspectorSession {
 
   /**
    * Takes a heap snapshot, handing each `HeapProfiler.addHeapSnapshotChunk` to `sink` as it
-   * arrives (nothing is accumulated here). An async sink is awaited chunk by chunk in order;
-   * when too many chunks wait for it, reading from the socket pauses. Resolves after V8
-   * finished and the sink consumed the last chunk. Enables HeapProfiler first if needed.
+   * arrives (snapshotStream.ts). Enables HeapProfiler first if needed; with `stopTracking`, the
+   * snapshot is the one that ends allocation tracking.
    */
   async takeSnapshot(
     sink: (chunk: string) => void | Promise<void>,
     options: SnapshotOptions = {},
   ): Promise<SnapshotStats> {
-    const { signal } = options;
-    if (signal?.aborted) throw new InspectorAbortError('the heap snapshot was cancelled');
+    if (options.signal?.aborted) throw new InspectorAbortError('the heap snapshot was cancelled');
     if (this.snapshotRunning) throw new InspectorError('a heap snapshot is already being taken on this session', 'BUSY');
     this.snapshotRunning = true;
-    const started = Date.now();
-    const idleMs = options.idleTimeoutMs ?? this.timeoutMs;
-    const highWater = Math.max(1, options.maxQueuedChunks ?? 16);
-    const stats: SnapshotStats = { chunks: 0, chars: 0, ms: 0 };
-    const offs: (() => void)[] = [];
-    let idleTimer: NodeJS.Timeout | undefined;
-    let readingPaused = false;
-    let finished = false;
-    const setPaused = (p: boolean) => {
-      if (p !== readingPaused) this.transport.setReadingPaused((readingPaused = p));
-    };
     try {
       // A snapshot cancelled or timed out earlier may still be streaming: wait for V8 to end it.
       await this.snapshotTail.catch(() => undefined);
       await this.enableHeapProfiler();
-      if (signal?.aborted) throw new InspectorAbortError('the heap snapshot was cancelled');
-
-      let stopped: InspectorError | undefined; // abort or idle timeout: stop forwarding
-      let sinkError: unknown;
-      let queue: Promise<void> = Promise.resolve();
-      let queued = 0;
-      let failIdle: (e: InspectorError) => void = () => undefined;
-      const idle = new Promise<never>((_, reject) => (failIdle = reject));
-      idle.catch(() => undefined);
-      const touch = () => {
-        if (idleTimer) clearTimeout(idleTimer);
-        if (idleMs > 0 && !finished) {
-          idleTimer = setTimeout(() => {
-            stopped ??= new InspectorError(
-              `HeapProfiler.takeHeapSnapshot: the inspector sent nothing for ${idleMs} ms`,
-              'TIMEOUT',
-            );
-            failIdle(stopped);
-          }, idleMs);
-        }
-      };
-
-      offs.push(
-        this.transport.on<{ chunk: string }>('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => {
-          touch();
-          if (stopped || sinkError !== undefined) return;
-          stats.chunks++;
-          stats.chars += chunk.length;
-          queued++;
-          if (queued > highWater) setPaused(true);
-          queue = queue
-            .then(() => (stopped || sinkError !== undefined ? undefined : sink(chunk)))
-            .catch((e: unknown) => {
-              sinkError ??= e ?? new Error('the snapshot sink failed');
-            })
-            .finally(() => {
-              queued--;
-              touch();
-              if (queued <= highWater >> 1) setPaused(false);
-            });
-        }),
-        this.transport.on<{ done: number; total: number }>('HeapProfiler.reportHeapSnapshotProgress', (p) => {
-          touch();
-          if (!stopped) options.onProgress?.(p.done, p.total);
-        }),
-      );
-      const onAbort = () => {
-        stopped ??= new InspectorAbortError('the heap snapshot was cancelled');
-        setPaused(false); // Drain the rest quickly; chunks are dropped from now on.
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      offs.push(() => signal?.removeEventListener('abort', onAbort));
-
-      touch();
-      // Ending allocation tracking writes the snapshot too (with the allocation stacks).
-      const call = options.stopTracking
-        ? this.transport.send('HeapProfiler.stopTrackingHeapObjects', { reportProgress: true, captureNumericValue: options.captureNumericValue ?? false }, 0)
-        : this.transport.send('HeapProfiler.takeHeapSnapshot', {
-            reportProgress: true,
-            captureNumericValue: options.captureNumericValue ?? false,
-          }, 0);
-      if (options.stopTracking) this.trackingHeapObjects = false;
-      call.catch(() => undefined); // Awaited below; a late failure after a timeout is not unhandled.
-      this.snapshotTail = call;
-      // The reply follows the last chunk on the same socket, so once it is here every chunk
-      // has been handed to the queue.
-      await Promise.race([call, idle]);
-      await Promise.race([queue, idle]);
-      if (stopped) throw stopped;
-      if (sinkError !== undefined) throw sinkError;
-      stats.ms = Date.now() - started;
-      return stats;
+      if (options.signal?.aborted) throw new InspectorAbortError('the heap snapshot was cancelled');
+      const params = { reportProgress: true, captureNumericValue: options.captureNumericValue ?? false };
+      return await streamSnapshot(this.transport, sink, options, options.idleTimeoutMs ?? this.timeoutMs, () => {
+        // Ending allocation tracking writes the snapshot too (with the allocation stacks).
+        const call = this.transport.send(options.stopTracking ? 'HeapProfiler.stopTrackingHeapObjects' : 'HeapProfiler.takeHeapSnapshot', params, 0);
+        if (options.stopTracking) this.trackingHeapObjects = false;
+        this.snapshotTail = call;
+        return call;
+      });
     } finally {
-      finished = true;
-      if (idleTimer) clearTimeout(idleTimer);
-      for (const off of offs) off();
-      setPaused(false);
       this.snapshotRunning = false;
     }
   }
+
 
   // -------------------------------------------------------------------------------------------
   // Remote objects and calls

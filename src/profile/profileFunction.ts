@@ -209,7 +209,11 @@ export async function profileFunction(
         onCall: (c) => progress('calls', c, 2 * n),
       });
       timings.callsMs += performance.now() - t;
+      // Ending tracking walks the heap once more before the snapshot: the last boundary.
+      const lastWalk = session.nextHeapWalk(Math.max(opts.callTimeoutMs, 60_000));
+      lastWalk.catch(() => undefined);
       await snapshot('final', true, 'final', true);
+      walks.push(await lastWalk);
       progress('analysis');
       const a = performance.now();
       const { findings, scripts, samples } = await worker.phaseLeaks('final', walks, callsPerStep, leakOptions);

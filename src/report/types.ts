@@ -169,6 +169,46 @@ export interface LeakFinding {
   graph?: BackReferenceGraph;
   /** Classes this one's survivors hold (by dominance), per call. */
   holds: { className: string; countPerCall: number }[];
+  /**
+   * Where the survivors were allocated: present only when the snapshot carries allocation
+   * stacks (a one-snapshot run tracks allocations); absent when tracking was off.
+   */
+  allocation?: AllocationSite;
+}
+
+/**
+ * The survivors' most common allocation stack, from V8's allocation tracking. V8 names
+ * functions, not statements: each frame is the function that was running, at the place it is
+ * defined. The receiver of `new C()` is allocated in the caller's frame.
+ */
+export interface AllocationSite {
+  /**
+   * The stack, the user's frames first (not node:, internal or node_modules scripts, not
+   * builtins), then the others; each group innermost first. `depth` gives the real order.
+   * Empty when no survivor has a trace.
+   */
+  frames: AllocationFrame[];
+  /** How many of `frames`, from the start, are the user's. */
+  userFrames: number;
+  /** Survivors allocated on exactly this stack. */
+  count: number;
+  /** Survivors with an allocation stack (V8 records none for some objects). */
+  traced: number;
+  /** All survivors of the class. */
+  of: number;
+}
+
+export interface AllocationFrame {
+  /** Heap text: may be empty (an anonymous function). */
+  functionName: string;
+  /** The script's URL or path as V8 names it; empty for builtins. */
+  scriptName: string;
+  scriptId: number;
+  /** 1-based, as V8's trace_function_infos has them; 0 when V8 has none (builtins). Where the function is defined. */
+  line: number;
+  column: number;
+  /** Position in the real stack: 0 is the function that allocated, 1 its caller, … */
+  depth: number;
 }
 
 /** One object as the report shows it. */

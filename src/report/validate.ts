@@ -32,6 +32,9 @@ export function validateReport(value: unknown): LeakReport {
     }
     if (!isObject(l.refs) || typeof l.refs.min !== 'number') fail(`leak ${String(l.className)} lacks "refs"`);
     if (!Array.isArray(l.holds)) fail(`leak ${String(l.className)} lacks "holds"`);
+    if ('allocation' in l && l.allocation !== undefined && !isAllocation(l.allocation)) {
+      fail(`the allocation site of ${String(l.className)} is malformed`);
+    }
     if (isObject(l.graph) && 'starts' in l.graph && !isNumberList(l.graph.starts)) {
       fail(`the graph of ${String(l.className)} has "starts" that are not node ids`);
     }
@@ -42,6 +45,15 @@ export function validateReport(value: unknown): LeakReport {
   if (!isObject(value.timings)) fail('"timings" is missing');
   if (typeof value.summary !== 'string') fail('"summary" is missing');
   return value as unknown as LeakReport;
+}
+
+/** Loosely: the counts are numbers and each frame has text names and a numeric position. */
+function isAllocation(v: unknown): boolean {
+  if (!isObject(v) || !Array.isArray(v.frames)) return false;
+  if (!['userFrames', 'count', 'traced', 'of'].every((k) => typeof v[k] === 'number')) return false;
+  return v.frames.every(
+    (f) => isObject(f) && typeof f.functionName === 'string' && typeof f.scriptName === 'string' && typeof f.line === 'number' && typeof f.column === 'number',
+  );
 }
 
 function isNumberList(v: unknown): boolean {

@@ -3,10 +3,16 @@
  * instanceMap = new Map()`: "holds 7 Processor, +1/call, refs 1") and at the leaked class's
  * constructor; hovering shows the retainer path. Cleared when the document is edited or a new
  * run reports. Only reads the report; line lookup is plain text search in the source.
+ *
+ * Heap text is untrusted: names go into notes on one line, and hovers show them in a code
+ * block no name can close (inertText.ts). Only scripts inside the workspace folders (or
+ * documents already open) are read and decorated (revealPolicy.ts).
  */
 import * as vscode from 'vscode';
 import type { LeakFinding, LeakReport } from '../report/types';
+import { markdownCodeBlock, oneLine } from './inertText';
 import { fileUriOf } from './paths';
+import { mayDecorate } from './revealPolicy';
 
 export interface InlineNote {
   uri: string;
@@ -73,20 +79,35 @@ export class RetainerDecorations implements vscode.Disposable {
   }
 }
 
+/**
+ * Heap names as literal text, never markup. (MarkdownString.appendCodeblock would not do: it
+ * lengthens its fence only past backtick runs that start a line, older VS Code not at all,
+ * and CommonMark also closes a block on a fence indented by up to three spaces.)
+ */
 function hoverMarkdown(text: string): vscode.MarkdownString {
-  const md = new vscode.MarkdownString();
-  md.appendCodeblock(text, 'text'); // heap names as literal text, never markup
+  const md = new vscode.MarkdownString(markdownCodeBlock(text, 'text'));
+  md.isTrusted = false;
+  md.supportHtml = false;
+  md.supportThemeIcons = false;
   return md;
 }
 
-/** A report location → a document URI, when the script is a file. */
+/**
+ * A report location → a document URI, when the script is a file inside a workspace folder or
+ * a document already open: a note opens the file to find its line, and the heap names it.
+ */
 function scriptUri(report: LeakReport, scriptId: number): vscode.Uri | undefined {
-  return fileUriOf(report.scripts[String(scriptId)]);
+  const uri = fileUriOf(report.scripts[String(scriptId)]);
+  if (!uri) return undefined;
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  const open = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'file').map((d) => d.uri.fsPath);
+  return mayDecorate(uri.fsPath, folders, open) ? uri : undefined;
 }
 
 async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNote[]> {
   const notes: InlineNote[] = [];
   const pathText = pathSummary(leak);
+  const className = oneLine(leak.className);
   const survivors = leak.survivors;
   const refs = leak.refs.min === leak.refs.max ? String(leak.refs.min) : `${leak.refs.min}–${leak.refs.max}`;
   const culprit = leak.culprit;
@@ -97,8 +118,8 @@ async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNo
       notes.push({
         uri: uri.toString(),
         line,
-        text: `◀ holds ${survivors} ${leak.className}, +${leak.countPerCall}/call, refs ${refs} — Leak Lens`,
-        hover: `${culprit.text}\n\n${pathText}\n\nFix: ${leak.fixHint ?? ''}`,
+        text: `◀ holds ${survivors} ${className}, +${leak.countPerCall}/call, refs ${refs} — Leak Lens`,
+        hover: `${oneLine(culprit.text)}\n\n${pathText}\n\nFix: ${oneLine(leak.fixHint ?? '')}`,
       });
     }
   }
@@ -108,8 +129,8 @@ async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNo
       notes.push({
         uri: uri.toString(),
         line: leak.location.line,
-        text: `◀ ${leak.countPerCall} ${leak.className}/call survive, ${leak.bytesPerCall} B/call, refs ${refs} — Leak Lens`,
-        hover: `${leak.className} instances created here stay alive.\n\n${pathText}`,
+        text: `◀ ${leak.countPerCall} ${className}/call survive, ${leak.bytesPerCall} B/call, refs ${refs} — Leak Lens`,
+        hover: `${className} instances created here stay alive.\n\n${pathText}`,
       });
     }
   }
@@ -119,7 +140,7 @@ async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNo
 function pathSummary(leak: LeakFinding): string {
   const path = leak.paths[0];
   if (!path) return '';
-  return ['Retainer path (GC root first):', ...path.steps.map((s) => `  ${s.from} —${s.edgeName}→`), `  ${leak.className}`].join('\n');
+  return ['Retainer path (GC root first):', ...path.steps.map((s) => `  ${oneLine(s.from)} —${oneLine(s.edgeName)}→`), `  ${oneLine(leak.className)}`].join('\n');
 }
 
 /**

@@ -6,9 +6,10 @@ import * as vscode from 'vscode';
 import type { LeakReport } from '../report/types';
 import { LeakCodeLensProvider, PROFILE_AT_COMMAND } from './codeLens';
 import { RetainerDecorations, type InlineNote } from './decorations';
-import { LeakReportPanel, LeakReportSerializer, PANEL_VIEW_TYPE } from './panel';
+import { LeakReportPanel, LeakReportSerializer, PANEL_VIEW_TYPE, type RevealOutcome } from './panel';
 import { ReportStore } from './reports';
 import { askInspectorAddress, ProfileRunner, type ProfileRequest } from './runner';
+import { labelText } from './inertText';
 import { DebugSessions } from './sessions';
 import { compareSnapshots, openSnapshot } from './snapshotCommands';
 import { functionSymbols } from './symbols';
@@ -19,6 +20,11 @@ export interface LeakLensApi {
   lastReport(): LeakReport | undefined;
   inlineNotes(): readonly InlineNote[];
   showReport(report: LeakReport): void;
+  /**
+   * What the report panel does with its page's "reveal source" message (the same handler):
+   * undefined when no panel is open.
+   */
+  revealFromPanel(url: string, line: number, column: number): Promise<RevealOutcome | undefined>;
 }
 
 const SELECTOR: vscode.DocumentSelector = [
@@ -86,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     lastReport: () => reports.last,
     inlineNotes: () => decorations.current,
     showReport,
+    revealFromPanel: async (url, line, column) => LeakReportPanel.current?.reveal(url, line, column),
   };
 }
 
@@ -104,23 +111,23 @@ async function profileFromPalette(runner: ProfileRunner): Promise<void> {
   const cursor = editor.selection.active;
   symbols.sort((a, b) => Number(b.range.contains(cursor)) - Number(a.range.contains(cursor)) || a.range.start.line - b.range.start.line);
   const pick = await vscode.window.showQuickPick(
-    symbols.map((s) => ({ label: s.name, description: s.container ? `in ${s.container}` : undefined, detail: `line ${s.selection.start.line + 1}`, symbol: s })),
+    symbols.map((s) => ({ label: labelText(s.name), description: s.container ? `in ${labelText(s.container)}` : undefined, detail: `line ${s.selection.start.line + 1}`, symbol: s })),
     { placeHolder: 'Profile which function for leaks?' },
   );
   if (!pick) return;
   const args = await vscode.window.showInputBox({
-    title: `Arguments for ${pick.label} (optional)`,
+    title: `Arguments for ${pick.symbol.name} (optional)`,
     prompt: 'A JavaScript expression giving the arguments array; leave empty for none',
     placeHolder: '["bot-1", { fast: true }]',
   });
   if (args === undefined) return;
-  const receiver = await askReceiver(pick.symbol.container, pick.label);
+  const receiver = await askReceiver(pick.symbol.container, pick.symbol.name);
   if (!receiver) return;
   await runner.profile({
     uri: editor.document.uri.toString(),
     file: editor.document.uri.fsPath,
     line: pick.symbol.selection.start.line + 1,
-    name: pick.label,
+    name: pick.symbol.name,
     ...(args.trim() ? { args } : {}),
     ...receiver,
   });

@@ -1,14 +1,18 @@
 /**
  * The report panel: one webview (media/ bundle, d3) showing memory per call, the leak table
  * and the retainer graph. createOrShow/revive like the webview samples; a serializer restores
- * it after a window reload. Clicking a row or node reveals the source line.
+ * it after a window reload. Clicking a row or node reveals the source line: a script of the
+ * shown report inside the workspace opens at once, one outside every workspace folder only
+ * after the user confirms, anything else not at all (revealPolicy.ts).
  */
+import { realpathSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { LeakReport } from '../report/types';
 import { validateReport } from '../report/validate';
 import { makeNonce, PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, panelHtml } from '../report/page';
 import { isPageMessage, type PageMessage } from '../report/panelProtocol';
-import { fileUriOf } from './paths';
+import { messageText, oneLine } from './inertText';
+import { revealDecision } from './revealPolicy';
 
 export const PANEL_VIEW_TYPE = 'leakLens.report';
 
@@ -65,10 +69,16 @@ export class LeakReportPanel {
       this.ready = true;
       if (this.report) void this.panel.webview.postMessage({ type: 'report', report: this.report });
     } else if (m.type === 'reveal') {
-      reveal(m.url, m.line, m.column).catch((e: Error) =>
-        vscode.window.showWarningMessage(`Leak Lens: cannot open ${m.url}: ${e.message}`),
-      );
+      void this.reveal(m.url, m.line, m.column);
     }
+  }
+
+  /** The page's "reveal source" request: what happened to it (the extension's API exposes it for tests). */
+  reveal(url: string, line: number, column: number): Promise<RevealOutcome> {
+    return revealSource(this.report, url, line, column).catch((e: Error) => {
+      void vscode.window.showWarningMessage(messageText(`Leak Lens: cannot open ${url}: ${e.message}`));
+      return 'failed' as const;
+    });
   }
 
   private html(): string {
@@ -96,17 +106,44 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscod
   };
 }
 
-/** Opens a script (file path or file:// URL) at a 0-based line. */
-async function reveal(url: string, line: number, column: number): Promise<void> {
-  const uri = fileUriOf(url);
-  if (!uri) {
-    void vscode.window.showInformationMessage(`Leak Lens: ${url} is not a file in this workspace.`);
-    return;
+export type RevealOutcome = 'opened' | 'refused' | 'cancelled' | 'failed';
+
+/** A path as it really is (symbolic links followed), or as given when it does not exist. */
+function realPath(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return p;
   }
+}
+
+/**
+ * Opens a script (file path or file:// URL) of `report` at a 0-based line: at once inside a
+ * workspace folder, after a modal "Open …? It is outside the workspace" outside them; a URL
+ * that is not one of the report's scripts, or no local file, is refused.
+ */
+export async function revealSource(report: LeakReport | undefined, url: string, line: number, column: number): Promise<RevealOutcome> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => realPath(f.uri.fsPath));
+  const decision = revealDecision(url, report?.scripts, folders, realPath);
+  if (decision.action === 'refuse') {
+    void vscode.window.showInformationMessage(messageText(`Leak Lens: not opening ${url}: ${decision.reason}.`));
+    return 'refused';
+  }
+  if (decision.action === 'ask') {
+    const open = 'Open';
+    const choice = await vscode.window.showWarningMessage(
+      `Open ${oneLine(decision.file)}? It is outside the workspace.`,
+      { modal: true, detail: "Leak Lens: the path comes from the profiled program's heap." },
+      open,
+    );
+    if (choice !== open) return 'cancelled';
+  }
+  const uri = vscode.Uri.file(decision.file);
   const position = new vscode.Position(Math.max(0, line), Math.max(0, column));
   const editor = await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
   editor.selection = new vscode.Selection(position, position);
   editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenter);
+  return 'opened';
 }
 
 export class LeakReportSerializer implements vscode.WebviewPanelSerializer {

@@ -34,10 +34,4 @@ export class ReportStore implements vscode.Disposable {
   }
 }
 
-/** The verdict as a CodeLens title: "Leak Lens: leaks 1 Processor/call · 1 ref" or "Leak Lens: no leak in 14 calls". */
-export function verdictTitle(r: LeakReport): string {
-  const top = r.leaks.find((l) => l.primary);
-  if (r.verdict === 'clean' || !top) return `Leak Lens: no leak in ${2 * r.options.iterations} calls`;
-  const refs = top.refs.typical;
-  return `Leak Lens: leaks ${top.countPerCall} ${top.className}/call · ${refs} ref${refs === 1 ? '' : 's'}`;
-}
+export { verdictTitle } from './labels';

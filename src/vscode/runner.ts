@@ -9,6 +9,7 @@ import { connectInspector, type InspectorTarget } from '../inspector/connect';
 import type { InspectorSession } from '../inspector/session';
 import { profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
 import type { LeakReport } from '../report/types';
+import { labelText, messageText, oneLine } from './inertText';
 import { type DebugSessions, requestCdpProxy } from './sessions';
 import { allowRemoteInspector, profileSettings, saveSnapshotsFolder } from './settings';
 
@@ -87,7 +88,7 @@ export class ProfileRunner {
                 }
               },
             });
-            this.output.appendLine(`  ${report.summary}`);
+            this.output.appendLine(`  ${oneLine(report.summary)}`);
             this.output.appendLine(
               `  timings: snapshots ${report.timings.snapshotMs} ms, analysis ${report.timings.analysisMs} ms, total ${report.timings.totalMs} ms`,
             );
@@ -104,7 +105,7 @@ export class ProfileRunner {
       const stack = (e as { remoteStack?: string }).remoteStack;
       if (stack) this.output.appendLine(stack);
       if ((e as Error).name === 'AbortError') void vscode.window.showInformationMessage('Leak Lens: profile run cancelled.');
-      else void vscode.window.showErrorMessage(`Leak Lens: ${message}`);
+      else void vscode.window.showErrorMessage(messageText(`Leak Lens: ${message}`));
       return undefined;
     } finally {
       this.running = false;
@@ -119,7 +120,7 @@ export class ProfileRunner {
     if (concrete.length === 1) return this.sessionTarget(concrete[0]);
     if (concrete.length > 1) {
       const pick = await vscode.window.showQuickPick(
-        concrete.map((s) => ({ label: s.name, description: s.type, session: s })),
+        concrete.map((s) => ({ label: labelText(s.name), description: labelText(s.type), session: s })),
         { placeHolder: 'Several processes are being debugged: profile in which one?' },
       );
       return pick ? this.sessionTarget(pick.session) : undefined;
@@ -127,7 +128,7 @@ export class ProfileRunner {
     const file = request.file ?? vscode.window.activeTextEditor?.document.uri.fsPath;
     const choices: (vscode.QuickPickItem & { id: string })[] = [];
     if (file && /\.[cm]?[jt]sx?$/.test(file)) {
-      choices.push({ id: 'launch', label: `$(debug-start) Launch ${path.basename(file)} and profile`, detail: 'Starts a Node debug session for this file' });
+      choices.push({ id: 'launch', label: `$(debug-start) Launch ${labelText(path.basename(file))} and profile`, detail: 'Starts a Node debug session for this file' });
     }
     choices.push({ id: 'attach', label: '$(plug) Attach to inspector…', detail: 'A process started with node --inspect (host:port or ws:// URL)' });
     const pick = await vscode.window.showQuickPick(choices, { placeHolder: 'No Node debug session is running' });

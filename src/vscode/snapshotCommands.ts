@@ -9,6 +9,8 @@ import { diffSnapshotFiles } from '../profile/diffSnapshots';
 import type { HeapSummary } from '../worker/protocol';
 import type { LeakReport } from '../report/types';
 import { loadFileInWorker, type HeapWorker } from '../worker/client';
+import { oneLine } from './inertText';
+import { classPick, kb, objectPick, retainerPick, retainersTitle } from './labels';
 import { profileSettings } from './settings';
 
 const FILTERS = { 'Heap snapshots': ['heapsnapshot'] };
@@ -60,14 +62,14 @@ async function browseSnapshot(worker: HeapWorker, summary: HeapSummary, file: vs
   try {
     output.appendLine(`Heap snapshot ${file.fsPath}`);
     output.appendLine(`  ${summary.nodeCount} nodes, ${summary.edgeCount} edges, total ${kb(summary.totalSize)}, reachable ${kb(summary.reachableSize)}`);
-    for (const c of summary.classes) output.appendLine(`  ${kb(c.retainedSize).padStart(12)} retained  ${String(c.count).padStart(8)} × ${c.name}`);
+    for (const c of summary.classes) output.appendLine(`  ${kb(c.retainedSize).padStart(12)} retained  ${String(c.count).padStart(8)} × ${oneLine(c.name)}`);
     output.show(true);
     type Item = vscode.QuickPickItem & { id?: number };
     const items: Item[] = [
       { label: 'Classes by retained size', kind: vscode.QuickPickItemKind.Separator },
-      ...summary.classes.map((c) => ({ label: c.name, description: `${c.count} objects`, detail: `retained ${kb(c.retainedSize)} · self ${kb(c.selfSize)}` })),
+      ...summary.classes.map(classPick),
       { label: 'Objects by retained size', kind: vscode.QuickPickItemKind.Separator },
-      ...summary.topObjects.map((o) => ({ label: `${o.name} @${o.id}`, description: o.type, detail: `retained ${kb(o.retainedSize)} · refs ${o.refs} · distance ${o.distance ?? '-'}`, id: o.id })),
+      ...summary.topObjects.map(objectPick),
     ];
     let pick = await vscode.window.showQuickPick(items, { title: `${path.basename(file.fsPath)}: pick an object to see its retainers`, matchOnDetail: true });
     // Walk up the retainers, one object at a time, like DevTools' Retainers pane.
@@ -80,15 +82,7 @@ async function browseSnapshot(worker: HeapWorker, summary: HeapSummary, file: vs
 async function showRetainers(worker: HeapWorker, id: number): Promise<(vscode.QuickPickItem & { id?: number }) | undefined> {
   const node = await worker.node(id, 100);
   if (!node) return undefined;
-  const o = node.object;
-  return vscode.window.showQuickPick(
-    node.retainers.map((r) => ({
-      label: `${r.edgeType} ${r.edgeName}  ←  ${r.retainer.name} @${r.retainer.id}`,
-      detail: `${r.retainer.type} · retained ${kb(r.retainer.retainedSize)} · distance ${r.retainer.distance ?? '-'}`,
-      id: r.retainer.id,
-    })),
-    { title: `Retainers of ${o.name} @${o.id} (refs ${o.refs}, retained ${kb(o.retainedSize)})`, matchOnDetail: true },
-  );
+  return vscode.window.showQuickPick(node.retainers.map(retainerPick), { title: retainersTitle(node), matchOnDetail: true });
 }
 
 export async function compareSnapshots(givenBaseline?: vscode.Uri, givenTarget?: vscode.Uri): Promise<LeakReport | undefined> {
@@ -112,8 +106,4 @@ export async function compareSnapshots(givenBaseline?: vscode.Uri, givenTarget?:
       });
     },
   );
-}
-
-function kb(bytes: number): string {
-  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
 }

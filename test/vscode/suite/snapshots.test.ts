@@ -24,7 +24,7 @@ suite('Heap snapshot files', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-lens-saved-'));
     const run = spawnSync(
       process.execPath,
-      [path.join(REPO, 'dist', 'cli.js'), 'profile', path.join(REPO, 'examples', 'registry', 'leaky.js'), '--function', 'loadApp', '--save-snapshots', dir, '--json'],
+      [path.join(REPO, 'dist', 'cli.js'), 'profile', path.join(REPO, 'examples', 'registry', 'leaky.js'), '--function', 'loadApp', '--snapshots', '3', '--save-snapshots', dir, '--json'],
       { encoding: 'utf8', timeout: 120_000 },
     );
     assert.strictEqual(run.status, 1, run.stderr);
