@@ -3,10 +3,11 @@
  * browser, forwarding the page's console, and the steps UI tests repeat (run a command, open a
  * file, find CodeLenses and webview frames, take screenshots).
  */
+import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as util from 'util';
-import type { Browser, ConsoleMessage, Frame, Page } from 'playwright-core';
+import type { Browser, ConsoleMessage, Frame, Locator, Page } from 'playwright-core';
 import { ARTIFACTS_DIR, CHROMIUM, toPosix } from './paths';
 
 const CHROMIUM_ARGS = [
@@ -192,5 +193,33 @@ export async function screenshot(page: Page, name: string): Promise<string | und
     return file;
   } catch {
     return undefined;
+  }
+}
+
+/** The CodeLens anchor just above the first line that contains `lineText`. */
+export async function lensAbove(page: Page, lineText: string, title: string | RegExp): Promise<Locator> {
+  const line = page.locator('.monaco-editor .view-lines .view-line', { hasText: lineText }).first();
+  await line.waitFor({ state: 'visible', timeout: 30_000 });
+  const lenses = codeLenses(page, title);
+  await lenses.first().waitFor({ state: 'visible', timeout: 60_000 });
+  // Lenses arrive one provider answer at a time and push their lines down as they do, so the
+  // line and the lenses are measured together, again until one sits right above the line.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const lineBox = await line.boundingBox();
+    let best: { index: number; gap: number } | undefined;
+    const count = await lenses.count();
+    for (let i = 0; lineBox && i < count; i++) {
+      const box = await lenses.nth(i).boundingBox();
+      if (!box) continue;
+      const gap = lineBox.y - box.y;
+      if (gap > 0 && (!best || gap < best.gap)) best = { index: i, gap };
+    }
+    if (best) return lenses.nth(best.index);
+    if (Date.now() > deadline) {
+      await screenshot(page, 'ui-failure-no-lens');
+      assert.fail(`no "${String(title)}" lens above "${lineText}" within 60 s (${count} such lenses on screen)`);
+    }
+    await page.waitForTimeout(500);
   }
 }

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { codeLenses, openFile, runCommand, screenshot, waitForWebview, waitForWorkbench } from './browser';
+import { codeLenses, lensAbove, openFile, runCommand, screenshot, waitForWebview, waitForWorkbench } from './browser';
 import { REPO_ROOT } from './paths';
 import { startVscodeHost, type VscodeHost } from './vscodeHost';
 
@@ -36,34 +36,6 @@ before(async () => {
 after(async () => {
   await host?.stop();
 });
-
-/** The CodeLens anchor just above the first line that contains `lineText`. */
-async function lensAbove(lineText: string, title: string | RegExp) {
-  const line = page.locator('.monaco-editor .view-lines .view-line', { hasText: lineText }).first();
-  await line.waitFor({ state: 'visible', timeout: 30_000 });
-  const lenses = codeLenses(page, title);
-  await lenses.first().waitFor({ state: 'visible', timeout: 60_000 });
-  // Lenses arrive one provider answer at a time and push their lines down as they do, so the
-  // line and the lenses are measured together, again until one sits right above the line.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const lineBox = await line.boundingBox();
-    let best: { index: number; gap: number } | undefined;
-    const count = await lenses.count();
-    for (let i = 0; lineBox && i < count; i++) {
-      const box = await lenses.nth(i).boundingBox();
-      if (!box) continue;
-      const gap = lineBox.y - box.y;
-      if (gap > 0 && (!best || gap < best.gap)) best = { index: i, gap };
-    }
-    if (best) return lenses.nth(best.index);
-    if (Date.now() > deadline) {
-      await screenshot(page, 'ui-failure-no-lens');
-      assert.fail(`no "${String(title)}" lens above "${lineText}" within 60 s (${count} such lenses on screen)`);
-    }
-    await page.waitForTimeout(500);
-  }
-}
 
 async function startDebugging(): Promise<void> {
   await page.keyboard.press('Escape');
@@ -110,9 +82,9 @@ test('CodeLens → report panel with the retainer graph → click a node → the
   t.after(stopDebugging);
   await openFile(page, 'registry/leaky.js');
   await startDebugging();
-  await lensAbove('function loadApp', 'Profile leaks');
+  await lensAbove(page, 'function loadApp', 'Profile leaks');
   await screenshot(page, 'ui-1-codelens');
-  await clickLens(() => lensAbove('function loadApp', 'Profile leaks'));
+  await clickLens(() => lensAbove(page, 'function loadApp', 'Profile leaks'));
 
   const frame = await reportFrame(/Processor/);
   const names = await frame.locator('[data-testid="graph-node"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name') ?? e.textContent ?? ''));
@@ -178,7 +150,7 @@ test('heap strings with HTML and script payloads render as text and run nothing'
   t.after(stopDebugging);
   await openFile(page, 'payload.js');
   await startDebugging();
-  await clickLens(() => lensAbove('function addPayload', 'Profile leaks'));
+  await clickLens(() => lensAbove(page, 'function addPayload', 'Profile leaks'));
   const payload = '<script>window.__pwned=2</script>';
   const frame = await reportFrame(payload);
   assert.ok((await frame.locator('body').innerText()).includes(payload), 'the payload is shown literally');

@@ -17,8 +17,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Frame, Locator, Page } from 'playwright-core';
-import { codeLenses, openFile, runCommand, screenshot, waitForWebview, waitForWorkbench } from './browser';
+import type { Frame, Page } from 'playwright-core';
+import { codeLenses, lensAbove, openFile, runCommand, screenshot, waitForWebview, waitForWorkbench } from './browser';
 import { REPO_ROOT } from './paths';
 import { startVscodeHost, type VscodeHost } from './vscodeHost';
 
@@ -55,32 +55,6 @@ after(async () => {
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-/** The CodeLens anchor just above the first line that contains `lineText` (as in ui.test.ts). */
-async function lensAbove(lineText: string, title: string | RegExp): Promise<Locator> {
-  const line = page.locator('.monaco-editor .view-lines .view-line', { hasText: lineText }).first();
-  await line.waitFor({ state: 'visible', timeout: 30_000 });
-  const lenses = codeLenses(page, title);
-  await lenses.first().waitFor({ state: 'visible', timeout: 60_000 });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const lineBox = await line.boundingBox();
-    let best: { index: number; gap: number } | undefined;
-    const count = await lenses.count();
-    for (let i = 0; lineBox && i < count; i++) {
-      const box = await lenses.nth(i).boundingBox();
-      if (!box) continue;
-      const gap = lineBox.y - box.y;
-      if (gap > 0 && (!best || gap < best.gap)) best = { index: i, gap };
-    }
-    if (best) return lenses.nth(best.index);
-    if (Date.now() > deadline) {
-      await screenshot(page, 'ui-hardening-failure-no-lens');
-      assert.fail(`no "${String(title)}" lens above "${lineText}" within 60 s`);
-    }
-    await page.waitForTimeout(500);
-  }
-}
-
 async function startDebugging(): Promise<void> {
   await page.keyboard.press('Escape');
   await runCommand(page, 'Debug: Start Debugging');
@@ -96,7 +70,7 @@ async function stopDebugging(): Promise<void> {
 async function profileAt(lineText: string): Promise<void> {
   for (let attempt = 0; attempt < 4; attempt++) {
     await page.waitForTimeout(2500);
-    await (await lensAbove(lineText, 'Profile leaks')).click();
+    await (await lensAbove(page, lineText, 'Profile leaks')).click();
     const started = await page
       .locator('.notifications-toasts', { hasText: /Leak Lens: profiling/ })
       .first()

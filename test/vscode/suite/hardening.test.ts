@@ -15,6 +15,7 @@ import * as vscode from 'vscode';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import type { LeakLensApi } from '../../../src/vscode/extension';
 import { DEFAULT_PROFILE_OPTIONS, type LeakReport } from '../../../src/report/types';
+import { startSession } from './debugSessions';
 
 const EXTENSION_ID = 'leak-lens.leak-lens';
 /** out/test/vscode/suite → the repo's fixtures. */
@@ -24,20 +25,6 @@ function workspaceFolder(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the test window has a workspace folder');
   return folder.uri.fsPath;
-}
-
-async function startSession(program: string): Promise<vscode.DebugSession> {
-  const child = new Promise<vscode.DebugSession>((resolve) => {
-    const sub = vscode.debug.onDidStartDebugSession((s) => {
-      if (s.configuration.__pendingTargetId) {
-        sub.dispose();
-        resolve(s);
-      }
-    });
-  });
-  const ok = await vscode.debug.startDebugging(undefined, { type: 'pwa-node', request: 'launch', name: path.basename(program), program });
-  assert.ok(ok, 'debugging started');
-  return child;
 }
 
 function lineOf(file: string, text: string): number {

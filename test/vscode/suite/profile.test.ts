@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import type { LeakLensApi } from '../../../src/vscode/extension';
+import { startSession } from './debugSessions';
 
 const EXTENSION_ID = 'leak-lens.leak-lens';
 
@@ -18,20 +19,6 @@ function example(name: string): string {
     if (fs.existsSync(candidate)) return candidate;
   }
   return path.resolve(__dirname, '..', '..', '..', '..', 'examples', 'registry', name);
-}
-
-async function startSession(program: string): Promise<vscode.DebugSession> {
-  const child = new Promise<vscode.DebugSession>((resolve) => {
-    const sub = vscode.debug.onDidStartDebugSession((s) => {
-      if (s.configuration.__pendingTargetId) {
-        sub.dispose();
-        resolve(s);
-      }
-    });
-  });
-  const ok = await vscode.debug.startDebugging(undefined, { type: 'pwa-node', request: 'launch', name: path.basename(program), program });
-  assert.ok(ok, 'debugging started');
-  return child;
 }
 
 async function lensesFor(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
