@@ -76,6 +76,12 @@ interface Ages {
   old: OldIds;
   isSurvivor(v: number): boolean;
   newAtEnd(keyOf: (v: number) => string): Map<string, number>;
+  /**
+   * Where to read a class's allocation stacks, when not from its survivors: V8 keeps an
+   * object's trace only while the object has no heap id, so a one-snapshot run reads them
+   * from the objects born after the last heap walk (allocationTrace.ts).
+   */
+  traced?(key: string, keyOf: (v: number) => string): number[];
 }
 
 /** Three snapshots of one process: survivors are in target and final but not in baseline. */
@@ -134,9 +140,25 @@ export function findLeaksInPhases(analysis: HeapAnalysis, phases: PhaseWalks, op
   const b2 = phases.walks[steps];
   const bornIn = (id: number, from: number, to: number): boolean => (id & 1) === 1 && id > from && id <= to;
   const old: OldIds = { has: (id) => !bornIn(id, b0, b2) };
+  const lastWalk = phases.walks[steps - 1];
+  let late: Map<string, number[]> | undefined;
   return judge(analysis, options, {
     old,
     isSurvivor: (v) => bornIn(s.nodeId[v], b0, b1),
+    traced: (key, keyOf) => {
+      if (!late) {
+        late = new Map();
+        const noise = noiseTypes(s);
+        for (let v = 0; v < s.nodeCount; v++) {
+          if (!bornIn(s.nodeId[v], lastWalk, b2) || isNoise(s, v, noise)) continue;
+          const k = keyOf(v);
+          let list = late.get(k);
+          if (!list) late.set(k, (list = []));
+          list.push(v);
+        }
+      }
+      return late.get(key) ?? [];
+    },
     newAtEnd: (keyOf) => {
       const counts = new Map<string, number>();
       const noise = noiseTypes(s);
@@ -148,33 +170,6 @@ export function findLeaksInPhases(analysis: HeapAnalysis, phases: PhaseWalks, op
       return counts;
     },
   });
-}
-
-/**
- * What the calls left alive at the end, as a cumulative series: after each step, the self
- * sizes of the objects born since the first walk and still alive.
- */
-export function bytesLeftPerStep(s: HeapSnapshot, phases: PhaseWalks): { call: number; usedBytes: number }[] {
-  const walks = phases.walks;
-  const steps = walks.length - 1;
-  const perStep = new Float64Array(steps);
-  for (let v = 0; v < s.nodeCount; v++) {
-    const id = s.nodeId[v];
-    if ((id & 1) === 0 || id <= walks[0] || id > walks[steps]) continue;
-    // The first walk at or above id ends the step that made it.
-    let lo = 1;
-    let hi = steps;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (walks[mid] < id) lo = mid + 1;
-      else hi = mid;
-    }
-    perStep[lo - 1] += s.selfSize[v];
-  }
-  const series: { call: number; usedBytes: number }[] = [];
-  let total = 0;
-  for (let i = 0; i < steps; i++) series.push({ call: (i + 1) * phases.callsPerStep, usedBytes: (total += perStep[i]) });
-  return series;
 }
 
 function noiseTypes(s: HeapSnapshot): Uint8Array {
@@ -272,7 +267,7 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
         retained += target.retainedSize[v];
       }
     }
-    const allocation = allocationSiteOf(s, members);
+    const allocation = allocationSiteOf(s, ages.traced ? ages.traced(key, (v) => leakClassKey(s, target.classTable, v)) : members);
     verdicts.push({
       key,
       className,

@@ -87,7 +87,6 @@ export class InspectorSession {
   private readonly scriptUrls = new Map<number, string>();
   private snapshotRunning = false;
   private trackingHeapObjects = false;
-  private walks = { count: 0, lastId: 0 };
   private debuggerPrimed = false;
   /** The last takeHeapSnapshot call: a new snapshot must not start before V8 finished it. */
   private snapshotTail: Promise<unknown> = Promise.resolve();
@@ -106,9 +105,6 @@ export class InspectorSession {
     this.timeoutMs = init.timeoutMs;
     this.transport.on('Debugger.paused', () => (this.paused = true));
     this.transport.on('Debugger.resumed', () => (this.paused = false));
-    this.transport.on<{ lastSeenObjectId: number }>('HeapProfiler.lastSeenObjectId', (p) => {
-      this.walks = { count: this.walks.count + 1, lastId: p.lastSeenObjectId };
-    });
     this.transport.on<{ scriptId: string; url: string }>('Debugger.scriptParsed', (p) => {
       const key = normalizeScriptLocation(p.url ?? '');
       const id = Number(p.scriptId);
@@ -213,10 +209,11 @@ export class InspectorSession {
 
   /**
    * `HeapProfiler.startTrackingHeapObjects`: one GC and heap walk gives every live object an
-   * id; with `trackAllocations`, every object allocated from then on gets the next id when it
-   * is allocated (so ids tell when an object was born) and the snapshot that ends tracking
-   * (takeSnapshot with `stopTracking`) carries each object's allocation stack. While tracking,
-   * the inspector repeats that GC and walk on each turn of the event loop, at most every 50 ms.
+   * id, and with `trackAllocations` the snapshots taken while tracking carry each object's
+   * allocation stack. An object gets its id only at a heap walk (or a snapshot), never when it
+   * is allocated: ids tell which walk first saw an object. While tracking, the inspector walks
+   * again on each turn of the event loop, at most every 50 ms, and reports each walk's last id
+   * (`HeapProfiler.lastSeenObjectId`, see `recordHeapWalks`). finishHeapProfiler ends tracking.
    */
   async startTrackingHeapObjects(trackAllocations: boolean): Promise<void> {
     await this.enableHeapProfiler();
@@ -225,34 +222,18 @@ export class InspectorSession {
   }
 
   /**
-   * The `lastSeenObjectId` of the next heap walk of the tracking inspector: after it, every
-   * live object has an id of at most that value, and objects born later get larger ids. Events
-   * come in order with replies, so a walk reported after a call's reply ran after the call.
-   * The walk runs on a turn of the debuggee's event loop, at most every 50 ms.
+   * Collects the last id of every heap walk reported from now on, in order (ids only grow).
+   * Call `stop` when done.
    */
-  nextHeapWalk(timeoutMs = this.timeoutMs): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new InspectorError(`the inspector reported no heap walk within ${timeoutMs} ms: the debuggee's event loop is blocked`, 'TIMEOUT'));
-      }, timeoutMs);
-      const off = this.transport.on<{ lastSeenObjectId: number }>('HeapProfiler.lastSeenObjectId', (p) => {
-        clearTimeout(timer);
-        off();
-        resolve(p.lastSeenObjectId);
-      });
+  recordHeapWalks(): { readonly ids: readonly number[]; stop(): void } {
+    const ids: number[] = [];
+    const stop = this.transport.on<{ lastSeenObjectId: number }>('HeapProfiler.lastSeenObjectId', (p) => {
+      if (Number.isSafeInteger(p.lastSeenObjectId)) ids.push(p.lastSeenObjectId);
     });
+    return { ids, stop };
   }
 
-  /**
-   * The tracking inspector's heap walks so far and the last one's `lastSeenObjectId`. Events
-   * come in order with replies: a walk counted when a call's reply arrives ran before it.
-   */
-  get heapWalks(): { count: number; lastId: number } {
-    return this.walks;
-  }
-
-  /** Tracking was started and not yet ended by a snapshot (finishHeapProfiler ends it). */
+  /** Tracking was started and not yet ended (finishHeapProfiler ends it). */
   get isTrackingHeapObjects(): boolean {
     return this.trackingHeapObjects;
   }
@@ -289,8 +270,8 @@ export class InspectorSession {
 
   /**
    * Takes a heap snapshot, handing each `HeapProfiler.addHeapSnapshotChunk` to `sink` as it
-   * arrives (snapshotStream.ts). Enables HeapProfiler first if needed; with `stopTracking`, the
-   * snapshot is the one that ends allocation tracking.
+   * arrives (snapshotStream.ts). Enables HeapProfiler first if needed. Taken while tracking,
+   * it carries the allocation stacks; tracking goes on until finishHeapProfiler.
    */
   async takeSnapshot(
     sink: (chunk: string) => void | Promise<void>,
@@ -306,9 +287,8 @@ export class InspectorSession {
       if (options.signal?.aborted) throw new InspectorAbortError('the heap snapshot was cancelled');
       const params = { reportProgress: true, captureNumericValue: options.captureNumericValue ?? false };
       return await streamSnapshot(this.transport, sink, options, options.idleTimeoutMs ?? this.timeoutMs, () => {
-        // Ending allocation tracking writes the snapshot too (with the allocation stacks).
-        const call = this.transport.send(options.stopTracking ? 'HeapProfiler.stopTrackingHeapObjects' : 'HeapProfiler.takeHeapSnapshot', params, 0);
-        if (options.stopTracking) this.trackingHeapObjects = false;
+        // Not stopTrackingHeapObjects: it walks the heap once more before writing.
+        const call = this.transport.send('HeapProfiler.takeHeapSnapshot', params, 0);
         this.snapshotTail = call;
         return call;
       });

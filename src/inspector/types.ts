@@ -89,8 +89,6 @@ export interface SnapshotOptions {
   maxQueuedChunks?: number;
   /** Passed to V8: numbers (smis) as nodes. Off by default, like DevTools. */
   captureNumericValue?: boolean;
-  /** Take it by ending allocation tracking (`HeapProfiler.stopTrackingHeapObjects`). */
-  stopTracking?: boolean;
 }
 
 export interface SnapshotStats {

@@ -1,99 +1,127 @@
 /**
- * The measured calls of a one-snapshot run, in steps: each step is one `Runtime.callFunctionOn`
- * that makes a number of calls, awaiting each, then pauses so that the tracking inspector
- * walks the heap once. A walk gives every live object an id, and objects born later get
- * larger ids, so the walk's `lastSeenObjectId` splits the final snapshot's objects into those
- * born before and after the step (heap/verdict.ts, findLeaksInPhases). The boundary is the last
- * walk reported before the step's reply: events and replies come in order, and nothing runs
- * between the pause and the reply.
+ * The measured calls of a one-snapshot run. Tracking is on; V8 gives an object its heap id only
+ * when the inspector walks the heap (on a turn of the event loop, at most every 50 ms) or writes
+ * a snapshot, so ids tell which walk first saw an object, and a walk between two calls splits
+ * the final snapshot's objects into those born before and after it.
  *
- * (Allocation tracking would give each object its id as it is allocated, but V8 does not
- * report every allocation: optimized code allocates several objects at once, and some
- * allocations get no id until the next walk. Only walks are reliable boundaries.)
+ * No CDP call can mark such a walk: while tracking, a message may wait for the walk in progress
+ * (about a second on a server-sized heap) or for the next tick of the inspector's timer. So the
+ * 2N calls run in one `Runtime.callFunctionOn`, and each boundary is made in the debuggee: a
+ * mark object, a pause until a heap walk has run, and a second mark. In the final snapshot the
+ * first mark's id falls in that walk's range and the second's after it (heap/phaseMarks.ts);
+ * the walk's reported last id is the boundary. Marks are objects of classes named for the run.
  *
- * The inspector walks on each turn of the debuggee's event loop, at most every 50 ms: a GC and
- * a walk, about a second on a server-sized heap. So steps follow each other at once (the next
- * starts before the idle loop's timer fires again), and the last step has no pause: the walk
- * that ending tracking makes before its snapshot is its boundary. On a small heap a step is
- * one call, so the report has bytes per call; on a large one a step is a phase of N calls.
+ * Boundaries come before the first call and before call N+1 (the phases), and, where a heap walk
+ * is quick, before every call of the first phase (the memory series per call). The second phase
+ * has none, so its objects keep their allocation stacks (see allocationTrace.ts).
  *
  * Progress and the per-call timeout come from a small state object the loop updates, read by
- * polling: the inspector answers those reads even while the loop runs (through interrupts).
+ * polling: the inspector answers those reads while the loop runs (through interrupts).
  */
+import { randomBytes } from 'node:crypto';
 import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
+import type { PhaseMarks } from '../heap/phaseMarks';
 
-/** Longer than the inspector's 50 ms walk timer: one turn of the loop in it lets a walk run. */
-const WALK_PAUSE_MS = 60;
+/** Longer than the inspector's 50 ms walk timer: the pause sees at least one walk. */
+const PHASE_PAUSE_MS = 60;
+/** Between two calls of a phase: a pause that usually ends at the next walk; see RUN_CALLS. */
+const CALL_PAUSE_MS = 1;
+/** A pause gives up waiting for a walk after this long; the boundary check then fails. */
+const WALK_WAIT_LIMIT_MS = 60_000;
 
-/** `this` is the state object; makes `count` calls numbered from `first`, then pauses. */
-const RUN_CALLS = `async function (fn, thisArg, args, first, count, pauseMs) {
+/**
+ * `this` is the state object. Makes the calls, awaiting each. Before the calls named in
+ * `boundaries` ([call, before, after, pauseMs]) it leaves a mark, pauses at least `pauseMs`
+ * and until a GC has cleared a WeakRef to a fresh object (the heap walk is a full GC; in a
+ * short pause a scavenge can end it first, and the boundary check then drops that boundary),
+ * and leaves another mark.
+ */
+const runCalls = (markClasses: string[]) => `async function (fn, thisArg, args, count, boundaries, limitMs) {
   const state = this;
   const list = args === undefined ? [] : args;
-  for (let i = 0; i < count; i++) {
-    state.call = first + i;
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  ${markClasses.map((c) => `class ${c} {}`).join(' ')}
+  const classes = { ${markClasses.join(', ')} };
+  const mark = (name) => { state.marks.push(new classes[name]()); };
+  for (let call = 1; call <= count; call++) {
+    for (const [at, before, after, pauseMs] of boundaries) {
+      if (at !== call) continue;
+      state.call = call - 0.5;
+      mark(before);
+      const probe = new WeakRef({});
+      const since = Date.now();
+      await sleep(pauseMs);
+      while (probe.deref() !== undefined && Date.now() - since < limitMs) await sleep(1);
+      mark(after);
+    }
+    state.call = call;
     await Reflect.apply(fn, thisArg, list);
   }
-  if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
 }`;
 
+const NEW_STATE = '({ call: 0, marks: [] })';
 const READ_STATE = 'function () { return this.call; }';
 const POLL_MS = 200;
 
 export interface PhaseRunOptions {
-  /** All measured calls (2N), and how many one step makes (1, or N). */
-  calls: number;
-  callsPerStep: number;
+  /** N: the calls of each phase (2N in all). */
+  iterations: number;
+  /** A heap walk after every call (the memory series per call), else only between phases. */
+  perCall: boolean;
   callTimeoutMs: number;
   /** The function's name, for messages. */
   name: string;
   signal?: AbortSignal;
-  /** The measured call now running, 1..calls. */
+  /** The measured call now running, 1..2N. */
   onCall?: (call: number) => void;
 }
 
 /**
- * Runs the calls in steps. Returns the walk ids before the first call and after each step but
- * the last; the caller ends tracking at once and takes that walk (`session.nextHeapWalk`) as
- * the last boundary.
+ * Runs the 2N calls in one `Runtime.callFunctionOn`. Returns how the final snapshot finds the
+ * boundaries; the caller records the heap walks (`session.recordHeapWalks`) from before
+ * tracking starts until that snapshot is written and adds them.
  */
-export async function runCallsInSteps(
+export async function runPhases(
   session: InspectorSession,
   fn: RemoteObject,
   thisObject: RemoteObject | undefined,
   argsObject: RemoteObject | undefined,
   options: PhaseRunOptions,
-): Promise<number[]> {
-  const state = await session.evaluate('({ call: 0 })');
-  const remoteArg = (o: RemoteObject | undefined) => (o?.objectId ? { objectId: o.objectId } : {});
-  const step = async (first: number, count: number, pause: boolean): Promise<number | undefined> => {
-    const before = session.heapWalks.count;
-    if (count > 0) options.onCall?.(first);
-    const call = session.callOn(state.objectId as string, RUN_CALLS, [
-      { objectId: fn.objectId },
-      remoteArg(thisObject),
-      remoteArg(argsObject),
-      { value: first },
-      { value: count },
-      { value: pause ? WALK_PAUSE_MS : 0 },
-    ], { label: options.name });
-    await watched(session, state, call, options);
-    if (!pause) return undefined;
-    // A walk in the pause, reported before the reply; else (the loop did not turn in time)
-    // the next one, which runs before the next step.
-    return session.heapWalks.count > before ? session.heapWalks.lastId : session.nextHeapWalk(Math.max(options.callTimeoutMs, 30_000));
-  };
-  const walks = [(await step(1, 0, true)) as number];
-  for (let first = 1; first <= options.calls; first += options.callsPerStep) {
-    const count = Math.min(options.callsPerStep, options.calls - first + 1);
-    const last = first + count > options.calls;
-    const walk = await step(first, count, !last);
-    if (walk !== undefined) walks.push(walk);
+): Promise<Omit<PhaseMarks, 'walks'>> {
+  const n = options.iterations;
+  const tag = `LeakLensMark${randomBytes(6).toString('hex')}`;
+  const boundaries: [number, string, string, number][] = [];
+  // No walk in the second phase: V8 keeps an object's allocation stack only until a walk gives
+  // it an id and a GC then moves it, so the report reads the stacks of that phase's objects.
+  for (let call = 1; call <= n + 1; call++) {
+    const phase = call === 1 || call === n + 1;
+    if (phase || options.perCall) boundaries.push([call, `${tag}Before${call}`, `${tag}After${call}`, phase ? PHASE_PAUSE_MS : CALL_PAUSE_MS]);
   }
-  return walks;
+  const declaration = runCalls(boundaries.flatMap(([, before, after]) => [before, after]));
+  const state = await session.evaluate(NEW_STATE);
+  const remoteArg = (o: RemoteObject | undefined) => (o?.objectId ? { objectId: o.objectId } : {});
+  options.onCall?.(1);
+  const run = session.callOn(state.objectId as string, declaration, [
+    { objectId: fn.objectId },
+    remoteArg(thisObject),
+    remoteArg(argsObject),
+    { value: 2 * n },
+    { value: boundaries },
+    { value: WALK_WAIT_LIMIT_MS },
+  ], { label: options.name });
+  await watched(session, state, run, options);
+  return {
+    boundaries: boundaries.map(([call, before, after, pauseMs]) => ({ call, before, after, required: pauseMs === PHASE_PAUSE_MS })),
+  };
 }
 
 /** Waits for a step, failing when its current call runs longer than the timeout. */
-async function watched(session: InspectorSession, state: RemoteObject, step: Promise<RemoteObject>, options: PhaseRunOptions): Promise<void> {
+async function watched(
+  session: InspectorSession,
+  state: RemoteObject,
+  step: Promise<RemoteObject>,
+  options: PhaseRunOptions,
+): Promise<void> {
   step.catch(() => undefined); // Raced below; a late failure after a timeout is not unhandled.
   let stop = () => undefined as void;
   const watch = new Promise<never>((_, reject) => {
@@ -107,14 +135,16 @@ async function watched(session: InspectorSession, state: RemoteObject, step: Pro
       session
         .callOnValue<number>(state.objectId as string, READ_STATE, [], 5000)
         .then((current) => {
+          // A pause between calls reads as call - 0.5; it may wait for a long heap walk.
+          const limit = Number.isInteger(current) ? options.callTimeoutMs : WALK_WAIT_LIMIT_MS + options.callTimeoutMs;
           if (current !== lastCall) {
             lastCall = current;
             since = performance.now();
-            options.onCall?.(current);
-          } else if (performance.now() - since > options.callTimeoutMs) {
+            options.onCall?.(Math.max(1, Math.ceil(current)));
+          } else if (performance.now() - since > limit) {
             reject(
               new InspectorError(
-                `${options.name} did not settle within ${options.callTimeoutMs} ms (call ${current} of ${options.calls}). ` +
+                `${options.name} did not settle within ${options.callTimeoutMs} ms (call ${Math.ceil(current)} of ${2 * options.iterations}). ` +
                   'V8 cannot cancel a call: if it returned a promise, that promise stays pending in the debuggee.',
                 'TIMEOUT',
               ),

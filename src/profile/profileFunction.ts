@@ -12,7 +12,7 @@ import { DEFAULT_LEAK_OPTIONS } from '../heap/verdict';
 import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
-import { runCallsInSteps } from './phaseRun';
+import { runPhases } from './phaseRun';
 import { argumentsArray, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
 import { createSnapshotFile, prepareSnapshotFolder, writeAll } from './savedSnapshots';
 import { decideVerdict } from './verdict';
@@ -20,7 +20,7 @@ import { DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type Pro
 
 export { prepareSnapshotFolder, ProfileError, type FunctionSpec };
 
-/** A heap walk (GC and id assignment) shorter than this is taken after every call. */
+/** Where starting to track (a GC and a heap walk) takes less, a heap walk follows every call. */
 const PER_CALL_WALK_MS = 150;
 
 export interface ProfileHooks {
@@ -80,7 +80,7 @@ export async function profileFunction(
   const started = performance.now();
   const timings = { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: 0, totalMs: 0 };
 
-  const snapshot = async (slot: string, analyze: boolean, save?: 'baseline' | 'target' | 'final', stopTracking = false) => {
+  const snapshot = async (slot: string, analyze: boolean, save?: 'baseline' | 'target' | 'final') => {
     checkCancelled();
     const t = performance.now();
     const out = save && saveDir && saved ? await createSnapshotFile(saveDir, `leak-lens-${stamp}-${save}`) : null;
@@ -92,7 +92,7 @@ export async function profileFunction(
         async (chunk) => {
           await Promise.all([worker.write(chunk, slot), out ? writeAll(out.handle, chunk, out.file) : undefined]);
         },
-        { signal, stopTracking, onProgress: (done, total) => progress(slot, done, total) },
+        { signal, onProgress: (done, total) => progress(slot, done, total) },
       );
     } finally {
       await out?.handle.close().catch(() => undefined);
@@ -183,9 +183,9 @@ export async function profileFunction(
     }
 
     /**
-     * One snapshot: allocation tracking gives each new object its id as it is born, the calls
-     * run in one go with a mark after each (phaseRun.ts), and the snapshot that ends tracking
-     * is split into phases by the marks' ids. The memory series is what each call left alive.
+     * One snapshot: tracking gives objects heap ids at each heap walk, the calls run in one go
+     * with walks between them (phaseRun.ts), and the snapshot taken at the end is split by
+     * those walks' ids: the phases for the verdict, the calls for the memory series.
      */
     async function oneSnapshotRun() {
       const t = performance.now();
@@ -196,29 +196,33 @@ export async function profileFunction(
       }
       progress('tracking');
       await session.primeScriptLines();
-      const walkStart = performance.now();
-      await session.startTrackingHeapObjects(true);
-      // A heap walk after each call where walks are cheap (bytes per call), else after each phase.
-      const callsPerStep = performance.now() - walkStart < PER_CALL_WALK_MS ? 1 : n;
-      const walks = await runCallsInSteps(session, fn.object, thisObject, argsObject, {
-        calls: 2 * n,
-        callsPerStep,
-        callTimeoutMs: opts.callTimeoutMs,
-        name: fn.name,
-        signal,
-        onCall: (c) => progress('calls', c, 2 * n),
-      });
-      timings.callsMs += performance.now() - t;
-      // Ending tracking walks the heap once more before the snapshot: the last boundary.
-      const lastWalk = session.nextHeapWalk(Math.max(opts.callTimeoutMs, 60_000));
-      lastWalk.catch(() => undefined);
-      await snapshot('final', true, 'final', true);
-      walks.push(await lastWalk);
-      progress('analysis');
-      const a = performance.now();
-      const { findings, scripts, samples } = await worker.phaseLeaks('final', walks, callsPerStep, leakOptions);
-      timings.analysisMs += performance.now() - a;
-      return { findings, scripts, samples };
+      const walks = session.recordHeapWalks();
+      try {
+        const walkStart = performance.now();
+        await session.startTrackingHeapObjects(true);
+        const marks = await runPhases(session, fn.object, thisObject, argsObject, {
+          iterations: n,
+          perCall: performance.now() - walkStart < PER_CALL_WALK_MS,
+          callTimeoutMs: opts.callTimeoutMs,
+          name: fn.name,
+          signal,
+          onCall: (c) => progress('calls', c, 2 * n),
+        });
+        timings.callsMs += performance.now() - t;
+        await snapshot('final', true, 'final');
+        // Tracking ends now, not after the analysis: each heap walk stalls the debuggee.
+        const stopped = session.finishHeapProfiler({ leaveEnabled: hooks.leaveHeapProfilerEnabled ?? false }).catch(() => undefined);
+        progress('analysis');
+        const a = performance.now();
+        const result = await worker.phaseLeaks('final', { ...marks, walks: [...walks.ids] }, leakOptions).catch((e: Error) => {
+          throw new ProfileError(e.message.replace(/^Heap worker: /, ''));
+        });
+        timings.analysisMs += performance.now() - a;
+        await stopped;
+        return result;
+      } finally {
+        walks.stop();
+      }
     }
 
     const n = opts.iterations;
@@ -248,6 +252,7 @@ export async function profileFunction(
       // Unconfirmed classes stay in the list, as context, but are not reported as leaks.
       leaks: findings.leaks.map((l) => (l.primary && !confirmed.includes(l) ? { ...l, primary: false } : l)),
       watch: findings.watch,
+      runtimeHeld: findings.runtimeHeld,
       noiseFiltered: findings.noiseFiltered,
       scripts: usedScripts,
       timings: roundTimings(timings),

@@ -185,16 +185,20 @@ export interface AllocationSite {
   /**
    * The stack, the user's frames first (not node:, internal or node_modules scripts, not
    * builtins), then the others; each group innermost first. `depth` gives the real order.
-   * Empty when no survivor has a trace.
+   * Empty when no object has a trace.
    */
   frames: AllocationFrame[];
   /** How many of `frames`, from the start, are the user's. */
   userFrames: number;
-  /** Survivors allocated on exactly this stack. */
+  /**
+   * The objects read: the class's objects from the second phase, alive at the end (V8 drops
+   * the stack of an object it moves after a heap walk gave it an id, and that phase has no
+   * walk). Those allocated on exactly this stack.
+   */
   count: number;
-  /** Survivors with an allocation stack (V8 records none for some objects). */
+  /** Those with an allocation stack (V8 records none for some objects). */
   traced: number;
-  /** All survivors of the class. */
+  /** All of them. */
   of: number;
 }
 

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { HeapSnapshotError } from '../heap/errors';
 
 export { HeapSnapshotError };
+import type { PhaseMarks } from '../heap/phaseMarks';
 import type { LeakFindings, LeakOptions } from '../heap/verdict';
 import type { HeapSummary } from '../heap/summary';
 import type { ClosureMatch } from '../heap/functions';
@@ -102,16 +103,15 @@ export class HeapWorker {
   }
 
   /**
-   * The leak verdict from one analyzed snapshot taken after the calls, its phases told by the
-   * last ids of the heap walks before the first call and after each step of `callsPerStep`.
+   * The leak verdict from one analyzed snapshot taken after the calls, its two phases told by
+   * the run's marks and the heap walks seen while tracking (heap/phaseMarks.ts).
    */
   async phaseLeaks(
     slot: SlotName,
-    walks: readonly number[],
-    callsPerStep: number,
+    marks: PhaseMarks,
     options: LeakOptions,
   ): Promise<{ findings: LeakFindings; scripts: Record<string, string>; samples: CallSample[]; ms: number }> {
-    const m = await this.request({ type: 'phaseLeaks', slot, walks: [...walks], callsPerStep, options });
+    const m = await this.request({ type: 'phaseLeaks', slot, marks, options });
     if (m.type !== 'phaseLeaks') throw new Error(`Unexpected reply ${m.type}`);
     return { findings: m.findings, scripts: m.scripts, samples: m.samples, ms: m.ms };
   }

@@ -7,7 +7,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { HeapAnalysis } from '../heap/analysis';
 import { HeapSnapshotError } from '../heap/errors';
-import { bytesLeftPerStep, findLeaks, findLeaksInPhases } from '../heap/verdict';
+import { bytesLeftPerCall, phaseBoundaries } from '../heap/phaseMarks';
+import { findLeaks, findLeaksInPhases } from '../heap/verdict';
 import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
@@ -180,9 +181,13 @@ port.on('message', async (m: ToWorker) => {
       case 'phaseLeaks': {
         const t = performance.now();
         const a = analyzed(m.slot);
-        const phases = { walks: m.walks, callsPerStep: m.callsPerStep };
+        // Two phases of N calls; objects born after the last boundary belong to the second.
+        const n = m.options.iterations;
+        const ids = phaseBoundaries(a.snapshot, a.classTable, m.marks);
+        const at = (call: number) => ids[m.marks.boundaries.findIndex((b) => b.call === call)] as number;
+        const phases = { walks: [at(1), at(n + 1), Number.MAX_SAFE_INTEGER], callsPerStep: n };
         const findings = findLeaksInPhases(a, phases, m.options);
-        const samples = bytesLeftPerStep(a.snapshot, phases);
+        const samples = bytesLeftPerCall(a.snapshot, a.classTable, m.marks, ids, 2 * n);
         const scripts: Record<string, string> = {};
         for (const [id, name] of scriptNamesInSnapshot(a.snapshot)) scripts[String(id)] = name;
         return send({ type: 'phaseLeaks', seq: m.seq, findings, scripts, samples, ms: performance.now() - t });

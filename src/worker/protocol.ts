@@ -1,4 +1,5 @@
 /** Messages between the heap worker and its clients (extension host, CLI, profiler). */
+import type { PhaseMarks } from '../heap/phaseMarks';
 import type { AnalysisTimings } from '../heap/analysis';
 import type { LeakFindings, LeakOptions } from '../heap/verdict';
 import type { HeapSummary, RetainerSummary } from '../heap/summary';
@@ -22,8 +23,8 @@ export type ToWorker =
   | { type: 'summary'; seq: number; slot: SlotName; top: number }
   | { type: 'node'; seq: number; slot: SlotName; id: number; retainers: number }
   | { type: 'leaks'; seq: number; baseline: SlotName; target: SlotName; final: SlotName; options: LeakOptions }
-  /** One analyzed snapshot whose phases are told by the last ids of heap walks between calls. */
-  | { type: 'phaseLeaks'; seq: number; slot: SlotName; walks: number[]; callsPerStep: number; options: LeakOptions }
+  /** One analyzed snapshot whose phases are told by the run's marks and heap walks (heap/phaseMarks.ts). */
+  | { type: 'phaseLeaks'; seq: number; slot: SlotName; marks: PhaseMarks; options: LeakOptions }
   | { type: 'release'; seq: number; slot: SlotName }
   | { type: 'closures'; seq: number; slot: SlotName; file: string; line: number; column?: number }
   | { type: 'closuresNamed'; seq: number; slot: SlotName; name: string; file?: string };
