@@ -9,7 +9,7 @@ import { scaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import { line } from 'd3-shape';
 import type { LeakReport } from '../../src/report/types';
-import { byteUnit, formatBytes, signedBytes, unitTickFormat } from './format';
+import { byteSeriesFormat, byteUnit, signedBytes, unitTickFormat } from './format';
 
 const HEIGHT = 220;
 const MARGIN = { top: 14, right: 20, bottom: 38, left: 78 };
@@ -55,9 +55,11 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
 
   const first = samples[0];
   const last = samples[samples.length - 1];
+  // One unit, fine enough that neighbouring samples differ, and the change since the first.
+  const bytes = byteSeriesFormat(samples.map((s) => s.usedBytes));
   const label =
-    `Heap used after GC for ${samples.length} calls, from ${formatBytes(first.usedBytes)} at call ${first.call} ` +
-    `to ${formatBytes(last.usedBytes)} at call ${last.call}; fitted slope ${slopeText(report)}.`;
+    `${report.options.snapshots === 3 ? 'Heap used after GC' : 'Bytes the calls left alive'} for ${samples.length} calls, from ${bytes(first.usedBytes)} at call ${first.call} ` +
+    `to ${bytes(last.usedBytes)} at call ${last.call} (${signedBytes(last.usedBytes - first.usedBytes)}); fitted slope ${slopeText(report)}.`;
 
   const svgSel = root
     .append('svg')
@@ -116,7 +118,13 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
     .attr('cx', (d) => x(d.call))
     .attr('cy', (d) => yOf(d.usedBytes))
     .append('title')
-    .text((d) => `call ${d.call}: ${formatBytes(d.usedBytes)}`);
+    .text((d) => `call ${d.call}: ${pointText(d.usedBytes, first, bytes)}`);
+}
+
+/** A sample's value and, after the first, its change since the first: "3,372.0 KB (+1.1 KB since call 1)". */
+export function pointText(usedBytes: number, first: { call: number; usedBytes: number }, bytes: (b: number) => string): string {
+  const delta = usedBytes - first.usedBytes;
+  return usedBytes === first.usedBytes ? bytes(usedBytes) : `${bytes(usedBytes)} (${signedBytes(delta)} since call ${first.call})`;
 }
 
 /** Endpoints of the report's fitted line over the sampled calls, through the samples' mean. */

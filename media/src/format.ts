@@ -1,8 +1,8 @@
 /** Text for the page: sizes, counts, references and source places. */
-import type { SourceLocation, LeakReport } from '../../src/report/types';
-import { formatBytes, refsText, signedBytes } from '../../src/report/format';
+import type { LeakFinding, LeakReport, SourceLocation } from '../../src/report/types';
+import { byteSeriesFormat, formatBytes, groupedHolds, refsText, signedBytes } from '../../src/report/format';
 
-export { formatBytes, refsText, signedBytes };
+export { byteSeriesFormat, formatBytes, groupedHolds, refsText, signedBytes };
 
 /** Per-call counts are often whole; when not, two decimals at most ("1.14"). */
 export function formatPerCall(n: number): string {
@@ -28,6 +28,30 @@ export function placeOf(report: LeakReport, location: SourceLocation | undefined
   const line = Math.max(0, Math.floor(location.line));
   const column = Math.max(0, Math.floor(location.column));
   return { url, line, column, label: `${shortName(url)}:${line + 1}`, title: `${url}:${line + 1}:${column + 1}` };
+}
+
+/**
+ * Where a finding is in the source: its class's location, or for objects without one (object
+ * literals, arrays) the user's function that allocated them, when allocation tracking has it.
+ */
+export function findingPlace(report: LeakReport, finding: LeakFinding): Place | null {
+  const own = placeOf(report, finding.location);
+  if (own) return own;
+  const a = finding.allocation;
+  const frame = a && a.userFrames > 0 ? a.frames[0] : undefined;
+  if (!frame || frame.line <= 0) return null;
+  const url = report.scripts?.[String(frame.scriptId)] || frame.scriptName;
+  if (typeof url !== 'string' || url === '') return null;
+  const line = Math.max(0, Math.floor(frame.line) - 1);
+  const column = Math.max(0, Math.floor(frame.column) - 1);
+  const fn = frame.functionName || '(anonymous)';
+  return {
+    url,
+    line,
+    column,
+    label: `in ${fn} (${shortName(url)}:${line + 1})`,
+    title: `allocated in ${fn}, defined at ${url}:${line + 1}:${column + 1}`,
+  };
 }
 
 /** The file name of a path or URL; Node's own modules keep their "node:" name. */

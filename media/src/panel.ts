@@ -10,7 +10,8 @@ import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, ty
 import { allocationDetails } from './allocation';
 import { drawChart, slopeText } from './chart';
 import { el, onActivate, replaceChildren, svg, type Child } from './dom';
-import { formatBytes, formatPerCall, placeOf, refsText, type Place } from './format';
+import { findingPlace, formatBytes, formatPerCall, groupedHolds, placeOf, refsText, type Place } from './format';
+import { hasLabels, pathLines } from '../../src/report/pathText';
 import { GraphView } from './graph';
 import { connectHost, type Host } from './messages';
 import { leakTable } from './table';
@@ -91,7 +92,7 @@ class Panel {
         'p',
         { class: 'll-legend ll-chart-legend' },
         el('span', { class: 'll-swatch ll-swatch-series', 'aria-hidden': 'true' }),
-        'heap used after GC',
+        report.options.snapshots === 3 ? 'heap used after GC' : 'bytes the calls left alive',
         el('span', { class: 'll-swatch ll-swatch-fit', 'aria-hidden': 'true' }),
         'fitted slope',
       ),
@@ -170,7 +171,7 @@ class Panel {
     this.ui = { ...this.ui, selected: id, expanded: changed ? [] : this.ui.expanded };
     this.save();
     if (changed) this.renderLeaks(true);
-    if (reveal && this.report) this.reveal(placeOf(this.report, finding.location));
+    if (reveal && this.report) this.reveal(findingPlace(this.report, finding));
   }
 
   private reveal(place: Place | null): void {
@@ -207,13 +208,14 @@ class Panel {
         finding.fixHint ? el('span', { class: 'll-fix-text' }, finding.fixHint) : el('span', { class: 'll-muted' }, 'No fix hint for this class.'),
       ),
     ];
-    if (finding.holds?.length) {
+    // A string's parts are the string itself: nothing it "holds" is worth a line.
+    if (finding.holds?.length && !/^\((?:[a-z]+ )?string\)$/.test(finding.className)) {
       parts.push(
         el(
           'p',
           { class: 'll-holds' },
           el('span', { class: 'll-label' }, 'Each also keeps'),
-          finding.holds.map((h) => `${formatPerCall(h.countPerCall)} × ${h.className}`).join(', '),
+          groupedHolds(finding.holds).map((h) => `${formatPerCall(h.countPerCall)} × ${h.className}`).join(', '),
           ' per call',
         ),
       );
@@ -359,20 +361,23 @@ function graphLegend(): HTMLElement {
 }
 
 function pathDetails(finding: LeakFinding, path: RetainerPath, total: number): HTMLElement {
-  // The report says which step is the holder's (older reports: the culprit step itself).
-  const holderStep = path.holder ?? path.culprit;
-  const items = path.steps.map((step, i) => {
+  // In source terms when the report has them (each line's raw edges in its title); older
+  // reports show the raw edges. The report says which step is the holder's.
+  const labelled = hasLabels(path);
+  const lines = pathLines(path);
+  const items = lines.map((line, i) => {
     const marks: Child[] = [];
-    if (i === holderStep && path.culprit >= 0) marks.push(el('span', { class: 'll-mark ll-mark-culprit' }, 'culprit'));
-    if (i === path.culprit && i !== holderStep) marks.push(el('span', { class: 'll-mark' }, 'grows every call'));
-    return el(
-      'li',
-      { class: i === holderStep || i === path.culprit ? 'll-step ll-step-culprit' : 'll-step' },
-      el('span', { class: 'll-step-node' }, step.from),
-      step.fromOld ? '' : el('span', { class: 'll-muted' }, ' (new)'),
-      el('span', { class: 'll-step-edge' }, ` —${step.edgeType} `, el('code', {}, step.edgeName), '→ '),
-      ...marks,
-    );
+    if (line.mark === 'culprit') marks.push(el('span', { class: 'll-mark ll-mark-culprit' }, 'culprit'));
+    if (line.mark === 'grows') marks.push(el('span', { class: 'll-mark' }, 'grows every call'));
+    const step = path.steps[i];
+    const body: Child[] = labelled
+      ? [el('span', { class: 'll-step-node', title: line.raw }, line.text), line.isNew ? el('span', { class: 'll-muted' }, ' (new)') : '', ' ']
+      : [
+          el('span', { class: 'll-step-node' }, step.from),
+          step.fromOld ? '' : el('span', { class: 'll-muted' }, ' (new)'),
+          el('span', { class: 'll-step-edge' }, ` —${step.edgeType} `, el('code', {}, step.edgeName), '→ '),
+        ];
+    return el('li', { class: line.mark ? 'll-step ll-step-culprit' : 'll-step' }, ...body, ...marks);
   });
   items.push(el('li', { class: 'll-step ll-step-leaked' }, el('span', { class: 'll-step-node' }, finding.className)));
   return el(

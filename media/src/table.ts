@@ -1,7 +1,7 @@
 /** The leak table: one row per finding; a row selects the finding and opens its source. */
 import type { LeakFinding, LeakReport } from '../../src/report/types';
 import { el, onActivate, type Child } from './dom';
-import { formatBytes, formatPerCall, placeOf, refsText } from './format';
+import { findingPlace, formatBytes, formatPerCall, refsText } from './format';
 
 export interface TableOptions {
   report: LeakReport;
@@ -16,14 +16,14 @@ const COLUMNS: { label: string; numeric: boolean; title: string }[] = [
   { label: 'Bytes/call', numeric: true, title: 'Memory the leak retains, per call' },
   { label: 'Retained', numeric: true, title: 'Memory the leaked objects retain in the target snapshot' },
   { label: 'Refs', numeric: true, title: 'Strong references to each leaked object' },
-  { label: 'Location', numeric: false, title: 'Where the class is defined' },
+  { label: 'Location', numeric: false, title: 'Where the class is defined, or for object literals the function that allocated them' },
 ];
 
 export function leakTable(options: TableOptions): HTMLTableElement {
   const { report, findings, selected, onSelect } = options;
   const head = el('thead', {}, el('tr', {}, ...COLUMNS.map((c) => el('th', { scope: 'col', class: c.numeric ? 'num' : '', title: c.title }, c.label))));
   const rows: HTMLTableRowElement[] = findings.map((finding) => {
-    const place = placeOf(report, finding.location);
+    const place = findingPlace(report, finding);
     const isSelected = finding === selected;
     const classCell: Child[] = [el('span', { class: 'll-class-name' }, finding.className)];
     if (!finding.primary) classCell.push(' ', el('span', { class: 'll-tag', title: 'Held by a primary leak, or grew without a leak root' }, 'held'));
@@ -35,7 +35,7 @@ export function leakTable(options: TableOptions): HTMLTableElement {
         class: `ll-row${finding.primary ? '' : ' ll-held'}${isSelected ? ' ll-selected' : ''}`,
         tabindex: isSelected || (selected === null && finding === findings[0]) ? 0 : -1,
         'aria-selected': isSelected ? 'true' : 'false',
-        'aria-label': `${finding.className}: ${formatPerCall(finding.countPerCall)} per call, ${formatBytes(finding.bytesPerCall)} per call${place ? `, defined at ${place.label}` : ''}`,
+        'aria-label': `${finding.className}: ${formatPerCall(finding.countPerCall)} per call, ${formatBytes(finding.bytesPerCall)} per call${place ? `, ${place.label.startsWith('in ') ? 'allocated' : 'defined at'} ${place.label}` : ''}`,
       },
       el('td', { class: 'll-class' }, ...classCell),
       el('td', { class: 'num' }, formatPerCall(finding.countPerCall)),

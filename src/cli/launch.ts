@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { InspectorError } from '../inspector/session';
 import { CliError } from './args';
+import { MarkedLines, programMark } from './programOutput';
 
 /** The launched program did not start, or ended before the run finished: its last output says why. */
 export class LaunchError extends CliError {
@@ -50,13 +51,18 @@ export async function launchWithInspector(
   const output = options.output;
   // What the program prints on stderr: held until it has started, then passed on; the last
   // 16 KB kept for explain(). Its stdout goes on at once (to our stderr: ours is the report).
+  // Each of its lines is marked "[name] " (programOutput.ts), one stream's lines kept whole.
   let forwarding: 'held' | 'live' | 'muted' = 'held';
+  const mark = programMark(name);
+  const outLines = new MarkedLines(output, mark);
+  const errLines = new MarkedLines(output, mark);
   let held = '';
   let tail = '';
   /** Node printed "Waiting for the debugger to disconnect": the program has ended. */
   let ending = false;
-  child.stdout?.on('data', (d) => {
-    if (forwarding !== 'muted') output?.write(d);
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (d: string) => {
+    if (forwarding !== 'muted') outLines.write(d);
   });
   child.stderr?.on('data', (d: Buffer) => {
     const raw = d.toString();
@@ -64,11 +70,19 @@ export async function launchWithInspector(
     const text = raw.replace(BANNER, '');
     if (!text) return;
     tail = (tail + text).slice(-16384);
-    if (forwarding === 'live') output?.write(text);
+    if (forwarding === 'live') errLines.write(text);
     else if (forwarding === 'held') held = (held + text).slice(-(1 << 20));
   });
   // 'close', not 'exit': by then all it printed has been read.
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    child.once('close', () => {
+      if (forwarding !== 'muted') {
+        outLines.flush();
+        errLines.flush();
+      }
+      resolve();
+    }),
+  );
   const closedOrLater = (ms: number) => Promise.race([closed, new Promise((r) => setTimeout(r, ms).unref())]);
   // The child has an open inspector and never exits by itself: it must not outlive us, even
   // when we are killed or crash.
@@ -88,6 +102,10 @@ export async function launchWithInspector(
   const stop = async () => {
     process.off('exit', killNow);
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal);
+    if (forwarding !== 'muted') {
+      outLines.flush();
+      errLines.flush();
+    }
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
@@ -124,7 +142,7 @@ export async function launchWithInspector(
     if (!hasEnded() && mayBeEnding(e)) await Promise.race([closedOrLater(1500), waitFor(() => ending, 1500)]);
     if (!hasEnded()) {
       // Still running: what it printed before it started was never shown; show it now.
-      if (held) output?.write(held);
+      if (held) errLines.write(held);
       held = '';
       return e;
     }
@@ -141,11 +159,13 @@ export async function launchWithInspector(
     started: () => {
       if (forwarding !== 'held') return;
       forwarding = 'live';
-      if (held) output?.write(held);
+      if (held) errLines.write(held);
       held = '';
     },
     mute: () => {
       forwarding = 'muted';
+      outLines.drop();
+      errLines.drop();
     },
   };
 }

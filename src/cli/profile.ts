@@ -30,15 +30,20 @@ leak-lens attach <host:port | ws-url> --function <...> [options]
     --snapshots 1|3     1 (default): one snapshot, phases told by heap object ids, with allocation
                         stacks; 3: baseline, target and final snapshots, a GC after each call
     --save-snapshots D  write the run's .heapsnapshot files to D
+    --growth-calls N    after the phases, run on up to N more calls (default 200, 0: off) while a
+                        leak's collection still grows: growth that stops is reported as bounded
+    --growth-ms MS      and for at most MS milliseconds (default 10000)
     --json              print the LeakReport as JSON
+    --raw-paths         retainer paths as the snapshot's edges (Map —internal table→) rather
+                        than in source terms (globalThis.registry → Map → value)
     --html FILE         also write the report as a page (chart, table, retainer graph)
-leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--max-depth N] [--too-many N] [--json] [--html FILE]
+leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--max-depth N] [--too-many N] [--json] [--raw-paths] [--html FILE]
   The verdict from saved snapshots of one process (ids must come from one HeapProfiler session).
   Without --final every new object in the target counts as surviving: give a final snapshot
   (taken after N more calls) for the memlab-style "still alive" check.`;
 
-const VALUED = ['function', 'args', 'this', 'snapshots', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html'];
-const FLAGS = ['json', 'allow-remote'];
+const VALUED = ['function', 'args', 'this', 'snapshots', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html', 'growth-calls', 'growth-ms'];
+const FLAGS = ['json', 'raw-paths', 'allow-remote'];
 
 function profileOptions(args: ParsedArgs): ProfileOptions {
   const snapshots = args.options.get('snapshots') ?? String(DEFAULT_PROFILE_OPTIONS.snapshots);
@@ -50,6 +55,8 @@ function profileOptions(args: ParsedArgs): ProfileOptions {
     callTimeoutMs: wholeNumber(args, 'timeout', DEFAULT_PROFILE_OPTIONS.callTimeoutMs, 1),
     maxDepth: wholeNumber(args, 'max-depth', DEFAULT_PROFILE_OPTIONS.maxDepth, 1),
     tooMany: wholeNumber(args, 'too-many', DEFAULT_PROFILE_OPTIONS.tooMany, 1),
+    growthCalls: wholeNumber(args, 'growth-calls', DEFAULT_PROFILE_OPTIONS.growthCalls ?? 0, 0),
+    growthMs: wholeNumber(args, 'growth-ms', DEFAULT_PROFILE_OPTIONS.growthMs ?? 0, 0),
   };
 }
 
@@ -78,7 +85,7 @@ export function functionSpec(args: ParsedArgs, script?: string): FunctionSpec {
 
 /** The report on stdout first (a page that cannot be written must not cost it), then the page. */
 function emit(report: LeakReport, args: ParsedArgs, out: NodeJS.WritableStream): number {
-  out.write((args.options.has('json') ? printableJson(report) : renderReport(report)) + '\n');
+  out.write((args.options.has('json') ? printableJson(report) : renderReport(report, { rawPaths: args.options.has('raw-paths') })) + '\n');
   const html = htmlPath(args);
   if (html) writeHtmlReport(report, html);
   return report.verdict === 'leak' ? 1 : 0;
@@ -207,7 +214,7 @@ function saveDir(args: ParsedArgs): string | undefined {
 }
 
 export async function diffCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const args = parseArgs(argv, ['final', 'iterations', 'max-depth', 'too-many', 'html'], ['json']);
+  const args = parseArgs(argv, ['final', 'iterations', 'max-depth', 'too-many', 'html'], ['json', 'raw-paths']);
   if (args.positionals.length !== 2) throw new UsageError('diff takes a baseline and a target snapshot');
   const [baseline, target] = args.positionals;
   const finalRaw = args.options.get('final');

@@ -1,26 +1,41 @@
 /** The text form of a LeakReport: what a person needs to act on, in reading order. */
-import type { AllocationFrame, LeakFinding, LeakReport } from '../report/types';
-import { formatBytes, printable, refsText, signedBytes } from '../report/format';
+import type { AllocationFrame, GrowthCheck, LeakFinding, LeakReport } from '../report/types';
+import { byteSeriesFormat, formatBytes, groupedHolds, growthText, printable, refsText, signedBytes } from '../report/format';
+import { hasLabels, pathLines } from '../report/pathText';
 
-export function renderReport(r: LeakReport): string {
+export interface RenderOptions {
+  /** Retainer paths as the snapshot's edges (`Map —internal table→`) rather than in source terms. */
+  rawPaths?: boolean;
+}
+
+export function renderReport(r: LeakReport, options: RenderOptions = {}): string {
   const out: string[] = [];
   out.push(`Leak Lens — ${printable(r.summary)}`);
   out.push(`  ${printable(r.target.description)} · ${r.options.iterations} + ${r.options.iterations} calls after ${r.options.warmup} warm-up`);
   if (r.samples.length > 0) {
-    out.push('', 'Heap used after GC, per call');
+    out.push('', r.options.snapshots === 3 ? 'Heap used after GC, per call' : 'Bytes the calls left alive, per call');
     out.push(...sparkRows(r.samples));
     if (r.slope) out.push(`  slope ${signedBytes(r.slope.bytesPerCall)}/call (r² ${r.slope.r2})`);
   }
   const primary = r.leaks.filter((l) => l.primary);
   if (primary.length === 0) {
     out.push('', r.verdict === 'clean' ? 'No class survived and grew with the calls.' : '');
-    const near = r.leaks.filter((l) => !l.primary).slice(0, 3);
+    const near = r.leaks.filter((l) => !l.primary && l.growthCheck?.outcome !== 'bounded').slice(0, 3);
     if (near.length) {
       out.push('Grew but not confirmed by the heap-use slope:');
       for (const l of near) out.push(`  ${printable(l.className)}  ${l.countPerCall}/call, ${formatBytes(l.bytesPerCall)}/call`);
     }
   }
-  for (const l of primary) out.push('', ...renderLeak(r, l));
+  for (const l of primary) out.push('', ...renderLeak(r, l, options));
+  const bounded = r.leaks.filter((l) => l.growthCheck?.outcome === 'bounded');
+  if (bounded.length > 0) {
+    out.push('', 'Bounded, not leaks (the growth stopped when the function ran on):');
+    for (const l of bounded) {
+      const holder = l.culprit ? ` in ${printable(l.culprit.where)}` : '';
+      out.push(`  ${printable(l.className)}${holder}: ${growthText(l.growthCheck as GrowthCheck)}`);
+    }
+  }
+  out.push(...runtimeHeldLines(r));
   out.push('', `Timings: resolve ${r.timings.resolveMs} ms · calls ${r.timings.callsMs} ms · snapshots ${r.timings.snapshotMs} ms · analysis ${r.timings.analysisMs} ms · total ${r.timings.totalMs} ms`);
   if (r.snapshots) {
     const files = [r.snapshots.baseline, r.snapshots.target, r.snapshots.final].filter((f): f is string => Boolean(f));
@@ -29,31 +44,43 @@ export function renderReport(r: LeakReport): string {
   return out.join('\n');
 }
 
-function renderLeak(r: LeakReport, l: LeakFinding): string[] {
+function renderLeak(r: LeakReport, l: LeakFinding, options: RenderOptions): string[] {
   const out: string[] = [];
   const where = l.location ? `  at ${place(r, l.location.scriptId, l.location.line)}` : '';
   out.push(
     `LEAK ${printable(l.className)}: ${l.countPerCall}/call · ${formatBytes(l.bytesPerCall)}/call retained · ${l.survivors} survivors · refs ${refsText(l.refs)}${where}`,
   );
-  if (l.holds.length) {
-    out.push(`  each holds: ${l.holds.map((h) => `${h.countPerCall} ${printable(h.className)}`).join(', ')}`);
+  // A string holds nothing a person put there: its parts are the string itself.
+  if (l.holds.length && !isStringClass(l.className)) {
+    out.push(`  each holds: ${groupedHolds(l.holds).map((h) => `${h.countPerCall} ${printable(h.className)}`).join(', ')}`);
   }
   out.push(allocationLine(l));
   const path = l.paths[0];
   if (path) {
     out.push(`  Retainer path (${path.count} of ${l.paths.reduce((s, p) => s + p.count, 0)} sampled objects), GC root first:`);
     // With a collection, the culprit is the holder's edge to it; the collection is what grows.
-    const holderStep = path.holder ?? path.culprit;
-    path.steps.forEach((st, i) => {
-      const mark = i === holderStep ? '   ◀ culprit' : i === path.culprit ? '   ◀ grows on every call' : '';
-      out.push(`    ${printable(st.from)}${st.fromOld ? '' : ' (new)'} —${printable(st.edgeType)} ${printable(st.edgeName)}→${mark}`);
+    // Source terms by default; the snapshot's own edges with --raw-paths (and in --json).
+    const raw = options.rawPaths === true || !hasLabels(path);
+    pathLines(path, raw).forEach((line, i) => {
+      const mark = line.mark === 'culprit' ? '   ◀ culprit' : line.mark === 'grows' ? '   ◀ grows on every call' : '';
+      if (raw) {
+        const st = path.steps[i];
+        out.push(`    ${printable(st.from)}${st.fromOld ? '' : ' (new)'} —${printable(st.edgeType)} ${printable(st.edgeName)}→${mark}`);
+      } else {
+        out.push(`    ${i === 0 ? '' : '→ '}${printable(line.text)}${line.isNew ? ' (new)' : ''}${mark}`);
+      }
     });
-    out.push(`    ${printable(l.className)}`);
+    out.push(`    ${raw ? '' : '→ '}${printable(l.className)}`);
   }
   if (l.culprit) {
     const loc = l.culprit.holderLocation ? `  (${place(r, l.culprit.holderLocation.scriptId, l.culprit.holderLocation.line)})` : '';
     out.push(`  Culprit: ${printable(l.culprit.text)}${loc}`);
   }
+  if (l.userCall) {
+    const what = l.userCall.constructs ? `new ${printable(l.userCall.callee)}()` : `calls ${printable(l.userCall.callee)}()`;
+    out.push(`  Your line: ${printable(l.userCall.scriptName)}:${l.userCall.line}  (${what} on every call)`);
+  }
+  if (l.growthCheck && l.growthCheck.outcome === 'grows') out.push(`  Growth check: ${growthText(l.growthCheck)}`);
   if (l.fixHint) out.push(`  Fix: ${printable(l.fixHint)}`);
   return out;
 }
@@ -88,13 +115,36 @@ function place(r: LeakReport, scriptId: number, line: number): string {
   return `${url ? printable(url) : `script ${scriptId}`}:${line + 1}`;
 }
 
-/** One row per sample with a bar relative to the smallest and largest value. */
+/**
+ * One row per sample: the value in one unit with the digits that tell the rows apart, the
+ * change since the first sample, and a bar relative to the smallest and largest value.
+ */
 function sparkRows(samples: LeakReport['samples']): string[] {
   const values = samples.map((s) => s.usedBytes);
   const min = Math.min(...values);
   const span = Math.max(1, Math.max(...values) - min);
-  return samples.map((s) => {
+  const format = byteSeriesFormat(values);
+  const first = values[0];
+  const cells = samples.map((s, i) => [format(s.usedBytes), i === 0 ? '' : signedBytes(s.usedBytes - first)]);
+  const widths = [0, 1].map((c) => Math.max(...cells.map((row) => row[c].length)));
+  return samples.map((s, i) => {
     const bar = '█'.repeat(1 + Math.round(((s.usedBytes - min) / span) * 30));
-    return `  call ${String(s.call).padStart(3)}  ${formatBytes(s.usedBytes).padStart(9)}  ${bar}`;
+    return `  call ${String(s.call).padStart(3)}  ${cells[i][0].padStart(widths[0])}  ${cells[i][1].padStart(widths[1])}  ${bar}`;
   });
+}
+
+function isStringClass(className: string): boolean {
+  return /^\((?:[a-z]+ )?string\)$/.test(className);
+}
+
+/** Survivors only the runtime holds (JIT state, console handles, debugger records): not leaks. */
+function runtimeHeldLines(r: LeakReport): string[] {
+  const held = r.runtimeHeld ?? [];
+  if (held.length === 0) return [];
+  const out = ['', 'Held by the runtime, not by your program (not leaks):'];
+  for (const h of held) {
+    out.push(`  ${printable(h.className)}: ${h.countPerCall}/call · ${h.count} survivors · via ${printable(h.via)}`);
+    out.push(`    ${printable(h.note)}`);
+  }
+  return out;
 }

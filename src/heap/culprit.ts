@@ -4,6 +4,7 @@
  */
 import type { HeapAnalysis } from './analysis';
 import { locationOf } from './locations';
+import { withArticle, withCollection } from './names';
 import type { HeapSnapshot } from './snapshot';
 import type { Culprit, PathStep, RetainerPath } from '../report/types';
 
@@ -60,7 +61,7 @@ export function describeCulprit(a: HeapAnalysis, path: RetainerPath, leaked: str
     edgeName = up.edgeName;
   }
   const where = holderText(holder, steps, isCollection ? i - 1 : i, edgeName);
-  let text = collection ? `${where} (${collection}) → ${entryWord(steps, i, true)} → ${leaked}` : `${where} → ${leaked}`;
+  let text = collection ? `${withCollection(where, collection)} → ${entryWord(steps, i, true)} → ${leaked}` : `${where} → ${leaked}`;
   if (kind === 'listeners') {
     const events = steps.findIndex((x) => x.edgeName === '_events');
     const emitter = events >= 0 ? steps[events].from : holder;
@@ -94,7 +95,8 @@ function timerCallback(a: HeapAnalysis, v: number | undefined): string | undefin
 
 function holderText(holder: string, steps: PathStep[], at: number, edgeName: string): string {
   const st = steps[Math.max(0, at)];
-  if (st && st.edgeType === 'context') return `closure variable ${edgeName} (in ${contextOwner(steps, at)})`;
+  // The step's source-terms label names the scope: "entries in lib/cache.js (module variable)".
+  if (st && st.edgeType === 'context') return st.label || `closure variable ${edgeName} (in ${contextOwner(steps, at)})`;
   if (st && (st.edgeType === 'element' || /^\d+$/.test(edgeName))) return `${holder}[${edgeName}]`;
   const name = st?.fromType === 'hidden' ? 'module scope' : holder;
   return `${name}.${edgeName}`;
@@ -129,8 +131,13 @@ export function fixHint(c: Culprit): string {
       return `A timer created on every call keeps its callback and what it captures alive. Keep the handle and clearInterval/clearTimeout it when the work is done.`;
     case 'closure':
       return `A closure kept alive by a long-lived function captures data from every call. Narrow what it captures, or clear the variable (${c.edgeName}) when done.`;
+    case 'chain':
+      if (c.sharedWith) {
+        return `Each call's object keeps the one before it alive through ${c.edgeName}, so every call keeps all earlier ones alive (a chain). The closures made in one call share one scope: one of them uses ${c.edgeName}, so the scope keeps it as long as ${c.sharedWith} (held by the newest object) lives. Set ${c.edgeName} = null at the end of the call, or don't use it in a closure made beside ${c.sharedWith}.`;
+      }
+      return `Each call's object keeps the one before it alive through ${c.where}, so every call keeps all earlier ones alive (a chain). Cut the link when the older one is no longer needed (set ${c.edgeName} to null), or keep only a bounded number of them.`;
     case 'collection':
-      return `${c.where} is a ${c.collection} that gains an entry on every call and never loses one. Hold the values weakly — store new WeakRef(value) and delete entries from a FinalizationRegistry callback — or use a WeakMap keyed by the owner, or delete the entry when the object is disposed.`;
+      return `${c.where} is ${withArticle(c.collection ?? 'collection')} that gains an entry on every call and never loses one. Hold the values weakly — store new WeakRef(value) and delete entries from a FinalizationRegistry callback — or use a WeakMap keyed by the owner, or delete the entry when the object is disposed.`;
     default:
       return `${c.where} keeps new objects alive across calls. Clear it when the object is no longer needed, or hold it through a WeakRef.`;
   }

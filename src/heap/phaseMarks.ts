@@ -66,7 +66,8 @@ function markIds(s: HeapSnapshot, table: ClassTable, names: string[]): Map<strin
 
 /**
  * The memory series of a one-snapshot run: after each call whose end is known, the self sizes
- * of the objects born since the first boundary and still alive at the end (the marks left out).
+ * of the program's objects born since the first boundary and still alive at the end (V8's own
+ * objects and the marks left out).
  * A call whose boundary was dropped has no sample; its bytes count with the next call.
  */
 export function bytesLeftPerCall(
@@ -87,10 +88,13 @@ export function bytesLeftPerCall(
   cuts.push({ call: calls, id: Number.MAX_SAFE_INTEGER });
   cuts.sort((a, b) => a.id - b.id);
   const markIds = new Set(markIdsOf(s, table, marks).values());
+  // V8's own objects: compiled code and its metadata, hidden classes, internal storage, and
+  // native objects (array buffer stores get their ids at the snapshot, so all of them look new).
+  const skip = s.nodeTypeNames.map((t) => ['code', 'hidden', 'object shape', 'synthetic', 'native'].includes(t));
   const bytes = new Float64Array(cuts.length);
   for (let v = 0; v < s.nodeCount; v++) {
     const id = s.nodeId[v];
-    if ((id & 1) === 0 || id <= start || markIds.has(id)) continue;
+    if ((id & 1) === 0 || id <= start || markIds.has(id) || skip[s.nodeType[v]]) continue;
     let lo = 0;
     let hi = cuts.length - 1;
     while (lo < hi) {

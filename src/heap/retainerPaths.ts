@@ -3,6 +3,7 @@ import type { HeapAnalysis } from './analysis';
 import { culpritIndex, isCollectionStep } from './culprit';
 import { NO_DISTANCE } from './distances';
 import type { OldIds } from './verdict';
+import { sourceStepLabels } from './names';
 import { edgeSource, forEachRetainingEdge } from './retainers';
 import { edgeNameText } from './snapshot';
 import { objectName } from './summary';
@@ -47,6 +48,7 @@ export function shortestPath(a: HeapAnalysis, v: number): number[] {
 function stepsOf(a: HeapAnalysis, edges: number[], baselineIds: OldIds): PathStep[] {
   const s = a.snapshot;
   const steps: PathStep[] = [];
+  const labels = sourceStepLabels(a, edges, (v) => objectName(a, v));
   for (const e of edges) {
     const to = s.edgeTarget[e];
     const from = edgeSource(s, e);
@@ -60,6 +62,7 @@ function stepsOf(a: HeapAnalysis, edges: number[], baselineIds: OldIds): PathSte
       to: objectName(a, to),
       toType: s.nodeTypeNames[s.nodeType[to]],
       fromOld: baselineIds.has(s.nodeId[from]),
+      label: labels[steps.length],
     });
   }
   return steps;

@@ -5,6 +5,7 @@
 import type { HeapAnalysis } from './analysis';
 import { NO_DISTANCE, SYSTEM_DISTANCE } from './distances';
 import { isEssential } from './edgeRules';
+import { readableName } from './names';
 import { forEachRetainingEdge, NOT_STRONG } from './retainers';
 import { edgeNameText, type HeapSnapshot } from './snapshot';
 import type { ObjectSummary } from '../report/types';
@@ -116,9 +117,14 @@ export function strongRetainerCount(a: HeapAnalysis, n: number): number {
   return refs;
 }
 
-/** Objects by their class (so plain objects read `{id, name}`), others by their own name. */
+/**
+ * Objects by their class (so plain objects read `{id, name}`), others by their own name; the
+ * global object, bound functions and scopes as a person reads them (names.ts).
+ */
 export function objectName(a: HeapAnalysis, n: number): string {
   const s = a.snapshot;
+  const readable = readableName(a, n);
+  if (readable !== undefined) return readable;
   if (s.nodeType[n] === s.types.object) return a.classTable.classes[a.classTable.classOf[n]].name;
   const name = nodeDisplayName(s, n);
   return name === '' ? `(${s.nodeTypeNames[s.nodeType[n]]})` : name;

@@ -22,10 +22,13 @@ import { buildClassTable, type ClassTable } from './classes';
 import { describeCulprit, fixHint } from './culprit';
 import { IdSet } from './idSet';
 import { locationOf } from './locations';
+import { codeLocation, functionClassKey } from './names';
+import { chainCulprit, chainPath, findChains } from './chains';
 import { clusterPaths } from './retainerPaths';
+import { describeRuntimeHeld, isRuntimeHeld, markRuntimeRetention, RUNTIME_KEY } from './runtimeRetention';
 import type { HeapSnapshot } from './snapshot';
 import { describeNode, strongRetainerCount } from './summary';
-import type { LeakFinding } from '../report/types';
+import type { LeakFinding, RuntimeHeld } from '../report/types';
 
 export interface LeakOptions {
   /** N: calls between baseline and target, and between target and final. */
@@ -46,6 +49,8 @@ export interface LeakFindings {
   watch: { className: string; survivors: number; growth: number }[];
   noiseFiltered: number;
   survivorCount: number;
+  /** Classes the leak rule would report but only the runtime holds (runtimeRetention.ts): never leaks. */
+  runtimeHeld: RuntimeHeld[];
 }
 
 /**
@@ -101,9 +106,10 @@ export function findLeaks(
       const counts = new Map<string, number>();
       const finalTable = buildClassTable(final);
       const finalNoise = noiseTypes(final);
+      const finalRuntime = markRuntimeRetention(final);
       for (let v = 0; v < final.nodeCount; v++) {
         if (old.has(final.nodeId[v]) || isNoise(final, v, finalNoise)) continue;
-        const key = leakClassKey(final, finalTable, v);
+        const key = (isRuntimeHeld(finalRuntime, v) ? RUNTIME_KEY : '') + leakClassKey(final, finalTable, v);
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
       return counts;
@@ -184,9 +190,11 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
   const baselineIds = ages.old;
   const noiseType = noiseTypes(s);
 
-  // Survivors, grouped by class key.
+  // Survivors, grouped by class key; those only the runtime holds apart (runtimeRetention.ts).
   const survivor = new Uint8Array(s.nodeCount);
   const groups = new Map<string, number[]>();
+  const runtime = markRuntimeRetention(s);
+  const runtimeGroups = new Map<string, number[]>();
   let noiseFiltered = 0;
   let survivorCount = 0;
   for (let v = 0; v < s.nodeCount; v++) {
@@ -195,15 +203,21 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
       noiseFiltered++;
       continue;
     }
-    survivor[v] = 1;
-    survivorCount++;
     const key = leakClassKey(s, target.classTable, v);
-    let list = groups.get(key);
-    if (!list) groups.set(key, (list = []));
+    const byRuntime = isRuntimeHeld(runtime, v);
+    if (!byRuntime) {
+      survivor[v] = 1;
+      survivorCount++;
+    }
+    const into = byRuntime ? runtimeGroups : groups;
+    let list = into.get(key);
+    if (!list) into.set(key, (list = []));
     list.push(v);
   }
-  // New objects per class at the end (for the growth rule).
-  const finalNew = ages.newAtEnd((v) => leakClassKey(s, target.classTable, v));
+  // New objects per class at the end (for the growth rule), the runtime's counted apart.
+  const finalNew = ages.newAtEnd((v) => (isRuntimeHeld(runtime, v) ? RUNTIME_KEY : '') + leakClassKey(s, target.classTable, v));
+  // Classes whose survivors each hold the one before (chains.ts): their newest is no container.
+  const chains = findChains(target, groups, survivor, (v) => leakClassKey(s, target.classTable, v), baselineIds);
 
   // Leak roots: survivors not dominated by another survivor. The walk up the dominator tree
   // passes through any new node, so V8 storage between two survivors (a Map's table, filtered
@@ -240,7 +254,7 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
       const own = leakClassKey(s, target.classTable, r);
       for (const [key, count] of byKey) {
         const total = groups.get(key)?.length ?? 0;
-        if (key !== own && count >= n && count >= 0.8 * total) container[r] = 1;
+        if (key !== own && count >= n && count >= 0.8 * total && !chains.has(own)) container[r] = 1;
       }
     }
   }
@@ -278,7 +292,7 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
       growth,
       primary: roots > 0,
       refs: refStats(target, members),
-      location: locationOf(s, members[0]),
+      location: codeLocation(s, members[0]),
       examples: [],
       paths: [],
       holds: [],
@@ -312,14 +326,23 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
     const sample = roots.slice(0, 30);
     f.examples = sample.slice(0, 5).map((v) => describeNode(target, v));
     f.paths = clusterPaths(target, sample, baselineIds);
+    // A chain is named at its link, not where the newest object is held (chains.ts).
+    const chain = chains.get(f.key);
+    const link = chain ? chainPath(target, chain, baselineIds) : undefined;
+    if (link) f.paths.unshift(link);
     const top = f.paths[0];
-    if (top && top.culprit >= 0) {
+    if (link) {
+      f.culprit = chainCulprit(target, link, f.className);
+      f.fixHint = fixHint(f.culprit);
+    } else if (top && top.culprit >= 0) {
       f.culprit = describeCulprit(target, top, f.className, roots[0]);
       f.fixHint = fixHint(f.culprit);
     } else {
       f.fixHint = 'No old object holds these directly; follow the retainer path to see what keeps them alive.';
     }
-    f.graph = backReferenceGraph(target, sample.slice(0, 3), survivor, baselineIds, options, top);
+    // A chain's graph starts at a linked survivor, so that it shows the link.
+    const starts = link && chain ? [chain.linked, ...sample.filter((v) => v !== chain.linked)] : sample;
+    f.graph = backReferenceGraph(target, starts.slice(0, 3), survivor, baselineIds, options, top);
   }
   // A small class leaking through the same holder as a bigger one (the map's string keys next
   // to its values) is part of that leak, not another: list it under the bigger one.
@@ -331,7 +354,15 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
     }
   }
   verdicts.sort((a, b) => Number(b.primary) - Number(a.primary) || b.retainedSize - a.retainedSize);
-  return { leaks: verdicts, watch, noiseFiltered, survivorCount };
+  const runtimeHeld = describeRuntimeHeld(
+    target,
+    runtime,
+    runtimeGroups,
+    (key, count) => (finalNew.get(RUNTIME_KEY + key) ?? 0) - count,
+    n,
+    baselineIds,
+  );
+  return { leaks: verdicts, watch, noiseFiltered, survivorCount, runtimeHeld };
 }
 
 function round2(x: number): number {
@@ -355,7 +386,7 @@ function leakClassKey(s: HeapSnapshot, table: ClassTable, v: number): string {
   const loc = locationOf(s, v);
   const where = loc ? `\u0000${loc.scriptId}:${loc.line}:${loc.column}` : '';
   const t = s.nodeTypeNames[s.nodeType[v]];
-  if (t === 'closure') return `${s.strings.get(s.nodeName[v]) || '(anonymous)'}()${where}`;
+  if (t === 'closure') return functionClassKey(s, v); // a bound function by its target (names.ts)
   if (t === 'object') return table.classes[table.classOf[v]].name + where;
   if (t === 'native') return s.strings.get(s.nodeName[v]) || '(native)';
   return `(${t})`;

@@ -215,10 +215,11 @@ export class InspectorSession {
    * again on each turn of the event loop, at most every 50 ms, and reports each walk's last id
    * (`HeapProfiler.lastSeenObjectId`, see `recordHeapWalks`). finishHeapProfiler ends tracking.
    */
-  async startTrackingHeapObjects(trackAllocations: boolean): Promise<void> {
-    await this.enableHeapProfiler();
+  startTrackingHeapObjects(trackAllocations: boolean): Promise<void> {
+    if (!this.heapProfilerEnabled) return this.enableHeapProfiler().then(() => this.startTrackingHeapObjects(trackAllocations));
+    // Sent before this returns, so a call made next reaches the inspector after it.
     this.trackingHeapObjects = true;
-    await this.call('HeapProfiler.startTrackingHeapObjects', { trackAllocations }, 0);
+    return this.call('HeapProfiler.startTrackingHeapObjects', { trackAllocations }, 0).then(() => undefined);
   }
 
   /**
@@ -495,6 +496,15 @@ export class InspectorSession {
   async scriptUrl(scriptId: number): Promise<string | undefined> {
     if (!this.viaJsDebug && !this.scriptUrls.has(scriptId)) await this.withDebugger(async () => undefined);
     return this.scriptUrls.get(scriptId);
+  }
+
+  /** A script's source text (`Debugger.getScriptSource`), or undefined when V8 has none. */
+  async scriptSource(scriptId: number): Promise<string | undefined> {
+    const get = () =>
+      this.call<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId: String(scriptId) })
+        .then((r) => r.scriptSource)
+        .catch(() => undefined);
+    return this.viaJsDebug ? get() : this.withDebugger(get);
   }
 
   async scriptIdsForFile(fileUrlOrPath: string): Promise<number[]> {

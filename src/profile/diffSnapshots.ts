@@ -67,6 +67,7 @@ export async function diffSnapshotFiles(
           : 'No class survived and grew between the snapshots.',
       leaks: findings.leaks,
       watch: findings.watch,
+      runtimeHeld: findings.runtimeHeld,
       noiseFiltered: findings.noiseFiltered,
       scripts,
       timings: { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: ms, totalMs: ms },

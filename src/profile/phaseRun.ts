@@ -22,10 +22,10 @@ import { randomBytes } from 'node:crypto';
 import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
 import type { PhaseMarks } from '../heap/phaseMarks';
 
-/** Longer than the inspector's 50 ms walk timer: the pause sees at least one walk. */
-const PHASE_PAUSE_MS = 60;
-/** Between two calls of a phase: a pause that usually ends at the next walk; see RUN_CALLS. */
-const CALL_PAUSE_MS = 1;
+/** Longer than the inspector's 50 ms walk timer: a pause between phases sees at least one walk. */
+const PHASE_PAUSE_MS = 55;
+/** Between two calls of a phase: a pause that usually ends at the next walk; see runCalls. */
+const CALL_PAUSE_MS = 0;
 /** A pause gives up waiting for a walk after this long; the boundary check then fails. */
 const WALK_WAIT_LIMIT_MS = 60_000;
 
@@ -34,7 +34,9 @@ const WALK_WAIT_LIMIT_MS = 60_000;
  * `boundaries` ([call, before, after, pauseMs]) it leaves a mark, pauses at least `pauseMs`
  * and until a GC has cleared a WeakRef to a fresh object (the heap walk is a full GC; in a
  * short pause a scavenge can end it first, and the boundary check then drops that boundary),
- * and leaves another mark.
+ * and leaves another mark. The pause polls every millisecond, so that it ends in the same
+ * turn of the loop as the walk: the inspector's timer, due again at once after a long walk,
+ * would otherwise walk a second time first.
  */
 const runCalls = (markClasses: string[]) => `async function (fn, thisArg, args, count, boundaries, limitMs) {
   const state = this;
@@ -50,8 +52,8 @@ const runCalls = (markClasses: string[]) => `async function (fn, thisArg, args, 
       mark(before);
       const probe = new WeakRef({});
       const since = Date.now();
-      await sleep(pauseMs);
-      while (probe.deref() !== undefined && Date.now() - since < limitMs) await sleep(1);
+      do await sleep(1);
+      while ((probe.deref() !== undefined || Date.now() - since < pauseMs) && Date.now() - since < limitMs);
       mark(after);
     }
     state.call = call;
@@ -74,6 +76,8 @@ export interface PhaseRunOptions {
   signal?: AbortSignal;
   /** The measured call now running, 1..2N. */
   onCall?: (call: number) => void;
+  /** Starts tracking heap objects; sent just before the run. */
+  startTracking: () => Promise<void>;
 }
 
 /**
@@ -101,6 +105,10 @@ export async function runPhases(
   const state = await session.evaluate(NEW_STATE);
   const remoteArg = (o: RemoteObject | undefined) => (o?.objectId ? { objectId: o.objectId } : {});
   options.onCall?.(1);
+  // Sent together: the inspector starts the run right after the walk that starts tracking,
+  // before its timer's first walk (a message sent later waits for that walk).
+  const started = options.startTracking();
+  started.catch(() => undefined);
   const run = session.callOn(state.objectId as string, declaration, [
     { objectId: fn.objectId },
     remoteArg(thisObject),
@@ -109,7 +117,7 @@ export async function runPhases(
     { value: boundaries },
     { value: WALK_WAIT_LIMIT_MS },
   ], { label: options.name });
-  await watched(session, state, run, options);
+  await Promise.all([started, watched(session, state, run, options)]);
   return {
     boundaries: boundaries.map(([call, before, after, pauseMs]) => ({ call, before, after, required: pauseMs === PHASE_PAUSE_MS })),
   };

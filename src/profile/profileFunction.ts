@@ -13,6 +13,8 @@ import { InspectorAbortError, InspectorError, type InspectorSession, type Remote
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
 import { runPhases } from './phaseRun';
+import { attachUserCalls } from './userCall';
+import { checkGrowth, collectionsToWatch } from './boundedGrowth';
 import { argumentsArray, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
 import { createSnapshotFile, prepareSnapshotFolder, writeAll } from './savedSnapshots';
 import { decideVerdict } from './verdict';
@@ -20,8 +22,8 @@ import { DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type Pro
 
 export { prepareSnapshotFolder, ProfileError, type FunctionSpec };
 
-/** Where starting to track (a GC and a heap walk) takes less, a heap walk follows every call. */
-const PER_CALL_WALK_MS = 150;
+/** Below this heap use, a heap walk follows every call of the first phase (the memory series per call). */
+const PER_CALL_HEAP_BYTES = 48 * 2 ** 20;
 
 export interface ProfileHooks {
   /** Phase names: resolve, warmup, baseline, calls, target, final, analysis. */
@@ -179,7 +181,7 @@ export async function profileFunction(
       const a = performance.now();
       const { findings, scripts } = await worker.leaks('baseline', 'target', 'final', leakOptions);
       timings.analysisMs += performance.now() - a;
-      return { findings, scripts, samples };
+      return { findings, scripts, samples, watched: await collectionsToWatch(session, findings.leaks) };
     }
 
     /**
@@ -196,30 +198,31 @@ export async function profileFunction(
       }
       progress('tracking');
       await session.primeScriptLines();
+      // A heap walk takes about 3 ms per MB of heap: after every call where that is cheap.
+      const perCall = (await session.heapUsage()) < PER_CALL_HEAP_BYTES;
       const walks = session.recordHeapWalks();
       try {
-        const walkStart = performance.now();
-        await session.startTrackingHeapObjects(true);
         const marks = await runPhases(session, fn.object, thisObject, argsObject, {
           iterations: n,
-          perCall: performance.now() - walkStart < PER_CALL_WALK_MS,
+          perCall,
           callTimeoutMs: opts.callTimeoutMs,
           name: fn.name,
           signal,
           onCall: (c) => progress('calls', c, 2 * n),
+          startTracking: () => session.startTrackingHeapObjects(true),
         });
         timings.callsMs += performance.now() - t;
         await snapshot('final', true, 'final');
-        // Tracking ends now, not after the analysis: each heap walk stalls the debuggee.
-        const stopped = session.finishHeapProfiler({ leaveEnabled: hooks.leaveHeapProfilerEnabled ?? false }).catch(() => undefined);
         progress('analysis');
         const a = performance.now();
         const result = await worker.phaseLeaks('final', { ...marks, walks: [...walks.ids] }, leakOptions).catch((e: Error) => {
           throw new ProfileError(e.message.replace(/^Heap worker: /, ''));
         });
         timings.analysisMs += performance.now() - a;
-        await stopped;
-        return result;
+        // The leaks' collections, found by id before tracking ends (ending it resets the ids).
+        const watched = await collectionsToWatch(session, result.findings.leaks);
+        await session.finishHeapProfiler({ leaveEnabled: hooks.leaveHeapProfilerEnabled ?? false }).catch(() => undefined);
+        return { ...result, watched };
       } finally {
         walks.stop();
       }
@@ -231,6 +234,18 @@ export async function profileFunction(
       ? await threeSnapshotRun()
       : await oneSnapshotRun();
     const { findings, scripts, samples } = run;
+    // Growth that stops is not a leak: watch each leak's collection over further calls.
+    progress('growth');
+    const g = performance.now();
+    await checkGrowth(session, fn.object, thisObject, argsObject, run.watched, opts.warmup + 2 * n, {
+      calls: opts.growthCalls ?? 0,
+      ms: opts.growthMs ?? 0,
+      callTimeoutMs: opts.callTimeoutMs,
+    }, signal);
+    timings.callsMs += performance.now() - g;
+    for (const f of findings.leaks) if (f.growthCheck?.outcome === 'bounded') f.primary = false;
+    // The user's line behind each leak, from its allocation stack and the script's source.
+    await attachUserCalls(session, findings.leaks, scripts);
     const slope = fitSlope(samples);
     const { verdict, confirmed } = decideVerdict(findings.leaks, slope);
     const usedScripts = pickScripts(findings.leaks, scripts);
@@ -248,7 +263,7 @@ export async function profileFunction(
       samples,
       slope,
       verdict,
-      summary: summarize(fn.name, verdict, confirmed, slope, n),
+      summary: summarize(fn.name, verdict, confirmed, slope, n, opts.snapshots === 3),
       // Unconfirmed classes stay in the list, as context, but are not reported as leaks.
       leaks: findings.leaks.map((l) => (l.primary && !confirmed.includes(l) ? { ...l, primary: false } : l)),
       watch: findings.watch,
@@ -299,6 +314,7 @@ function pickScripts(leaks: LeakReport['leaks'], all: Record<string, string>): R
   for (const l of leaks) {
     use(l.location?.scriptId);
     use(l.culprit?.holderLocation?.scriptId);
+    use(l.userCall?.scriptId);
     for (const n of l.graph?.nodes ?? []) use(n.location?.scriptId);
   }
   return used;
@@ -316,12 +332,13 @@ function summarize(
   confirmed: LeakReport['leaks'],
   slope: LeakReport['slope'],
   n: number,
+  threeSnapshots: boolean,
 ): string {
   if (verdict === 'clean') return `No leak in ${2 * n} calls of ${name}.`;
   const top = confirmed[0];
   return (
     `${name} leaks ${top.countPerCall} ${top.className} per call (${formatKb(top.bytesPerCall)}/call retained` +
-    `${slope ? `, heap use +${formatKb(slope.bytesPerCall)}/call` : ''})` +
+    `${slope ? `, ${threeSnapshots ? 'heap use' : 'left alive'} +${formatKb(slope.bytesPerCall)}/call` : ''})` +
     (top.culprit ? ` — held by ${top.culprit.text}.` : '.')
   );
 }

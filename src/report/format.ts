@@ -1,4 +1,5 @@
 /** Text formatting for the CLI's human-readable output. */
+import type { GrowthCheck } from './types';
 
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
@@ -11,6 +12,34 @@ export function formatBytes(bytes: number): string {
 /** "+1.2 KB" / "−3.0 MB": a change in bytes. */
 export function signedBytes(bytes: number): string {
   return `${bytes >= 0 ? '+' : '−'}${formatBytes(Math.abs(Math.round(bytes)))}`;
+}
+
+/** Byte resolutions, coarsest first: a unit and its decimals. */
+const BYTE_STEPS = [
+  { name: 'GB', size: 1024 ** 3, decimals: 1 },
+  { name: 'GB', size: 1024 ** 3, decimals: 2 },
+  { name: 'MB', size: 1024 ** 2, decimals: 1 },
+  { name: 'MB', size: 1024 ** 2, decimals: 2 },
+  { name: 'KB', size: 1024, decimals: 0 },
+  { name: 'KB', size: 1024, decimals: 1 },
+  { name: 'KB', size: 1024, decimals: 2 },
+  { name: 'B', size: 1, decimals: 0 },
+];
+
+/**
+ * A formatter for a series of byte values (a memory chart's samples) in one unit, fine enough
+ * that the series' growth shows: its resolution is at most a fiftieth of the series' span
+ * ("3,371.2 KB", "3,372.0 KB"… rather than "3.3 MB" on every row).
+ */
+export function byteSeriesFormat(values: readonly number[]): (bytes: number) => string {
+  if (values.length === 0) return formatBytes;
+  const top = Math.max(...values.map((v) => Math.abs(v)));
+  const span = Math.max(...values) - Math.min(...values);
+  if (span <= 0) return formatBytes;
+  const fits = BYTE_STEPS.filter((u) => top >= u.size || u.size === 1);
+  const step = fits.find((u) => u.size / 10 ** u.decimals <= span / 50) ?? BYTE_STEPS[BYTE_STEPS.length - 1];
+  return (bytes) =>
+    `${(bytes / step.size).toLocaleString('en-US', { minimumFractionDigits: step.decimals, maximumFractionDigits: step.decimals })} ${step.name}`;
 }
 
 /** "1" when every survivor has the same number of strong retainers, else "1–3 (mostly 1)". */
@@ -62,4 +91,30 @@ export function printableJson(value: unknown, space: number | string = 2): strin
     /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+/**
+ * What each leaked object holds, as listed: bound functions (an object's methods bound to it,
+ * `this.onData = this.onData.bind(this)`) grouped into one entry when there are several, so a
+ * listener per call reads as one listener and its object, not a dozen classes.
+ */
+export function groupedHolds(holds: readonly { className: string; countPerCall: number }[]): { className: string; countPerCall: number }[] {
+  const bound = holds.filter((h) => /^bound .+\(\)$/.test(h.className));
+  if (bound.length < 3) return [...holds];
+  const names = bound.map((h) => h.className.replace(/^bound /, ''));
+  const shown = names.length > 4 ? `${names.slice(0, 3).join(', ')}, …` : names.join(', ');
+  const count = Math.round(bound.reduce((sum, h) => sum + h.countPerCall, 0) * 100) / 100;
+  return [...holds.filter((h) => !bound.includes(h)), { className: `bound functions (${shown})`, countPerCall: count }];
+}
+
+/** "grew to 100, then flat for 56 calls: bounded, not a leak" and the like. */
+export function growthText(c: GrowthCheck): string {
+  const first = c.sizes[0];
+  const last = c.sizes[c.sizes.length - 1];
+  if (c.outcome === 'bounded') {
+    const prev = c.sizes[c.sizes.length - 2];
+    return `grew from ${first.size} to ${prev.size} by call ${prev.call}, then flat for ${last.call - prev.call} calls: bounded, not a leak`;
+  }
+  if (c.outcome === 'grows') return `kept growing in every batch: ${c.sizes.map((s) => `${s.size} at call ${s.call}`).join(', ')}`;
+  return 'not checked further';
 }

@@ -21,6 +21,12 @@ export interface LeakReport {
   leaks: LeakFinding[];
   watch: { className: string; survivors: number; growth: number }[];
   noiseFiltered: number;
+  /**
+   * Classes whose new objects survived but are held only by the runtime (V8's JIT state, the
+   * inspector's console handles, the debugger's records): never leaks, never in the verdict.
+   * Reports made before this field existed lack it.
+   */
+  runtimeHeld?: RuntimeHeld[];
   /** Script URLs by the snapshot's script ids, for source locations. */
   scripts: Record<string, string>;
   timings: { resolveMs: number; callsMs: number; snapshotMs: number; analysisMs: number; totalMs: number };
@@ -39,6 +45,13 @@ export interface ProfileOptions {
   callTimeoutMs: number;
   maxDepth: number;
   tooMany: number;
+  /**
+   * After the phases, a leak held in a collection is watched while the function runs on, in
+   * doubling batches, until the collection stops growing (bounded, not a leak) or these many
+   * extra calls, or this much time, have passed (0 calls: no check). Optional in older reports.
+   */
+  growthCalls?: number;
+  growthMs?: number;
 }
 
 export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
@@ -48,6 +61,8 @@ export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
   callTimeoutMs: 30_000,
   maxDepth: 10,
   tooMany: 3,
+  growthCalls: 200,
+  growthMs: 10_000,
 };
 
 /** Least-squares line through (call, usedBytes): the memory-per-call slope of a run. */
@@ -77,6 +92,12 @@ export interface PathStep {
   toType: string;
   /** The holder existed before the calls (in baseline). */
   fromOld: boolean;
+  /**
+   * The step in source terms ("globalThis.registry", "Map → value", "entries in lib/cache.js
+   * (module variable)"); "" when the step only continues its neighbour's. Reports made before
+   * this field existed lack it: views then show the raw edges.
+   */
+  label?: string;
 }
 
 export interface RetainerPath {
@@ -103,7 +124,35 @@ export interface Culprit {
   /** The collection the holder points to, when there is one (Map, Set, Array, Object). */
   collection?: string;
   holderLocation?: SourceLocation;
-  kind: 'collection' | 'listeners' | 'timer' | 'closure' | 'property';
+  /**
+   * A chain linked through a closure's scope: the closure (`someMethod()`) whose scope holds
+   * the link, shared with the other closures made in the same call.
+   */
+  sharedWith?: string;
+  /**
+   * 'chain': each call's object holds the one before it (the edge is the link between two
+   * survivors of the class), so every call keeps all earlier ones alive.
+   */
+  kind: 'collection' | 'listeners' | 'timer' | 'closure' | 'property' | 'chain';
+}
+
+/**
+ * Survivors of one class that only the runtime holds: every strong path to them passes through
+ * runtime state (src/heap/runtimeRetention.ts has the rule). The program holds no reference.
+ */
+export interface RuntimeHeld {
+  className: string;
+  /** Survivors of the class that the runtime holds. */
+  count: number;
+  countPerCall: number;
+  /** Retained by those of them that no other such survivor holds, in bytes. */
+  retainedSize: number;
+  /** 'jit': V8's compiled code and feedback; 'console': the inspector's console handles; 'debugger': its records. */
+  reason: 'jit' | 'console' | 'debugger';
+  /** Where the retainer path enters runtime state, up to the object: "route.feedback_cell → FeedbackCell → …". */
+  via: string;
+  /** What holds them and how to confirm it, for a person. */
+  note: string;
 }
 
 export interface GraphNode {
@@ -174,6 +223,34 @@ export interface LeakFinding {
    * stacks (a one-snapshot run tracks allocations); absent when tracking was off.
    */
   allocation?: AllocationSite;
+  /** The user's line behind the leak, read from the allocation stack and the source (profile/userCall.ts). */
+  userCall?: UserCall;
+  /** What its collection did while the function ran on (profile/boundedGrowth.ts). */
+  growthCheck?: GrowthCheck;
+}
+
+/** A leak's collection, watched over further calls: its size after each batch. */
+export interface GrowthCheck {
+  /** The collection's size before the first extra batch, then after each. */
+  sizes: { call: number; size: number }[];
+  /** bounded: a batch added nothing (not a leak); grows: every batch added; unchecked: no batch ran. */
+  outcome: 'grows' | 'bounded' | 'unchecked';
+}
+
+/**
+ * The user's call that makes the leaked objects: in the user's innermost frame of their
+ * allocation stack, the first call of the function that frame called (or \`new\` of the class).
+ */
+export interface UserCall {
+  scriptId: number;
+  /** The script's URL or path as V8 names it. */
+  scriptName: string;
+  /** 1-based. */
+  line: number;
+  /** The function called there (heap text). */
+  callee: string;
+  /** \`new callee\` of the leaked class itself, not a call into other code. */
+  constructs: boolean;
 }
 
 /**

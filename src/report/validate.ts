@@ -32,6 +32,11 @@ export function validateReport(value: unknown): LeakReport {
     }
     if (!isObject(l.refs) || typeof l.refs.min !== 'number') fail(`leak ${String(l.className)} lacks "refs"`);
     if (!Array.isArray(l.holds)) fail(`leak ${String(l.className)} lacks "holds"`);
+    const call = (l as { userCall?: Record<string, unknown> }).userCall;
+    if (call !== undefined && !(typeof call === 'object' && call !== null && Number.isInteger(call.line) && Number.isInteger(call.scriptId) &&
+        typeof call.scriptName === 'string' && typeof call.callee === 'string' && typeof call.constructs === 'boolean')) {
+      fail(`the user call of ${String(l.className)} is malformed`);
+    }
     if ('allocation' in l && l.allocation !== undefined && !isAllocation(l.allocation)) {
       fail(`the allocation site of ${String(l.className)} is malformed`);
     }
@@ -44,6 +49,13 @@ export function validateReport(value: unknown): LeakReport {
   if (!isObject(value.options)) fail('"options" is missing');
   if (!isObject(value.timings)) fail('"timings" is missing');
   if (typeof value.summary !== 'string') fail('"summary" is missing');
+  // Reports made before "runtimeHeld" existed lack it.
+  if ('runtimeHeld' in value && value.runtimeHeld !== undefined) {
+    if (!Array.isArray(value.runtimeHeld)) fail('"runtimeHeld" must be an array');
+    for (const h of value.runtimeHeld as unknown[]) {
+      if (!isRuntimeHeld(h)) fail('an entry of "runtimeHeld" is malformed');
+    }
+  }
   return value as unknown as LeakReport;
 }
 
@@ -53,6 +65,20 @@ function isAllocation(v: unknown): boolean {
   if (!['userFrames', 'count', 'traced', 'of'].every((k) => typeof v[k] === 'number')) return false;
   return v.frames.every(
     (f) => isObject(f) && typeof f.functionName === 'string' && typeof f.scriptName === 'string' && typeof f.line === 'number' && typeof f.column === 'number',
+  );
+}
+
+const RUNTIME_REASONS = ['jit', 'console', 'debugger'];
+
+/** A class held by the runtime: its name, counts, why (one of the reasons) and the path's text. */
+function isRuntimeHeld(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    typeof v.className === 'string' &&
+    ['count', 'countPerCall', 'retainedSize'].every((k) => typeof v[k] === 'number') &&
+    RUNTIME_REASONS.includes(v.reason as string) &&
+    typeof v.via === 'string' &&
+    typeof v.note === 'string'
   );
 }
 

@@ -13,6 +13,7 @@ import type { LeakFinding, LeakReport } from '../report/types';
 import { markdownCodeBlock, oneLine } from './inertText';
 import { fileUriOf } from './paths';
 import { mayDecorate } from './revealPolicy';
+import { hasLabels, pathLines } from '../report/pathText';
 
 export interface InlineNote {
   uri: string;
@@ -123,6 +124,20 @@ async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNo
       });
     }
   }
+  const call = leak.userCall;
+  if (call) {
+    // The user's own line behind the leak (1-based in the report).
+    const uri = scriptUri(report, call.scriptId);
+    if (uri && !notes.some((n) => n.uri === uri.toString() && n.line === call.line - 1)) {
+      const what = call.constructs ? 'allocates' : `calls ${oneLine(call.callee)}(), which keeps`;
+      notes.push({
+        uri: uri.toString(),
+        line: call.line - 1,
+        text: `◀ ${what} ${leak.countPerCall} ${className} per call that never dies — Leak Lens`,
+        hover: `${className} objects made through this call stay alive.\n\n${pathText}\n\nFix: ${oneLine(leak.fixHint ?? '')}`,
+      });
+    }
+  }
   if (leak.location) {
     const uri = scriptUri(report, leak.location.scriptId);
     if (uri && !notes.some((n) => n.uri === uri.toString() && n.line === leak.location?.line)) {
@@ -140,6 +155,10 @@ async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNo
 function pathSummary(leak: LeakFinding): string {
   const path = leak.paths[0];
   if (!path) return '';
+  // In source terms when the report has them ("globalThis.registry", "Map → value").
+  if (hasLabels(path)) {
+    return ['Retainer path (GC root first):', ...pathLines(path).map((l, i) => `  ${i === 0 ? '' : '→ '}${oneLine(l.text)}`), `  → ${oneLine(leak.className)}`].join('\n');
+  }
   return ['Retainer path (GC root first):', ...path.steps.map((s) => `  ${oneLine(s.from)} —${oneLine(s.edgeName)}→`), `  ${oneLine(leak.className)}`].join('\n');
 }
 

@@ -85,6 +85,11 @@ suite('Leak Lens profiles in a debug session', () => {
     assert.ok(holder, `a note at line ${holderLine + 1}: ${JSON.stringify(notes)}`);
     assert.match(holder.text, /holds 7 Processor, \+1\/call, refs 1/);
     assert.match(holder.hover, /instanceMap/);
+    // The user's own line that makes them: `new Processor(` in loadApp.
+    const newLine = doc.getText().split('\n').findIndex((l) => l.includes('new Processor('));
+    const made = notes.find((n) => n.uri === doc.uri.toString() && n.line === newLine);
+    assert.ok(made, `a note at line ${newLine + 1}: ${JSON.stringify(notes)}`);
+    assert.match(made.text, /allocates 1 Processor per call that never dies/);
   });
 
   test('the fixed example reports no leak', async function () {

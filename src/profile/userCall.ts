@@ -1,0 +1,183 @@
+/**
+ * The user's own line behind a leak. V8's allocation stacks name functions, not statements:
+ * the user's innermost frame says which of the user's functions was running, and the frame
+ * just inside it which function it called (a dependency's `use`, `set`, `subscribe`, or the
+ * leaked class's constructor when the user's code made the object itself). The line is found
+ * in that function's source as the first call of that name. It is a reading of the source, so
+ * the report says which call it found ("calls use()"), and gives none when no call matches.
+ */
+import type { AllocationSite, LeakFinding, UserCall } from '../report/types';
+import { isUserScript } from '../heap/allocationTrace';
+import type { InspectorSession } from '../inspector/session';
+
+/** The function the user's frame called, and the user's frame; undefined without a user frame. */
+export function callFromUserFrame(site: AllocationSite, className: string): { callee: string; constructs: boolean; frame: AllocationSite['frames'][number] } | undefined {
+  if (site.userFrames === 0) return undefined;
+  const frame = site.frames[0];
+  if (!frame.line) return undefined;
+  if (frame.depth === 0) return { callee: className, constructs: true, frame };
+  const inner = site.frames.find((f) => f.depth === frame.depth - 1);
+  const name = inner?.functionName.replace(/^(get|set) /, '').split('.').pop() ?? '';
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) return undefined;
+  return { callee: name, constructs: /^[A-Z]/.test(name) && name === className, frame };
+}
+
+/**
+ * The 1-based line of the first call of `callee` (or `new callee`) in the function that starts
+ * at `line`:`column` (1-based, V8's position of the function), or undefined.
+ */
+export function findCallLine(source: string, line: number, column: number, callee: string, constructs: boolean): { line: number; name: string } | undefined {
+  const lines = source.split('\n');
+  if (line < 1 || line > lines.length) return undefined;
+  let offset = 0;
+  for (let i = 0; i < line - 1; i++) offset += lines[i].length + 1;
+  offset += Math.max(0, column - 1);
+  const body = functionText(source, offset);
+  const name = callee.replace(/[$]/g, '\\$');
+  const pattern = constructs ? new RegExp(`\\bnew\\s+(?:[\\w$]+\\.)*${name}\\b`) : new RegExp(`(?:\\.|\\b)${name}\\s*(?:\\?\\.)?\\(`);
+  const direct = pattern.exec(body.text);
+  const found = direct ? { index: direct.index, name: callee } : constructs ? undefined : aliasCall(body.text, callee);
+  if (!found) return undefined;
+  return { line: line + countNewlines(source, offset, body.start + found.index), name: found.name };
+}
+
+/**
+ * A public method often only forwards to the function V8 records (\`inc\` to
+ * \`incWithoutExemplar\`, \`emit\` to \`_emit\`): the first call whose name, at least three
+ * characters long, the recorded name starts with once leading underscores are dropped.
+ */
+function aliasCall(text: string, callee: string): { index: number; name: string } | undefined {
+  const bare = callee.replace(/^_+/, '');
+  const calls = /(?:\.|\b)([A-Za-z_$][\w$]*)\s*(?:\?\.)?\(/g;
+  for (let m = calls.exec(text); m; m = calls.exec(text)) {
+    const name = m[1].replace(/^_+/, '');
+    if (name.length >= 3 && name !== bare && bare.startsWith(name)) return { index: m.index, name: m[1] };
+  }
+  return undefined;
+}
+
+/**
+ * The function's text from `offset` to the brace that closes its body, with comments and the
+ * insides of strings blanked (newlines kept), so that only code is searched.
+ */
+function functionText(source: string, offset: number): { start: number; text: string } {
+  const limit = Math.min(source.length, offset + 200_000);
+  const out: string[] = [];
+  const blank = (from: number, to: number) => {
+    for (let k = from; k <= to && k < limit; k++) out.push(source[k] === '\n' ? '\n' : ' ');
+  };
+  let depth = 0;
+  let opened = false;
+  let i = offset;
+  while (i < limit) {
+    const c = source[i];
+    if (c === '/' && (source[i + 1] === '/' || source[i + 1] === '*')) {
+      const end = source[i + 1] === '/' ? lineEnd(source, i) : source.indexOf('*/', i + 2) < 0 ? limit : source.indexOf('*/', i + 2) + 1;
+      blank(i, end);
+      i = end + 1;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') {
+      const end = stringEnd(source, i, c);
+      out.push(c);
+      blank(i + 1, end - 1);
+      if (end < limit) out.push(source[end]);
+      i = end + 1;
+      continue;
+    }
+    out.push(c);
+    if (c === '{') {
+      depth++;
+      opened = true;
+    } else if (c === '}') {
+      depth--;
+      if (opened && depth === 0) break;
+    } else if (!opened && c === '=' && source[i + 1] === '>' && /^\s*[^\s{]/.test(source.slice(i + 2, i + 200))) {
+      // An arrow function with an expression body: up to the end of its line.
+      const end = lineEnd(source, i);
+      out.push(source.slice(i + 1, end + 1));
+      break;
+    }
+    i++;
+  }
+  return { start: offset, text: out.join('') };
+}
+
+function lineEnd(source: string, i: number): number {
+  const end = source.indexOf('\n', i);
+  return end < 0 ? source.length : end - 1;
+}
+
+function stringEnd(source: string, i: number, quote: string): number {
+  for (let j = i + 1; j < source.length; j++) {
+    if (source[j] === '\\') j++;
+    else if (source[j] === quote) return j;
+    else if (quote !== '`' && source[j] === '\n') return j;
+  }
+  return source.length;
+}
+
+function countNewlines(source: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (source[i] === '\n') n++;
+  return n;
+}
+
+/**
+ * When the culprit holder is in a dependency (or V8 names no user holder), the fix is at the
+ * user's call: the hint says what to do there, not how to change the package.
+ */
+export function dependencyHint(f: LeakFinding, call: UserCall, holderIsUsers: boolean): string | undefined {
+  if (holderIsUsers || call.constructs) return undefined;
+  const at = `${call.callee}() at ${shortName(call.scriptName)}:${call.line}`;
+  const holder = f.culprit ? `${f.culprit.where}, inside a dependency,` : 'A dependency';
+  const undo =
+    f.culprit?.kind === 'listeners'
+      ? 'remove it when done with the package\'s own API (off, removeListener, unsubscribe)'
+      : 'undo it with the package\'s own API (eject, unsubscribe, off, stop, delete, close)';
+  return (
+    `${holder} keeps what ${at} adds on every call. Make that call once (at start-up, not per call), or ${undo}. ` +
+    'If it is a cache, give it a bound or a time to live; if it should live for one request, create it per request, not once per process.'
+  );
+}
+
+/** A dependency's script: under node_modules. */
+export function isPackageScript(scriptName: string): boolean {
+  return !isUserScript(scriptName) && /(^|[\\/])node_modules[\\/]/.test(scriptName);
+}
+
+function shortName(scriptName: string): string {
+  const parts = scriptName.replace(/^file:\/\//, '').split(/[\\/]/);
+  return parts.slice(-2).join('/');
+}
+
+/**
+ * Adds `userCall` to each leak with an allocation stack through the user's code, and aims its
+ * fix hint at that call when the holder is a dependency's. Sources come from the debuggee.
+ */
+export async function attachUserCalls(
+  session: InspectorSession,
+  leaks: LeakFinding[],
+  scripts: Record<string, string>,
+): Promise<void> {
+  const sources = new Map<number, Promise<string | undefined>>();
+  for (const f of leaks) {
+    if (!f.allocation) continue;
+    const call = callFromUserFrame(f.allocation, f.className);
+    if (!call) continue;
+    const id = call.frame.scriptId;
+    if (!sources.has(id)) sources.set(id, session.scriptSource(id));
+    const source = await sources.get(id);
+    if (source === undefined) continue;
+    const found = findCallLine(source, call.frame.line, call.frame.column, call.callee, call.constructs);
+    if (found === undefined) continue;
+    f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: found.line, callee: found.name, constructs: call.constructs };
+    // A package's holder (timers and listeners keep their own hints: the fix is clear/off).
+    const holderScript = f.culprit?.holderLocation ? scripts[String(f.culprit.holderLocation.scriptId)] : undefined;
+    const kind = f.culprit?.kind;
+    if ((kind === 'collection' || kind === 'property') && holderScript !== undefined && isPackageScript(holderScript)) {
+      const hint = dependencyHint(f, f.userCall, false);
+      if (hint) f.fixHint = hint;
+    }
+  }
+}
