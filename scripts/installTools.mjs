@@ -1,6 +1,7 @@
-// Installs a tool folder's own dependencies (bench/, packaging/) from its lock, once per lock:
-// they stay out of the root install. Scripts are disabled: memlab pulls puppeteer, whose install
-// downloads a browser, and vsce's optional keytar downloads a prebuilt binary; neither is used.
+// Installs a tool folder's own dependencies (bench/, packaging/, test/fixtures/packages/) from its
+// lock, once per lock: they stay out of the root install. Scripts are disabled: memlab pulls
+// puppeteer, whose install downloads a browser, and vsce's optional keytar downloads a prebuilt
+// binary; neither is used (and the test fixtures' packages need none).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const folder = process.argv[2];
 if (!folder || !existsSync(join(root, folder, 'package-lock.json'))) {
-  console.error(`installTools: give a folder with a package-lock.json (bench or packaging), got ${folder ?? 'nothing'}`);
+  console.error(`installTools: give a folder with a package-lock.json (bench, packaging or test/fixtures/packages), got ${folder ?? 'nothing'}`);
   process.exit(2);
 }
 const dir = join(root, folder);
