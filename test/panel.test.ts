@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { LeakReport } from '../src/report/types';
+import type { LeakFinding, LeakReport } from '../src/report/types';
 import {
   contentSecurityPolicy,
   embedReportJson,
@@ -531,5 +531,29 @@ test('webview protocol: ready, report message, reveal, saved state and restore',
     await assertClean(restored);
   } finally {
     await restored.context.close();
+  }
+});
+
+test('the user line, the growth check, and what grew but is not a leak (bounded, held by the runtime)', { skip }, async () => {
+  const report = readReport('registry-leak.json');
+  const top = report.leaks.find((l) => l.primary) as LeakFinding;
+  const scriptId = Number(Object.keys(report.scripts)[0]);
+  top.userCall = { scriptId, scriptName: report.scripts[String(scriptId)], line: 35, callee: 'Processor', constructs: true };
+  top.growthCheck = { sizes: [{ call: 15, size: 15 }, { call: 29, size: 29 }, { call: 57, size: 57 }], outcome: 'grows' };
+  const bounded: LeakFinding = { ...top, key: 'Card', className: 'Card<b>', primary: false, growthCheck: { sizes: [{ call: 15, size: 15 }, { call: 120, size: 100 }, { call: 215, size: 100 }], outcome: 'bounded' } };
+  report.leaks.push(bounded);
+  report.runtimeHeld = [{ className: 'RequestSummary', count: 7, countPerCall: 1, retainedSize: 560, reason: 'console', via: '(Global handles) → 3 / DevTools console', note: 'console.log got it.' }];
+  const o = await open(standalone(report), 'not-leaks');
+  try {
+    await o.page.waitForSelector('[data-testid="user-call"]');
+    assert.match((await o.page.textContent('[data-testid="user-call"]')) ?? '', /Your line.*:35.*new Processor\(\) on every call/);
+    assert.match((await o.page.textContent('[data-testid="growth-check"]')) ?? '', /kept growing in every batch: 15 at call 15, 29 at call 29, 57 at call 57/);
+    const notLeaks = (await o.page.textContent('[data-testid="not-leaks"]')) ?? '';
+    assert.match(notLeaks, /Card<b> bounded: grew from 15 to 100 by call 120, then flat for 95 calls/);
+    assert.match(notLeaks, /RequestSummary held by the runtime, not by your program/);
+    assert.equal(await count(o.page, '[data-testid="not-leaks"] b'), 0, 'a class name stays text');
+    await assertClean(o);
+  } finally {
+    await o.context.close();
   }
 });

@@ -5,7 +5,8 @@
  * {type:'report'} message; shows the verdict, memory per call, the leak table, the selected
  * leak's culprit and fix, and its retainer graph. Selections are saved with setState.
  */
-import type { LeakFinding, RetainerPath, LeakReport } from '../../src/report/types';
+import type { GrowthCheck, LeakFinding, RetainerPath, LeakReport } from '../../src/report/types';
+import { growthText } from '../../src/report/format';
 import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, type PanelUiState } from '../../src/report/panelProtocol';
 import { allocationDetails } from './allocation';
 import { drawChart, slopeText } from './chart';
@@ -104,7 +105,7 @@ class Panel {
     this.graphBox = el('section', { class: 'll-card ll-graph-card', 'aria-labelledby': 'll-graph-title' });
     this.graphView = null;
 
-    replaceChildren(this.root, header, el('div', { class: 'll-top' }, chartCard, leaksCard), this.graphBox);
+    replaceChildren(this.root, header, el('div', { class: 'll-top' }, chartCard, leaksCard), this.graphBox, notLeaks(report));
     this.root.removeAttribute('aria-busy');
     this.redrawChart(true);
     this.resize.observe(this.chartBox);
@@ -221,6 +222,23 @@ class Panel {
       );
     }
     parts.push(allocationDetails(finding));
+    const call = finding.userCall;
+    if (call) {
+      const at = placeOf(report, { scriptId: call.scriptId, line: call.line - 1, column: 0 });
+      const what = call.constructs ? `new ${call.callee}()` : `calls ${call.callee}()`;
+      parts.push(
+        el(
+          'p',
+          { class: 'll-holds', 'data-testid': 'user-call' },
+          el('span', { class: 'll-label' }, 'Your line'),
+          at ? this.placeButton(at, `Open ${at.title}`) : `line ${call.line}`,
+          ` ${what} on every call`,
+        ),
+      );
+    }
+    if (finding.growthCheck && finding.growthCheck.outcome !== 'unchecked') {
+      parts.push(el('p', { class: 'll-holds', 'data-testid': 'growth-check' }, el('span', { class: 'll-label' }, 'Growth check'), growthText(finding.growthCheck)));
+    }
     const path = finding.paths?.[0];
     if (path) parts.push(pathDetails(finding, path, finding.paths.reduce((s, p) => s + p.count, 0)));
     return el('div', { class: 'll-details', 'aria-live': 'polite' }, ...parts);
@@ -440,3 +458,23 @@ function main(): void {
 }
 
 main();
+
+/**
+ * What grew but is not a leak: collections whose growth stopped when the function ran on, and
+ * objects only the runtime holds (V8's code and feedback, the inspector's console, the debugger).
+ */
+function notLeaks(report: LeakReport): HTMLElement {
+  const bounded = report.leaks.filter((l) => l.growthCheck?.outcome === 'bounded');
+  const runtime = report.runtimeHeld ?? [];
+  const items: HTMLElement[] = [
+    ...bounded.map((l) => el('li', {}, el('code', {}, l.className), ` bounded: ${growthText(l.growthCheck as GrowthCheck)}`)),
+    ...runtime.map((r) => el('li', {}, el('code', {}, r.className), ` held by the runtime, not by your program (${r.via}): ${r.note}`)),
+  ];
+  if (items.length === 0) return el('div', { hidden: '' });
+  return el(
+    'section',
+    { class: 'll-card', 'aria-labelledby': 'll-not-leaks-title', 'data-testid': 'not-leaks' },
+    el('h2', { id: 'll-not-leaks-title' }, 'Grew, but not leaks'),
+    el('ul', { class: 'll-holds' }, ...items),
+  );
+}
