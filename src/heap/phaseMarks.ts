@@ -25,9 +25,13 @@ export interface PhaseMarks {
 
 export class PhaseBoundaryError extends Error {}
 
+/** The heap ids of the run's marks, by class name: one pass over the nodes. */
+export function findMarks(s: HeapSnapshot, table: ClassTable, marks: PhaseMarks): Map<string, number> {
+  return markIds(s, table, marks.boundaries.flatMap((b) => [b.before, b.after]));
+}
+
 /** The boundary ids, one per entry of `marks.boundaries`; undefined for a dropped one. */
-export function phaseBoundaries(s: HeapSnapshot, table: ClassTable, marks: PhaseMarks): (number | undefined)[] {
-  const idOf = markIdsOf(s, table, marks);
+export function phaseBoundaries(marks: PhaseMarks, idOf: ReadonlyMap<string, number>): (number | undefined)[] {
   const walks = [...marks.walks].sort((a, b) => a - b);
   return marks.boundaries.map((b) => {
     const before = idOf.get(b.before);
@@ -72,8 +76,8 @@ function markIds(s: HeapSnapshot, table: ClassTable, names: string[]): Map<strin
  */
 export function bytesLeftPerCall(
   s: HeapSnapshot,
-  table: ClassTable,
   marks: PhaseMarks,
+  markIdsByName: ReadonlyMap<string, number>,
   ids: readonly (number | undefined)[],
   calls: number,
 ): { call: number; usedBytes: number }[] {
@@ -87,7 +91,7 @@ export function bytesLeftPerCall(
   });
   cuts.push({ call: calls, id: Number.MAX_SAFE_INTEGER });
   cuts.sort((a, b) => a.id - b.id);
-  const markIds = new Set(markIdsOf(s, table, marks).values());
+  const markIds = new Set(markIdsByName.values());
   // V8's own objects: compiled code and its metadata, hidden classes, internal storage, and
   // native objects (array buffer stores get their ids at the snapshot, so all of them look new).
   const skip = s.nodeTypeNames.map((t) => ['code', 'hidden', 'object shape', 'synthetic', 'native'].includes(t));
@@ -106,8 +110,4 @@ export function bytesLeftPerCall(
   }
   let total = 0;
   return cuts.map((c, i) => ({ call: c.call, usedBytes: (total += bytes[i]) }));
-}
-
-function markIdsOf(s: HeapSnapshot, table: ClassTable, marks: PhaseMarks): Map<string, number> {
-  return markIds(s, table, marks.boundaries.flatMap((b) => [b.before, b.after]));
 }

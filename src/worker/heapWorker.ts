@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { HeapAnalysis } from '../heap/analysis';
 import { HeapSnapshotError } from '../heap/errors';
-import { bytesLeftPerCall, phaseBoundaries } from '../heap/phaseMarks';
+import { bytesLeftPerCall, findMarks, phaseBoundaries } from '../heap/phaseMarks';
 import { findLeaks, findLeaksInPhases } from '../heap/verdict';
 import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
@@ -183,11 +183,12 @@ port.on('message', async (m: ToWorker) => {
         const a = analyzed(m.slot);
         // Two phases of N calls; objects born after the last boundary belong to the second.
         const n = m.options.iterations;
-        const ids = phaseBoundaries(a.snapshot, a.classTable, m.marks);
+        const found = findMarks(a.snapshot, a.classTable, m.marks);
+        const ids = phaseBoundaries(m.marks, found);
         const at = (call: number) => ids[m.marks.boundaries.findIndex((b) => b.call === call)] as number;
         const phases = { walks: [at(1), at(n + 1), Number.MAX_SAFE_INTEGER], callsPerStep: n };
         const findings = findLeaksInPhases(a, phases, m.options);
-        const samples = bytesLeftPerCall(a.snapshot, a.classTable, m.marks, ids, 2 * n);
+        const samples = bytesLeftPerCall(a.snapshot, m.marks, found, ids, 2 * n);
         const scripts: Record<string, string> = {};
         for (const [id, name] of scriptNamesInSnapshot(a.snapshot)) scripts[String(id)] = name;
         return send({ type: 'phaseLeaks', seq: m.seq, findings, scripts, samples, ms: performance.now() - t });

@@ -223,3 +223,33 @@ export async function lensAbove(page: Page, lineText: string, title: string | Re
     await page.waitForTimeout(500);
   }
 }
+
+/**
+ * Clicks the lens `find` returns until a profile run starts (a click right after a session
+ * starts can land on a lens VS Code is redrawing); a screenshot named `name` on failure.
+ */
+export async function clickLensUntilProfiling(page: Page, find: () => Promise<Locator>, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await page.waitForTimeout(2500); // let the lenses settle after the session started
+    await (await find()).click();
+    const started = await page
+      .locator('.notifications-toasts', { hasText: /Leak Lens: profiling/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 8000 })
+      .then(() => true)
+      .catch(() => false);
+    if (started) return;
+  }
+  await screenshot(page, `${name}-failure-lens-click`);
+  throw new Error('clicking the CodeLens did not start a profile run');
+}
+
+/** The report panel's frame once it shows `text` and its graph; a screenshot named `name` on failure. */
+export async function reportFrame(page: Page, text: string | RegExp, name: string): Promise<Frame> {
+  try {
+    return await waitForWebview(page, { text, selector: '[data-testid="graph-node"]' }, 120_000);
+  } catch (e) {
+    await screenshot(page, `${name}-failure-no-report`);
+    throw e;
+  }
+}

@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Frame, Page } from 'playwright-core';
-import { codeLenses, lensAbove, openFile, runCommand, screenshot, waitForWebview, waitForWorkbench } from './browser';
+import type { Page } from 'playwright-core';
+import { clickLensUntilProfiling, codeLenses, lensAbove, openFile, reportFrame, runCommand, screenshot, waitForWorkbench } from './browser';
 import { REPO_ROOT } from './paths';
 import { startVscodeHost, type VscodeHost } from './vscodeHost';
 
@@ -53,30 +53,6 @@ async function stopDebugging(): Promise<void> {
  * Clicks a lens and waits for the run to start (its progress notification). Lenses re-render
  * when sessions change, so a click can land on one being replaced: then it is clicked again.
  */
-async function clickLens(find: () => Promise<import('playwright-core').Locator>): Promise<void> {
-  for (let attempt = 0; attempt < 4; attempt++) {
-    await page.waitForTimeout(2500); // let the lenses settle after the session started
-    await (await find()).click();
-    const started = await page
-      .locator('.notifications-toasts', { hasText: /Leak Lens: profiling/ })
-      .first()
-      .waitFor({ state: 'visible', timeout: 8000 })
-      .then(() => true)
-      .catch(() => false);
-    if (started) return;
-  }
-  await screenshot(page, 'ui-failure-lens-click');
-  assert.fail('clicking the CodeLens did not start a profile run');
-}
-
-async function reportFrame(text: string | RegExp): Promise<Frame> {
-  try {
-    return await waitForWebview(page, { text, selector: '[data-testid="graph-node"]' }, 120_000);
-  } catch (e) {
-    await screenshot(page, 'ui-failure-no-report');
-    throw e;
-  }
-}
 
 test('CodeLens → report panel with the retainer graph → click a node → the editor jumps', { timeout: 300_000 }, async (t) => {
   t.after(stopDebugging);
@@ -84,9 +60,9 @@ test('CodeLens → report panel with the retainer graph → click a node → the
   await startDebugging();
   await lensAbove(page, 'function loadApp', 'Profile leaks');
   await screenshot(page, 'ui-1-codelens');
-  await clickLens(() => lensAbove(page, 'function loadApp', 'Profile leaks'));
+  await clickLensUntilProfiling(page, () => lensAbove(page, 'function loadApp', 'Profile leaks'), 'ui');
 
-  const frame = await reportFrame(/Processor/);
+  const frame = await reportFrame(page, /Processor/, 'ui');
   const names = await frame.locator('[data-testid="graph-node"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name') ?? e.textContent ?? ''));
   assert.ok(names.some((n) => n.includes('Processor')), `graph labels: ${names.join(' | ')}`);
   assert.ok(names.some((n) => n.includes('Map')), 'the Map behind instanceMap is in the graph');
@@ -142,7 +118,7 @@ test('the "Profile function leaks" command: pick the function, leave the argumen
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await page.locator('.quick-input-widget', { hasText: 'Arguments for loadApp' }).waitFor({ state: 'visible', timeout: 20_000 });
   await input.press('Enter');
-  const frame = await reportFrame(/loadApp leaks 1 Processor per call/);
+  const frame = await reportFrame(page, /loadApp leaks 1 Processor per call/, 'ui');
   assert.match(await frame.locator('[data-testid="summary"]').innerText(), /Processor\.instanceMap/);
 });
 
@@ -150,9 +126,9 @@ test('heap strings with HTML and script payloads render as text and run nothing'
   t.after(stopDebugging);
   await openFile(page, 'payload.js');
   await startDebugging();
-  await clickLens(() => lensAbove(page, 'function addPayload', 'Profile leaks'));
+  await clickLensUntilProfiling(page, () => lensAbove(page, 'function addPayload', 'Profile leaks'), 'ui');
   const payload = '<script>window.__pwned=2</script>';
-  const frame = await reportFrame(payload);
+  const frame = await reportFrame(page, payload, 'ui');
   assert.ok((await frame.locator('body').innerText()).includes(payload), 'the payload is shown literally');
   const edgeLabels = await frame.locator('[data-testid="graph-edge"]').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
   assert.ok(edgeLabels.some((t) => t.includes(payload)), `edge labels: ${edgeLabels.join(' | ')}`);

@@ -17,8 +17,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Frame, Page } from 'playwright-core';
-import { codeLenses, lensAbove, openFile, runCommand, screenshot, waitForWebview, waitForWorkbench } from './browser';
+import type { Page } from 'playwright-core';
+import { clickLensUntilProfiling, codeLenses, lensAbove, openFile, reportFrame, runCommand, screenshot, waitForWorkbench } from './browser';
 import { REPO_ROOT } from './paths';
 import { startVscodeHost, type VscodeHost } from './vscodeHost';
 
@@ -67,30 +67,6 @@ async function stopDebugging(): Promise<void> {
 }
 
 /** Clicks the "Profile leaks" lens above `lineText` until the run starts (lenses re-render as sessions change). */
-async function profileAt(lineText: string): Promise<void> {
-  for (let attempt = 0; attempt < 4; attempt++) {
-    await page.waitForTimeout(2500);
-    await (await lensAbove(page, lineText, 'Profile leaks')).click();
-    const started = await page
-      .locator('.notifications-toasts', { hasText: /Leak Lens: profiling/ })
-      .first()
-      .waitFor({ state: 'visible', timeout: 8000 })
-      .then(() => true)
-      .catch(() => false);
-    if (started) return;
-  }
-  await screenshot(page, 'ui-hardening-failure-lens-click');
-  assert.fail('clicking the CodeLens did not start a profile run');
-}
-
-async function reportFrame(text: string | RegExp): Promise<Frame> {
-  try {
-    return await waitForWebview(page, { text, selector: '[data-testid="graph-node"]' }, 120_000);
-  } catch (e) {
-    await screenshot(page, 'ui-hardening-failure-no-report');
-    throw e;
-  }
-}
 
 /** Editor tabs by their labels. */
 async function tabLabels(): Promise<string[]> {
@@ -101,8 +77,8 @@ test('a property name with a code fence, a link and an image shows as text in th
   t.after(stopDebugging);
   await openFile(page, 'vscode-markdown.js');
   await startDebugging();
-  await profileAt('function addEntry');
-  await reportFrame(/Registry/);
+  await clickLensUntilProfiling(page, () => lensAbove(page, 'function addEntry', 'Profile leaks'), 'ui-hardening');
+  await reportFrame(page, /Registry/, 'ui-hardening');
 
   // The lens carries the verdict, with the leaked objects' name as it is.
   const lens = codeLenses(page, /leaks 1 /).first();
@@ -144,8 +120,8 @@ test('a script outside the workspace is opened only after a modal question; one 
   t.after(stopDebugging);
   await openFile(page, 'vscode-outside.js');
   await startDebugging();
-  await profileAt('function keepOutside');
-  const frame = await reportFrame(/Outside/);
+  await clickLensUntilProfiling(page, () => lensAbove(page, 'function keepOutside', 'Profile leaks'), 'ui-hardening');
+  const frame = await reportFrame(page, /Outside/, 'ui-hardening');
   const libName = path.basename(outsideLib);
 
   // Outside's constructor is in the library outside the workspace folder. Leak Lens asks with
