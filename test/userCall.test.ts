@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import { callFromUserFrame, dependencyHint, findCallLine } from '../src/profile/userCall';
 import type { AllocationSite, LeakFinding } from '../src/report/types';
 
+/** The line and name found (the column is checked on its own). */
+const callLine = (r: ReturnType<typeof findCallLine>) => r && { line: r.line, name: r.name };
+
 const source = [
   "'use strict';", // 1
   'const api = makeClient();', // 2
@@ -27,22 +30,25 @@ const source = [
 ].join('\n');
 
 test('finds the first call of the callee inside the function, past comments and strings', () => {
-  assert.deepEqual(findCallLine(source, 3, 22, 'use', false), { line: 7, name: 'use' });
+  assert.deepEqual(callLine(findCallLine(source, 3, 22, 'use', false)), { line: 7, name: 'use' });
+  // The 0-based column of the name, for a source map to read back (bundles put much on one line).
+  assert.equal(findCallLine(source, 3, 22, 'use', false)?.column, 27);
   // Not in another function after this one.
-  assert.equal(findCallLine(source, 3, 22, 'post', false), undefined);
+  assert.equal(callLine(findCallLine(source, 3, 22, 'post', false)), undefined);
 });
 
 test('an alias: V8 records incWithoutExemplar, the user wrote inc()', () => {
-  assert.deepEqual(findCallLine(source, 13, 16, 'incWithoutExemplar', false), { line: 13, name: 'inc' });
+  assert.deepEqual(callLine(findCallLine(source, 13, 16, 'incWithoutExemplar', false)), { line: 13, name: 'inc' });
 });
 
 test('a constructor: new Processor in the user function', () => {
-  assert.deepEqual(findCallLine(source, 14, 14, 'Processor', true), { line: 15, name: 'Processor' });
-  assert.equal(findCallLine(source, 3, 22, 'Processor', true), undefined);
+  assert.deepEqual(callLine(findCallLine(source, 14, 14, 'Processor', true)), { line: 15, name: 'Processor' });
+  assert.equal(findCallLine(source, 14, 14, 'Processor', true)?.column, 9);
+  assert.equal(callLine(findCallLine(source, 3, 22, 'Processor', true)), undefined);
 });
 
 test('out-of-range positions give nothing', () => {
-  assert.equal(findCallLine(source, 99, 1, 'use', false), undefined);
+  assert.equal(callLine(findCallLine(source, 99, 1, 'use', false)), undefined);
   assert.equal(findCallLine('', 1, 1, 'use', false), undefined);
 });
 

@@ -1,5 +1,6 @@
 /** The text form of a LeakReport: what a person needs to act on, in reading order. */
-import type { AllocationFrame, GrowthCheck, LeakFinding, LeakReport } from '../report/types';
+import * as path from 'node:path';
+import type { AllocationFrame, GrowthCheck, LeakFinding, LeakReport, OriginalPosition, SourceLocation } from '../report/types';
 import { byteSeriesFormat, formatBytes, groupedHolds, growthText, printable, refsText, signedBytes } from '../report/format';
 import { hasLabels, pathLines } from '../report/pathText';
 
@@ -46,7 +47,7 @@ export function renderReport(r: LeakReport, options: RenderOptions = {}): string
 
 function renderLeak(r: LeakReport, l: LeakFinding, options: RenderOptions): string[] {
   const out: string[] = [];
-  const where = l.location ? `  at ${place(r, l.location.scriptId, l.location.line)}` : '';
+  const where = l.location ? `  at ${place(r, l.location)}` : '';
   out.push(
     `LEAK ${printable(l.className)}: ${l.countPerCall}/call · ${formatBytes(l.bytesPerCall)}/call retained · ${l.survivors} survivors · refs ${refsText(l.refs)}${where}`,
   );
@@ -73,12 +74,13 @@ function renderLeak(r: LeakReport, l: LeakFinding, options: RenderOptions): stri
     out.push(`    ${raw ? '' : '→ '}${printable(l.className)}`);
   }
   if (l.culprit) {
-    const loc = l.culprit.holderLocation ? `  (${place(r, l.culprit.holderLocation.scriptId, l.culprit.holderLocation.line)})` : '';
+    const loc = l.culprit.holderLocation ? `  (${place(r, l.culprit.holderLocation)})` : '';
     out.push(`  Culprit: ${printable(l.culprit.text)}${loc}`);
   }
   if (l.userCall) {
     const what = l.userCall.constructs ? `new ${printable(l.userCall.callee)}()` : `calls ${printable(l.userCall.callee)}()`;
-    out.push(`  Your line: ${printable(l.userCall.scriptName)}:${l.userCall.line}  (${what} on every call)`);
+    const at = l.userCall.original ? originalText(l.userCall.original) : `${printable(l.userCall.scriptName)}:${l.userCall.line}`;
+    out.push(`  Your line: ${at}  (${what} on every call)`);
   }
   if (l.growthCheck && l.growthCheck.outcome === 'grows') out.push(`  Growth check: ${growthText(l.growthCheck)}`);
   if (l.fixHint) out.push(`  Fix: ${printable(l.fixHint)}`);
@@ -107,12 +109,22 @@ function allocationLine(l: LeakFinding): string {
 function frameText(f: AllocationFrame): string {
   const name = f.functionName ? printable(f.functionName) : '(anonymous)';
   if (!f.scriptName) return name;
+  if (f.original) return `${name} (${originalText(f.original)})`;
   return `${name} (${printable(f.scriptName)}${f.line > 0 ? `:${f.line}` : ''})`;
 }
 
-function place(r: LeakReport, scriptId: number, line: number): string {
-  const url = r.scripts[String(scriptId)];
-  return `${url ? printable(url) : `script ${scriptId}`}:${line + 1}`;
+/** Where the user wrote it when the script has a source map ("src/registry.ts:9"), else the script's line. */
+function place(r: LeakReport, at: SourceLocation): string {
+  if (at.original) return originalText(at.original);
+  const url = r.scripts[String(at.scriptId)];
+  return `${url ? printable(url) : `script ${at.scriptId}`}:${at.line + 1}`;
+}
+
+/** A source map's file, relative to the current folder when inside it (what the user types), and line. */
+function originalText(o: OriginalPosition): string {
+  const rel = path.isAbsolute(o.file) ? path.relative(process.cwd(), o.file) : '';
+  const file = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : o.file;
+  return `${printable(file)}:${o.line}`;
 }
 
 /**

@@ -197,6 +197,32 @@ export function findClosuresNamed(snapshot: HeapSnapshot, name: string, preferSc
   return out.sort((a, b) => Number(prefer.has(b.scriptId)) - Number(prefer.has(a.scriptId)));
 }
 
+/**
+ * Every located closure of `scriptIds`, one per location (closures of the same code share it),
+ * in node order: the candidates a source map reads back to the user's line.
+ */
+export function findClosuresInScripts(snapshot: HeapSnapshot, scriptIds: readonly number[]): ClosureMatch[] {
+  const wanted = new Set(scriptIds);
+  const loc = snapshot.locations;
+  const seen = new Set<string>();
+  const out: ClosureMatch[] = [];
+  forEachLocatedClosure(snapshot, (r, ordinal) => {
+    if (!wanted.has(loc[r + 1])) return;
+    const key = `${loc[r + 1]}:${loc[r + 2]}:${loc[r + 3]}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({
+      nodeId: snapshot.nodeId[ordinal],
+      ordinal,
+      name: snapshot.strings.get(snapshot.nodeName[ordinal]),
+      scriptId: loc[r + 1],
+      line: loc[r + 2],
+      column: loc[r + 3],
+    });
+  });
+  return out;
+}
+
 /** Each location row (its offset in `locations`) that belongs to a closure, with the closure's ordinal. */
 function forEachLocatedClosure(snapshot: HeapSnapshot, visit: (row: number, ordinal: number) => void): void {
   const closure = snapshot.types.closure;

@@ -85,6 +85,8 @@ export class InspectorSession {
   /** Normalized script URL → script ids, from every Debugger.scriptParsed we have seen. */
   private readonly scripts = new Map<string, Set<number>>();
   private readonly scriptUrls = new Map<number, string>();
+  /** Script id → the sourceMapURL its scriptParsed named (a data: URL or a path relative to the script). */
+  private readonly sourceMapUrls = new Map<number, string>();
   private snapshotRunning = false;
   private trackingHeapObjects = false;
   private debuggerPrimed = false;
@@ -105,10 +107,11 @@ export class InspectorSession {
     this.timeoutMs = init.timeoutMs;
     this.transport.on('Debugger.paused', () => (this.paused = true));
     this.transport.on('Debugger.resumed', () => (this.paused = false));
-    this.transport.on<{ scriptId: string; url: string }>('Debugger.scriptParsed', (p) => {
+    this.transport.on<{ scriptId: string; url: string; sourceMapURL?: string }>('Debugger.scriptParsed', (p) => {
       const key = normalizeScriptLocation(p.url ?? '');
       const id = Number(p.scriptId);
       if (!key || !Number.isFinite(id)) return;
+      if (typeof p.sourceMapURL === 'string' && p.sourceMapURL !== '') this.sourceMapUrls.set(id, p.sourceMapURL);
       this.scriptUrls.set(id, p.url);
       let ids = this.scripts.get(key);
       if (!ids) this.scripts.set(key, (ids = new Set()));
@@ -496,6 +499,16 @@ export class InspectorSession {
   async scriptUrl(scriptId: number): Promise<string | undefined> {
     if (!this.viaJsDebug && !this.scriptUrls.has(scriptId)) await this.withDebugger(async () => undefined);
     return this.scriptUrls.get(scriptId);
+  }
+
+  /**
+   * The source map URL a script names, as `Debugger.scriptParsed` gave it; undefined when it
+   * names none or scriptParsed is not seen (through js-debug: read the script's source instead).
+   */
+  async scriptSourceMapUrl(scriptId: number): Promise<string | undefined> {
+    if (this.viaJsDebug) return undefined;
+    if (!this.scriptUrls.has(scriptId)) await this.withDebugger(async () => undefined);
+    return this.sourceMapUrls.get(scriptId);
   }
 
   /** A script's source text (`Debugger.getScriptSource`), or undefined when V8 has none. */

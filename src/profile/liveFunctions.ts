@@ -18,7 +18,10 @@ export interface LiveFunction {
   url?: string;
 }
 
-/** Reads own data properties only and skips native code, so no program code runs. */
+/**
+ * Reads own data properties only and skips native code, so no program code runs. Skips
+ * bundlers' export getters, which return the function of the same name.
+ */
 const NAMED = `function (name, limit) {
   const out = [];
   const describe = Object.getOwnPropertyDescriptor;
@@ -31,6 +34,9 @@ const NAMED = `function (name, limit) {
     let text;
     try { text = source.call(f); } catch { continue; }
     if (/\\{\\s*\\[native code\\]\\s*\\}$/.test(text)) continue;
+    // A bundler's export getter (esbuild, so tsx: \`{ handle: () => handle }\`) carries the name too.
+    const getter = /^\\(\\)\\s*=>\\s*([\\w$]+)$/.exec(text);
+    if (getter && getter[1] === name) continue;
     out[out.length] = f;
   }
   return out;

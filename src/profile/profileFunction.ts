@@ -14,6 +14,7 @@ import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
 import { runPhases } from './phaseRun';
 import { attachUserCalls } from './userCall';
+import { addOriginalPositions, SourceMaps } from './sourceMaps';
 import { checkGrowth, collectionsToWatch } from './boundedGrowth';
 import { argumentsArray, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
 import { createSnapshotFile, prepareSnapshotFolder, writeAll } from './savedSnapshots';
@@ -246,6 +247,8 @@ export async function profileFunction(
     for (const f of findings.leaks) if (f.growthCheck?.outcome === 'bounded') f.primary = false;
     // The user's line behind each leak, from its allocation stack and the script's source.
     await attachUserCalls(session, findings.leaks, scripts);
+    // Every location also in the file the user wrote, where the script has a source map.
+    await addOriginalPositions(new SourceMaps(session), findings.leaks, scripts);
     const slope = fitSlope(samples);
     const { verdict, confirmed } = decideVerdict(findings.leaks, slope);
     const usedScripts = pickScripts(findings.leaks, scripts);

@@ -6,7 +6,10 @@
 import { DebuggeeThrewError, InspectorAbortError, type InspectorSession, type RemoteObject } from '../inspector/session';
 import type { ClosureMatch } from '../heap/functions';
 import type { HeapWorker } from '../worker/client';
+import * as path from 'node:path';
+import { normalizeScriptLocation } from '../report/scriptLocation';
 import { inFile, LiveFunctionIndex } from './liveFunctions';
+import { isRuntimeScript, SourceMaps } from './sourceMaps';
 
 /** Which function to run, and with what. */
 export interface FunctionSpec {
@@ -95,27 +98,37 @@ export async function resolveFunction(
   if (!spec.name && !(spec.file && spec.line)) {
     throw new ProfileError('Say which function to run: an expression, a name, or a file and line');
   }
+  // Lines in a .ts file (or any file a running script's source map names) are read through
+  // the maps: the running script's own lines are the compiled code's.
+  const maps = new SourceMaps(session);
   // By name through the runtime, without a snapshot; a snapshot only where that cannot decide
-  // (a line without a name, or several candidates whose files js-debug does not tell us).
+  // (a line without a name, several candidates whose files js-debug does not tell us, or
+  // several namesakes where the spec's line decides).
   if (spec.name) {
-    const live = await resolveLive(session, spec, spec.name);
+    const live = await resolveLive(session, maps, spec, spec.name);
     if (live) return live;
   }
   // One snapshot, looked at by location and then, if that gives nothing, by name.
   await snapshot('resolve', false);
-  let atLine: Awaited<ReturnType<HeapWorker['closuresAt']>> | undefined;
+  let atLine: FileClosures | undefined;
   let byName: Awaited<ReturnType<HeapWorker['closuresNamed']>> | undefined;
+  let scripts: Record<string, string> = {};
+  let fileScripts: number[] = [];
   // Closures on the line that have the wanted name.
   let named: ClosureMatch[] = [];
   try {
-    if (spec.file && spec.line) {
-      atLine = await worker.closuresAt('resolve', spec.file, spec.line - 1, spec.column ? spec.column - 1 : undefined);
-      if (spec.name) named = atLine.matches.filter((m) => m.name === spec.name);
+    if (spec.file) {
+      const inFile = await closuresOfFile(worker, maps, session.viaJsDebug, spec.file, spec.line);
+      scripts = inFile.scripts;
+      fileScripts = inFile.scriptIds;
+      if (spec.line) atLine = inFile;
+      if (spec.name) named = inFile.matches.filter((m) => m.name === spec.name);
     }
     // A location and a name (as a CodeLens gives them): the location first, the name if the
     // line holds no live closure of that name (e.g. the editor's line is the decorator's).
     if (spec.name && named.length === 0) {
       byName = await worker.closuresNamed('resolve', spec.name, spec.file);
+      if (!spec.file) scripts = (await worker.scriptClosures('resolve', [])).scripts;
     }
   } finally {
     // Not awaited bare: a failed release would replace the error that got here. The run's own
@@ -124,9 +137,15 @@ export async function resolveFunction(
   }
   if (spec.name) {
     if (named.length > 0) return { object: await session.objectForNodeId(named[0].nodeId), name: spec.name };
-    const { matches, scriptIds } = byName ?? { matches: [], scriptIds: [] };
-    const inFile = matches.filter((m) => scriptIds.includes(m.scriptId));
-    const candidates = inFile.length > 0 ? inFile : matches;
+    const users = (byName?.matches ?? []).filter((m) => !isRuntimeScript(scripts[String(m.scriptId)] ?? ''));
+    const inFile = users.filter((m) => fileScripts.includes(m.scriptId) || (byName?.scriptIds ?? []).includes(m.scriptId));
+    const candidates = inFile.length > 0 ? inFile : users;
+    if (candidates.length === 1) return { object: await session.objectForNodeId(candidates[0].nodeId), name: spec.name };
+    // The spec's line wins over a name that is missing there or shared: it is what was clicked.
+    if (atLine && atLine.matches.length > 0) {
+      const match = atLine.matches[0];
+      return { object: await session.objectForNodeId(match.nodeId), name: match.name || spec.name };
+    }
     if (candidates.length === 0) {
       throw new ProfileError(
         `No live function named "${spec.name}" in the debuggee. It may not exist yet, or be anonymous; ` +
@@ -134,18 +153,16 @@ export async function resolveFunction(
         true,
       );
     }
-    if (candidates.length > 1) {
-      const where = candidates.map((m) => `script ${m.scriptId} line ${m.line + 1}`).join(', ');
-      throw new ProfileError(`Several functions are named "${spec.name}" (${where}); give file:line instead.`);
-    }
-    return { object: await session.objectForNodeId(candidates[0].nodeId), name: spec.name };
+    const where: string[] = [];
+    for (const m of candidates) where.push(await placeText(maps, m.scriptId, scripts[String(m.scriptId)], m.line, m.column));
+    throw new ProfileError(`Several functions are named "${spec.name}" (${where.join(', ')}); give file:line instead.`);
   }
   // By location alone: the live closure whose code starts on that line.
   const { matches, scriptIds } = atLine ?? { matches: [], scriptIds: [] };
   if (scriptIds.length === 0) {
     throw new ProfileError(
-      `${spec.file} is not loaded in the debuggee (no script with that path has a live function). ` +
-        'Check the path, or name the function with an expression instead (e.g. --function "require(\'./app\').loadApp").',
+      `${spec.file} is not loaded in the debuggee (no running script, and no source map of one, names that path and has a live function). ` +
+        'Check the path, or name the function with an expression instead (e.g. --function "globalThis.app.loadApp").',
       true,
     );
   }
@@ -160,6 +177,66 @@ export async function resolveFunction(
   const match = matches[0];
   const object = await session.objectForNodeId(match.nodeId);
   return { object, name: match.name || `(anonymous at line ${spec.line})` };
+}
+
+interface FileClosures {
+  /** Closures starting on the line, best first (empty without a line). */
+  matches: ClosureMatch[];
+  /** The running scripts that are the file, or whose source map names it. */
+  scriptIds: number[];
+  /** Every script of the snapshot, id → name. */
+  scripts: Record<string, string>;
+}
+
+/**
+ * The closures of the snapshot in 'resolve' that start on `line` (1-based) of `file`: in a
+ * script that is the file (its own lines), or whose source map names the file (lines read
+ * back through the map, which bundles and tsx need: much of their code is on one line).
+ */
+async function closuresOfFile(worker: HeapWorker, maps: SourceMaps, viaJsDebug: boolean, file: string, line: number | undefined): Promise<FileClosures> {
+  const { scripts } = await worker.scriptClosures('resolve', []);
+  const want = normalizeScriptLocation(file);
+  const own: number[] = [];
+  const mapped: number[] = [];
+  for (const [key, name] of Object.entries(scripts)) {
+    if (isRuntimeScript(name)) continue;
+    const id = Number(key);
+    const same = normalizeScriptLocation(name) === want;
+    // Through js-debug a script's map is found by reading its source: dependencies are skipped.
+    if (!same && viaJsDebug && /[\\/]node_modules[\\/]/.test(name)) continue;
+    if (await maps.namesFile(id, name, file)) mapped.push(id);
+    else if (same) own.push(id);
+  }
+  const scriptIds = [...own, ...mapped];
+  if (line === undefined || scriptIds.length === 0) return { matches: [], scriptIds, scripts };
+  const all = (await worker.scriptClosures('resolve', scriptIds)).matches;
+  const ranked: { match: ClosureMatch; column: number }[] = [];
+  for (const m of all) {
+    if (own.includes(m.scriptId)) {
+      if (m.line === line - 1) ranked.push({ match: m, column: m.column });
+      continue;
+    }
+    const o = await maps.original(m.scriptId, scripts[String(m.scriptId)], m.line, m.column);
+    if (o && o.line === line && normalizeScriptLocation(o.file) === want) ranked.push({ match: m, column: o.column });
+  }
+  // The function that starts first on the line: the outer one, not a callback inside it.
+  ranked.sort((a, b) => a.column - b.column);
+  return { matches: ranked.map((r) => r.match), scriptIds, scripts };
+}
+
+/** "src/app.ts:7" (through the script's map when it has one), else the script's path and line. */
+async function placeText(maps: SourceMaps, scriptId: number, url: string | undefined, line: number, column: number): Promise<string> {
+  const o = url ? await maps.original(scriptId, url, line, column).catch(() => undefined) : undefined;
+  if (o) return `${displayPath(o.file)}:${o.line}`;
+  return url ? `${displayPath(url)}:${line + 1}` : `an unnamed script, line ${line + 1}`;
+}
+
+/** A path relative to the current folder when inside it: what a person typed. */
+function displayPath(fileOrUrl: string): string {
+  const full = normalizeScriptLocation(fileOrUrl);
+  if (!path.isAbsolute(full)) return fileOrUrl;
+  const rel = path.relative(process.cwd(), full);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : full;
 }
 
 export async function argumentsArray(session: InspectorSession, expression: string): Promise<RemoteObject> {
@@ -181,15 +258,17 @@ const NOT_DEFINED_YET = /threw (?:ReferenceError: \S+ is not defined|TypeError: 
 
 /**
  * The function named `name` among the live ones, preferring the spec's file and line (a
- * CodeLens gives all three). Null when only a snapshot can tell (candidates in several
- * scripts whose URLs are not known).
+ * CodeLens gives all three; through source maps, a .ts file and line). Null when only a
+ * snapshot can tell: candidates in several scripts whose URLs are not known, or several
+ * namesakes and a line that holds none of them alone (the line then decides).
  */
-async function resolveLive(session: InspectorSession, spec: FunctionSpec, name: string): Promise<ResolvedFunction | null> {
+async function resolveLive(session: InspectorSession, maps: SourceMaps, spec: FunctionSpec, name: string): Promise<ResolvedFunction | null> {
   const index = new LiveFunctionIndex(session);
   const seen = new Set<string>();
   const found = (await index.named(name)).filter((f) => {
     const key = `${f.scriptId}:${f.line}:${f.column}`;
-    return !seen.has(key) && (seen.add(key), true);
+    // Node's own scripts are never the user's function.
+    return !seen.has(key) && (seen.add(key), true) && !(f.url !== undefined && isRuntimeScript(f.url));
   });
   if (found.length === 0) {
     const close = await index.closestNames(name).catch(() => []);
@@ -201,17 +280,25 @@ async function resolveLive(session: InspectorSession, spec: FunctionSpec, name: 
     );
   }
   const urlsKnown = found.every((f) => f.url !== undefined);
-  let pool = found;
-  if (spec.file && urlsKnown) {
-    const here = found.filter((f) => inFile(f, spec.file as string));
+  if (!urlsKnown) return found.length === 1 ? { object: found[0].object, name } : null;
+  // Each one where the user wrote it: through its script's map when it has one.
+  const placed = [];
+  for (const f of found) placed.push({ f, original: await maps.original(f.scriptId, f.url, f.line, f.column).catch(() => undefined) });
+  let pool = placed;
+  if (spec.file) {
+    const want = normalizeScriptLocation(spec.file);
+    const here = placed.filter((p) => inFile(p.f, spec.file as string) || (p.original && normalizeScriptLocation(p.original.file) === want));
     if (here.length > 0) pool = here;
   }
   if (spec.line) {
-    const atLine = pool.filter((f) => f.line === (spec.line as number) - 1);
-    if (atLine.length === 1) return { object: atLine[0].object, name };
+    const line = spec.line;
+    const atLine = pool.filter((p) => (p.original ? p.original.line === line : p.f.line === line - 1));
+    if (atLine.length === 1) return { object: atLine[0].f.object, name };
+    // Several on the line, or namesakes elsewhere: the snapshot reads the line itself.
+    if (atLine.length > 1 || pool.length > 1) return null;
   }
-  if (pool.length === 1) return { object: pool[0].object, name };
-  if (!urlsKnown) return null;
-  const where = pool.map((f) => `${f.url || `script ${f.scriptId}`}:${f.line + 1}`).join(', ');
-  throw new ProfileError(`Several functions are named "${name}" (${where}); give file:line instead.`);
+  if (pool.length === 1) return { object: pool[0].f.object, name };
+  const where: string[] = [];
+  for (const p of pool) where.push(await placeText(maps, p.f.scriptId, p.f.url, p.f.line, p.f.column));
+  throw new ProfileError(`Several functions are named "${name}" (${where.join(', ')}); give file:line instead.`);
 }

@@ -26,7 +26,7 @@ export function callFromUserFrame(site: AllocationSite, className: string): { ca
  * The 1-based line of the first call of `callee` (or `new callee`) in the function that starts
  * at `line`:`column` (1-based, V8's position of the function), or undefined.
  */
-export function findCallLine(source: string, line: number, column: number, callee: string, constructs: boolean): { line: number; name: string } | undefined {
+export function findCallLine(source: string, line: number, column: number, callee: string, constructs: boolean): { line: number; column: number; name: string } | undefined {
   const lines = source.split('\n');
   if (line < 1 || line > lines.length) return undefined;
   let offset = 0;
@@ -38,7 +38,9 @@ export function findCallLine(source: string, line: number, column: number, calle
   const direct = pattern.exec(body.text);
   const found = direct ? { index: direct.index, name: callee } : constructs ? undefined : aliasCall(body.text, callee);
   if (!found) return undefined;
-  return { line: line + countNewlines(source, offset, body.start + found.index), name: found.name };
+  const at = body.start + found.index + (body.text[found.index] === '.' ? 1 : 0);
+  // 0-based column in the script: a source map reads it back to the user's line (bundles put much on one line).
+  return { line: line + countNewlines(source, offset, at), column: at - (source.lastIndexOf('\n', at - 1) + 1), name: found.name };
 }
 
 /**
@@ -171,7 +173,7 @@ export async function attachUserCalls(
     if (source === undefined) continue;
     const found = findCallLine(source, call.frame.line, call.frame.column, call.callee, call.constructs);
     if (found === undefined) continue;
-    f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: found.line, callee: found.name, constructs: call.constructs };
+    f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: found.line, column: found.column, callee: found.name, constructs: call.constructs };
     // A package's holder (timers and listeners keep their own hints: the fix is clear/off).
     const holderScript = f.culprit?.holderLocation ? scripts[String(f.culprit.holderLocation.scriptId)] : undefined;
     const kind = f.culprit?.kind;

@@ -78,6 +78,21 @@ export interface SourceLocation {
   /** 0-based, as in the snapshot. */
   line: number;
   column: number;
+  /** Where the script's source map puts it (the user's .ts line); absent without a map. */
+  original?: OriginalPosition;
+}
+
+/**
+ * A position in the file the user wrote, read through the running script's source map.
+ * Reports made before this field existed lack it, as do positions in scripts without a map.
+ */
+export interface OriginalPosition {
+  /** The source's path (or URL when it is not a local file), as the map names it. */
+  file: string;
+  /** 1-based, as an editor shows it. */
+  line: number;
+  /** 0-based, as source maps count. */
+  column: number;
 }
 
 export interface PathStep {
@@ -251,6 +266,10 @@ export interface UserCall {
   callee: string;
   /** \`new callee\` of the leaked class itself, not a call into other code. */
   constructs: boolean;
+  /** 0-based column of the call in the running script, when found. */
+  column?: number;
+  /** The call's line in the file the user wrote, through the script's source map. */
+  original?: OriginalPosition;
 }
 
 /**
@@ -290,6 +309,8 @@ export interface AllocationFrame {
   column: number;
   /** Position in the real stack: 0 is the function that allocated, 1 its caller, … */
   depth: number;
+  /** Where the script's source map puts the function (the user's .ts line). */
+  original?: OriginalPosition;
 }
 
 /** One object as the report shows it. */

@@ -40,6 +40,7 @@ export function validateReport(value: unknown): LeakReport {
     if ('allocation' in l && l.allocation !== undefined && !isAllocation(l.allocation)) {
       fail(`the allocation site of ${String(l.className)} is malformed`);
     }
+    if (!originalsValid(l)) fail(`a source-mapped position of ${String(l.className)} is malformed`);
     if (isObject(l.graph) && 'starts' in l.graph && !isNumberList(l.graph.starts)) {
       fail(`the graph of ${String(l.className)} has "starts" that are not node ids`);
     }
@@ -79,6 +80,31 @@ function isRuntimeHeld(v: unknown): boolean {
     RUNTIME_REASONS.includes(v.reason as string) &&
     typeof v.via === 'string' &&
     typeof v.note === 'string'
+  );
+}
+
+/**
+ * Each `original` (a source map's position) that a leak's locations carry: a file name, a
+ * line from 1 and a column from 0. Reports made before it existed, and positions without a
+ * map, have none.
+ */
+function originalsValid(l: Record<string, unknown>): boolean {
+  const carriers: unknown[] = [l.location, l.userCall];
+  if (isObject(l.culprit)) carriers.push(l.culprit.holderLocation);
+  if (isObject(l.graph) && Array.isArray(l.graph.nodes)) for (const n of l.graph.nodes) if (isObject(n)) carriers.push(n.location);
+  if (isObject(l.allocation) && Array.isArray(l.allocation.frames)) carriers.push(...l.allocation.frames);
+  return carriers.every((c) => !isObject(c) || c.original === undefined || isOriginal(c.original));
+}
+
+function isOriginal(v: unknown): boolean {
+  return (
+    isObject(v) &&
+    typeof v.file === 'string' &&
+    v.file !== '' &&
+    Number.isInteger(v.line) &&
+    (v.line as number) >= 1 &&
+    Number.isInteger(v.column) &&
+    (v.column as number) >= 0
   );
 }
 

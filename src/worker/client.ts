@@ -130,6 +130,13 @@ export class HeapWorker {
     return { matches: m.matches, scriptIds: m.scriptIds };
   }
 
+  /** The snapshot's scripts (id → name) and every located closure of `scriptIds` (none for []). */
+  async scriptClosures(slot: SlotName, scriptIds: number[]): Promise<{ scripts: Record<string, string>; matches: ClosureMatch[] }> {
+    const m = await this.request({ type: 'scriptClosures', slot, scriptIds });
+    if (m.type !== 'scriptClosures') throw new Error(`Unexpected reply ${m.type}`);
+    return { scripts: m.scripts, matches: m.matches };
+  }
+
   async release(slot: SlotName): Promise<void> {
     await this.request({ type: 'release', slot });
   }

@@ -13,7 +13,7 @@ import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
 import { readWithEdgeThread } from './analyzeFile';
-import { findClosureMatches, findClosuresNamed, scriptIdsInSnapshot, scriptNamesInSnapshot } from '../heap/functions';
+import { findClosureMatches, findClosuresInScripts, findClosuresNamed, scriptIdsInSnapshot, scriptNamesInSnapshot } from '../heap/functions';
 import { analyzeInParallel, DominatorThread } from './parallel';
 import type { FromWorker, LoadInfo, SlotName, ToWorker } from './protocol';
 
@@ -202,6 +202,12 @@ port.on('message', async (m: ToWorker) => {
         const s = loaded(m.slot);
         const scriptIds = m.file ? scriptIdsInSnapshot(s, m.file) : [];
         return send({ type: 'closures', seq: m.seq, matches: findClosuresNamed(s, m.name, scriptIds), scriptIds });
+      }
+      case 'scriptClosures': {
+        const s = loaded(m.slot);
+        const scripts: Record<string, string> = {};
+        for (const [id, name] of scriptNamesInSnapshot(s)) scripts[String(id)] = name;
+        return send({ type: 'scriptClosures', seq: m.seq, scripts, matches: findClosuresInScripts(s, m.scriptIds) });
       }
       case 'release':
         release(m.slot);

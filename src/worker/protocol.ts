@@ -27,7 +27,9 @@ export type ToWorker =
   | { type: 'phaseLeaks'; seq: number; slot: SlotName; marks: PhaseMarks; options: LeakOptions }
   | { type: 'release'; seq: number; slot: SlotName }
   | { type: 'closures'; seq: number; slot: SlotName; file: string; line: number; column?: number }
-  | { type: 'closuresNamed'; seq: number; slot: SlotName; name: string; file?: string };
+  | { type: 'closuresNamed'; seq: number; slot: SlotName; name: string; file?: string }
+  /** The snapshot's scripts (id → name) and, for `scriptIds`, every located closure in them. */
+  | { type: 'scriptClosures'; seq: number; slot: SlotName; scriptIds: number[] };
 
 export type FromWorker =
   | { type: 'ack'; seq: number }
@@ -37,6 +39,7 @@ export type FromWorker =
   | { type: 'leaks'; seq: number; findings: LeakFindings; scripts: Record<string, string>; ms: number }
   | { type: 'phaseLeaks'; seq: number; findings: LeakFindings; scripts: Record<string, string>; samples: CallSample[]; ms: number }
   | { type: 'closures'; seq: number; matches: ClosureMatch[]; scriptIds: number[] }
+  | { type: 'scriptClosures'; seq: number; scripts: Record<string, string>; matches: ClosureMatch[] }
   | { type: 'progress'; slot: SlotName; phase: string; bytes: number }
   /**
    * `load`: reading a snapshot failed (the slot is unusable); `query`: one request failed;
