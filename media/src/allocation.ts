@@ -42,12 +42,14 @@ function coverage(a: NonNullable<LeakFinding['allocation']>): string {
 function frameText(f: AllocationFrame): string {
   const name = f.functionName || '(anonymous)';
   if (!f.scriptName) return name;
+  if (f.original) return `${name} (${fileName(f.original.file)}:${f.original.line})`;
   return `${name} (${fileName(f.scriptName)}${f.line > 0 ? `:${f.line}` : ''})`;
 }
 
 /** The full script name and position (1-based, where the function is defined). */
 function frameTitle(f: AllocationFrame): string {
   if (!f.scriptName) return `${f.functionName || '(anonymous)'}: builtin`;
+  if (f.original) return `${f.original.file}:${f.original.line}:${f.original.column + 1} (where the function is defined; running as ${f.scriptName})`;
   return `${f.scriptName}${f.line > 0 ? `:${f.line}:${f.column}` : ''} (where the function is defined)`;
 }
 

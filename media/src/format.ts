@@ -1,5 +1,5 @@
 /** Text for the page: sizes, counts, references and source places. */
-import type { LeakFinding, LeakReport, SourceLocation } from '../../src/report/types';
+import type { LeakFinding, LeakReport, OriginalPosition, SourceLocation } from '../../src/report/types';
 import { byteSeriesFormat, formatBytes, groupedHolds, refsText, signedBytes } from '../../src/report/format';
 
 export { byteSeriesFormat, formatBytes, groupedHolds, refsText, signedBytes };
@@ -23,6 +23,8 @@ export interface Place {
 
 export function placeOf(report: LeakReport, location: SourceLocation | undefined): Place | null {
   if (!location) return null;
+  // The file the user wrote, when the script has a source map.
+  if (location.original) return originalPlace(location.original, '');
   const url = report.scripts?.[String(location.scriptId)];
   if (typeof url !== 'string' || url === '') return null;
   const line = Math.max(0, Math.floor(location.line));
@@ -40,6 +42,8 @@ export function findingPlace(report: LeakReport, finding: LeakFinding): Place | 
   const a = finding.allocation;
   const frame = a && a.userFrames > 0 ? a.frames[0] : undefined;
   if (!frame || frame.line <= 0) return null;
+  const fnName = frame.functionName || '(anonymous)';
+  if (frame.original) return originalPlace(frame.original, `in ${fnName} `, `allocated in ${fnName}, defined at `);
   const url = report.scripts?.[String(frame.scriptId)] || frame.scriptName;
   if (typeof url !== 'string' || url === '') return null;
   const line = Math.max(0, Math.floor(frame.line) - 1);
@@ -52,6 +56,15 @@ export function findingPlace(report: LeakReport, finding: LeakFinding): Place | 
     label: `in ${fn} (${shortName(url)}:${line + 1})`,
     title: `allocated in ${fn}, defined at ${url}:${line + 1}:${column + 1}`,
   };
+}
+
+/** A source map's position (1-based line, 0-based column) as a place; `label` and `title` prefix the text. */
+export function originalPlace(o: OriginalPosition, label: string, title = ''): Place | null {
+  if (typeof o.file !== 'string' || o.file === '') return null;
+  const line = Math.max(0, Math.floor(o.line) - 1);
+  const column = Math.max(0, Math.floor(o.column));
+  const at = `${shortName(o.file)}:${line + 1}`;
+  return { url: o.file, line, column, label: label ? `${label}(${at})` : at, title: `${title}${o.file}:${line + 1}:${column + 1}` };
 }
 
 /** The file name of a path or URL; Node's own modules keep their "node:" name. */

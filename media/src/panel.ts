@@ -224,7 +224,7 @@ class Panel {
     parts.push(allocationDetails(finding));
     const call = finding.userCall;
     if (call) {
-      const at = placeOf(report, { scriptId: call.scriptId, line: call.line - 1, column: 0 });
+      const at = placeOf(report, { scriptId: call.scriptId, line: call.line - 1, column: 0, original: call.original });
       const what = call.constructs ? `new ${call.callee}()` : `calls ${call.callee}()`;
       parts.push(
         el(

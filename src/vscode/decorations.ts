@@ -9,7 +9,7 @@
  * documents already open) are read and decorated (revealPolicy.ts).
  */
 import * as vscode from 'vscode';
-import type { LeakFinding, LeakReport } from '../report/types';
+import type { LeakFinding, LeakReport, OriginalPosition } from '../report/types';
 import { markdownCodeBlock, oneLine } from './inertText';
 import { fileUriOf } from './paths';
 import { mayDecorate } from './revealPolicy';
@@ -97,8 +97,9 @@ function hoverMarkdown(text: string): vscode.MarkdownString {
  * A report location → a document URI, when the script is a file inside a workspace folder or
  * a document already open: a note opens the file to find its line, and the heap names it.
  */
-function scriptUri(report: LeakReport, scriptId: number): vscode.Uri | undefined {
-  const uri = fileUriOf(report.scripts[String(scriptId)]);
+function scriptUri(report: LeakReport, scriptId: number, original?: OriginalPosition): vscode.Uri | undefined {
+  // The file the user wrote (a .ts file) when the script has a source map.
+  const uri = fileUriOf(original ? original.file : report.scripts[String(scriptId)]);
   if (!uri) return undefined;
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   const open = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === 'file').map((d) => d.uri.fsPath);
@@ -113,9 +114,10 @@ async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNo
   const refs = leak.refs.min === leak.refs.max ? String(leak.refs.min) : `${leak.refs.min}–${leak.refs.max}`;
   const culprit = leak.culprit;
   if (culprit?.holderLocation) {
-    const uri = scriptUri(report, culprit.holderLocation.scriptId);
+    const at = culprit.holderLocation;
+    const uri = scriptUri(report, at.scriptId, at.original);
     if (uri) {
-      const line = await findDefinitionLine(uri, culprit.holderLocation.line, culprit.edgeName.split('.')[0]);
+      const line = await findDefinitionLine(uri, at.original ? at.original.line - 1 : at.line, culprit.edgeName.split('.')[0]);
       notes.push({
         uri: uri.toString(),
         line,
@@ -127,23 +129,25 @@ async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNo
   const call = leak.userCall;
   if (call) {
     // The user's own line behind the leak (1-based in the report).
-    const uri = scriptUri(report, call.scriptId);
-    if (uri && !notes.some((n) => n.uri === uri.toString() && n.line === call.line - 1)) {
+    const uri = scriptUri(report, call.scriptId, call.original);
+    const line = (call.original?.line ?? call.line) - 1;
+    if (uri && !notes.some((n) => n.uri === uri.toString() && n.line === line)) {
       const what = call.constructs ? 'allocates' : `calls ${oneLine(call.callee)}(), which keeps`;
       notes.push({
         uri: uri.toString(),
-        line: call.line - 1,
+        line,
         text: `◀ ${what} ${leak.countPerCall} ${className} per call that never dies — Leak Lens`,
         hover: `${className} objects made through this call stay alive.\n\n${pathText}\n\nFix: ${oneLine(leak.fixHint ?? '')}`,
       });
     }
   }
   if (leak.location) {
-    const uri = scriptUri(report, leak.location.scriptId);
-    if (uri && !notes.some((n) => n.uri === uri.toString() && n.line === leak.location?.line)) {
+    const uri = scriptUri(report, leak.location.scriptId, leak.location.original);
+    const line = leak.location.original ? leak.location.original.line - 1 : leak.location.line;
+    if (uri && !notes.some((n) => n.uri === uri.toString() && n.line === line)) {
       notes.push({
         uri: uri.toString(),
-        line: leak.location.line,
+        line,
         text: `◀ ${leak.countPerCall} ${className}/call survive, ${leak.bytesPerCall} B/call, refs ${refs} — Leak Lens`,
         hover: `${className} instances created here stay alive.\n\n${pathText}`,
       });

@@ -5,6 +5,7 @@
  * shown report inside the workspace opens at once, one outside every workspace folder only
  * after the user confirms, anything else not at all (revealPolicy.ts).
  */
+import { reportFiles } from '../report/sourceFiles';
 import { realpathSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { LeakReport } from '../report/types';
@@ -124,7 +125,8 @@ function realPath(p: string): string {
  */
 export async function revealSource(report: LeakReport | undefined, url: string, line: number, column: number): Promise<RevealOutcome> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => realPath(f.uri.fsPath));
-  const decision = revealDecision(url, report?.scripts, folders, realPath);
+  // The report's scripts and the .ts files their source maps name.
+  const decision = revealDecision(url, report ? reportFiles(report) : undefined, folders, realPath);
   if (decision.action === 'refuse') {
     void vscode.window.showInformationMessage(messageText(`Leak Lens: not opening ${url}: ${decision.reason}.`));
     return 'refused';
