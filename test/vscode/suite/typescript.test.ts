@@ -1,0 +1,98 @@
+/**
+ * Runs inside a real VS Code extension host: a TypeScript program compiled by the real tsc
+ * with source maps, run under js-debug. The lens above a .ts function profiles it; the inline
+ * notes land on .ts lines; a graph node's place opens the .ts file.
+ */
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { suite, suiteSetup, teardown, test } from 'mocha';
+import type { LeakLensApi } from '../../../src/vscode/extension';
+import { startSession } from './debugSessions';
+
+const EXTENSION_ID = 'leak-lens.leak-lens';
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+
+async function lensesFor(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function lineOf(file: string, text: string): number {
+  const i = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} in ${file}`);
+  return i;
+}
+
+suite('Leak Lens on a TypeScript program', () => {
+  let api: LeakLensApi;
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<LeakLensApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+  });
+
+  teardown(async () => {
+    await vscode.debug.stopDebugging();
+  });
+
+  test('tsc with source maps: the lens above a .ts function profiles it, notes land on .ts lines, a graph node opens the .ts file', async function () {
+    this.timeout(180_000);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(folder, 'a workspace folder');
+    const project = path.join(folder, 'typescript-app');
+    fs.cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'typescript'), project, { recursive: true });
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project]);
+    const appTs = path.join(project, 'src', 'app.ts');
+    const registryTs = path.join(project, 'src', 'registry.ts');
+    const handleLine = lineOf(appTs, 'export function handle');
+
+    const doc = await vscode.workspace.openTextDocument(appTs);
+    await vscode.window.showTextDocument(doc);
+    await startSession(path.join(project, 'dist', 'main.js'));
+    const lens = await waitFor('the handle lens', async () =>
+      (await lensesFor(doc.uri)).find((l) => l.range.start.line === handleLine && l.command?.title === 'Profile leaks'),
+    );
+    assert.ok(lens.command);
+    await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
+
+    const report = api.lastReport();
+    assert.ok(report, 'a report');
+    assert.strictEqual(report.verdict, 'leak', report.summary);
+    const top = report.leaks.find((l) => l.primary);
+    assert.ok(top);
+    assert.strictEqual(top.className, 'Session');
+
+    // Inline notes in registry.ts: at the static Map that holds them, and at `new Session(`.
+    const registryUri = vscode.Uri.file(registryTs).toString();
+    const holderLine = lineOf(registryTs, 'static readonly all');
+    const newLine = lineOf(registryTs, 'new Session(');
+    // The notes are set once the report is shown, after the command returns.
+    const notes = await waitFor('the inline notes', () => (api.inlineNotes().length > 0 ? api.inlineNotes() : undefined), 10_000).catch(() => api.inlineNotes());
+    const where = JSON.stringify({ userCall: top.userCall, holder: top.culprit?.holderLocation, notes });
+    assert.ok(notes.some((n) => n.uri === registryUri && n.line === holderLine), `a note at registry.ts:${holderLine + 1}: ${where}`);
+    assert.ok(notes.some((n) => n.uri === registryUri && n.line === newLine), `a note at registry.ts:${newLine + 1}: ${where}`);
+    assert.ok(!notes.some((n) => n.uri.includes('/dist/')), 'no note in the compiled files');
+
+    // A graph node's place, as the page sends it when clicked, opens the .ts file.
+    const node = top.graph?.nodes.find((n) => n.location?.original);
+    assert.ok(node?.location?.original, 'a graph node with a .ts place');
+    api.showReport(report);
+    const { file, line, column } = node.location.original;
+    const outcome = await waitFor('the panel', () => api.revealFromPanel(file, line - 1, column));
+    assert.strictEqual(outcome, 'opened');
+    assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, registryTs);
+  });
+});
