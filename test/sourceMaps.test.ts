@@ -151,3 +151,18 @@ for (const runner of [
     }
   });
 }
+
+test('reports: a source-mapped position is checked when read back, and reports without one stay valid', () => {
+  const old = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test/fixtures/reports/registry-leak.json'), 'utf8')) as LeakReport;
+  assert.doesNotThrow(() => validateReport(old), 'a report made before source maps');
+  const withOriginal = structuredClone(old);
+  const leak = withOriginal.leaks[0];
+  assert.ok(leak.location, 'the saved report has a class location');
+  leak.location.original = { file: '/src/registry.ts', line: 9, column: 2 };
+  assert.doesNotThrow(() => validateReport(withOriginal));
+  for (const bad of [{ file: '', line: 9, column: 0 }, { file: '/src/a.ts', line: 0, column: 0 }, { file: '/src/a.ts', line: 2, column: -1 }, 'src/a.ts:9']) {
+    const broken = structuredClone(old);
+    (broken.leaks[0].location as unknown as { original: unknown }).original = bad;
+    assert.throws(() => validateReport(broken), /source-mapped position/, JSON.stringify(bad));
+  }
+});
