@@ -87,6 +87,8 @@ export class InspectorSession {
   private readonly scriptUrls = new Map<number, string>();
   /** Script id → the sourceMapURL its scriptParsed named (a data: URL or a path relative to the script). */
   private readonly sourceMapUrls = new Map<number, string>();
+  /** Scripts a scriptParsed replay did not report (see scriptSourceMapUrl). */
+  private readonly unreported = new Set<number>();
   private snapshotRunning = false;
   private trackingHeapObjects = false;
   private debuggerPrimed = false;
@@ -507,7 +509,12 @@ export class InspectorSession {
    */
   async scriptSourceMapUrl(scriptId: number): Promise<string | undefined> {
     if (this.viaJsDebug) return undefined;
-    if (!this.scriptUrls.has(scriptId)) await this.withDebugger(async () => undefined);
+    // One replay of scriptParsed per unknown script at most: a lookup over every script of a
+    // snapshot must not replay them all again for each one V8 no longer reports.
+    if (!this.scriptUrls.has(scriptId) && !this.unreported.has(scriptId)) {
+      await this.withDebugger(async () => undefined);
+      if (!this.scriptUrls.has(scriptId)) this.unreported.add(scriptId);
+    }
     return this.sourceMapUrls.get(scriptId);
   }
 
