@@ -84,13 +84,13 @@ test('a name that does not exist fails with the closest names, long before the o
   const plain = await runCli(['profile', path.join(repoRoot, 'test/fixtures/hardening/cli-program.js'), '--function', 'wrok']);
   const plainTook = Date.now() - plainStarted;
   assert.equal(plain.code, 2, plain.stderr);
-  assert.match(plain.stderr, /No live function named "wrok".* Did you mean "work"/);
+  assert.match(plain.stderr, /No live function named "wrok".* Did you mean [^?]*"work"/);
   assert.ok(plainTook < 5000, `a plain script: failed after ${plainTook} ms`);
   const started = Date.now();
   const r = await runCli(['profile', fixture('registry.ts'), '--function', 'openSesion', '--exec', 'tsx']);
   const took = Date.now() - started;
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /No live function named "openSesion".* Did you mean "openSession"/);
+  assert.match(r.stderr, /No live function named "openSesion".* Did you mean [^?]*"openSession"/);
   assert.match(r.stderr, /still so once the program had finished starting/);
   assert.ok(took < 5000, `failed after ${took} ms`);
 });
