@@ -15,11 +15,14 @@ export class CliError extends Error {
 export interface ParsedArgs {
   positionals: string[];
   options: Map<string, string | true>;
+  /** Every value of a valued option, in order (`options` keeps only the last). */
+  lists: Map<string, string[]>;
 }
 
 export function parseArgs(argv: string[], valued: readonly string[], flags: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
   const options = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--') || arg === '--') {
@@ -32,13 +35,14 @@ export function parseArgs(argv: string[], valued: readonly string[], flags: read
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
       options.set(name, value);
+      lists.set(name, [...(lists.get(name) ?? []), value]);
     } else if (flags.includes(name) && eq < 0) {
       options.set(name, true);
     } else {
       throw new UsageError(`Unknown option --${name}`);
     }
   }
-  return { positionals, options };
+  return { positionals, options, lists };
 }
 
 export function wholeNumber(args: ParsedArgs, name: string, fallback: number, min = 0): number {

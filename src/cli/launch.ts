@@ -4,6 +4,8 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { InspectorError } from '../inspector/session';
 import { CliError } from './args';
+import { nodeArguments } from './nodeCommand';
+import { PROGRAM_NODE_OPTIONS } from './ownProcess';
 import { MarkedLines, programMark } from './programOutput';
 
 /** The launched program did not start, or ended before the run finished: its last output says why. */
@@ -35,19 +37,30 @@ export interface LaunchedProcess {
 /** Lines of the inspector's own, not the program's. */
 const BANNER = /^(Debugger listening on|Debugger ending on|For help, see:|Debugger attached\.|Waiting for the debugger).*\n/gm;
 
-/** Keeps a script whose top level finishes at once alive, so its functions can be called. */
-const KEEP_ALIVE = 'data:text/javascript,setInterval(()=>{},2**30)';
+/**
+ * Keeps a script whose top level finishes at once alive, so its functions can be called: a
+ * CommonJS preload (dist/keepAlive.cjs, next to this bundle), which leaves module loading as it is.
+ */
+const KEEP_ALIVE = path.join(__dirname, 'keepAlive.cjs');
+
+/** The program's environment: the user's, with their NODE_OPTIONS back in place. */
+function programEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const kept = env[PROGRAM_NODE_OPTIONS];
+  delete env[PROGRAM_NODE_OPTIONS];
+  if (kept !== undefined) env.NODE_OPTIONS = kept;
+  return env;
+}
 
 export async function launchWithInspector(
   script: string,
   scriptArgs: string[],
-  options: { timeoutMs?: number; output?: NodeJS.WritableStream } = {},
+  options: { timeoutMs?: number; output?: NodeJS.WritableStream; nodeArgs?: readonly string[]; exec?: string } = {},
 ): Promise<LaunchedProcess> {
   checkScript(script);
   const name = path.basename(script);
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', `--import=${KEEP_ALIVE}`, script, ...scriptArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = nodeArguments(script, scriptArgs, { nodeArgs: options.nodeArgs, exec: options.exec, keepAlive: KEEP_ALIVE });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: programEnv() });
   const output = options.output;
   // What the program prints on stderr: held until it has started, then passed on; the last
   // 16 KB kept for explain(). Its stdout goes on at once (to our stderr: ours is the report).
@@ -139,7 +152,7 @@ export async function launchWithInspector(
   const hasEnded = () => ending || child.exitCode !== null || child.signalCode !== null;
   const explain = async (e: unknown): Promise<unknown> => {
     // A lost connection or context may be the program dying: give its exit a moment to show.
-    if (!hasEnded() && mayBeEnding(e)) await Promise.race([closedOrLater(1500), waitFor(() => ending, 1500)]);
+    if (!hasEnded() && mayBeEnding(e)) await waitFor(hasEnded, 1500);
     if (!hasEnded()) {
       // Still running: what it printed before it started was never shown; show it now.
       if (held) errLines.write(held);

@@ -5,6 +5,7 @@ import { printable } from '../report/format';
 import { attachCommand, diffCommand, profileCommand, PROFILE_USAGE } from './profile';
 import { InspectorError } from '../inspector/session';
 import { ProfileError } from '../profile/profileFunction';
+import { relaunchWithoutNodeOptions } from './ownProcess';
 
 const USAGE = `Usage: leak-lens <command> [options]
 
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+if (require.main === module && !relaunchWithoutNodeOptions(__filename)) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

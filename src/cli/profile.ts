@@ -17,9 +17,13 @@ import { checkScript, launchWithInspector } from './launch';
 import { renderReport } from './renderReport';
 import { printableJson } from '../report/format';
 
-export const PROFILE_USAGE = `leak-lens profile <script.js> --function <name | file:line | expression> [options] [-- script args]
+export const PROFILE_USAGE = `leak-lens profile <script> --function <name | file:line | expression> [options] [-- script args]
   Starts node --inspect=127.0.0.1:0 <script>, runs the function N times inside it, and reports
   what survived, who holds it, and how to fix it.
+    --node-arg A        pass A to node before the script (repeat it: --node-arg -r --node-arg
+                        ts-node/register); the program's NODE_OPTIONS reach it, never Leak Lens
+    --exec R            run the script through R: tsx, ts-node (in the program's own process,
+                        found from its folder upward), or a runner that is a Node script
 leak-lens attach <host:port | ws-url> --function <...> [options]
   The same on a running process started with --inspect (loopback only unless --allow-remote).
     --function F        a name (loadApp), a location (src/app.js:42), or an expression (globalThis.app.load)
@@ -42,7 +46,7 @@ leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--max-dept
   Without --final every new object in the target counts as surviving: give a final snapshot
   (taken after N more calls) for the memlab-style "still alive" check.`;
 
-const VALUED = ['function', 'args', 'this', 'snapshots', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html', 'growth-calls', 'growth-ms'];
+const VALUED = ['node-arg', 'exec', 'function', 'args', 'this', 'snapshots', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html', 'growth-calls', 'growth-ms'];
 const FLAGS = ['json', 'raw-paths', 'allow-remote'];
 
 function profileOptions(args: ParsedArgs): ProfileOptions {
@@ -152,7 +156,12 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
   const options = profileOptions(args);
   checkScript(script);
   await checkOutputs(args, saveDir(args));
-  const launched = await launchWithInspector(script, scriptArgs, { output: err });
+  const exec = args.options.get('exec');
+  const launched = await launchWithInspector(script, scriptArgs, {
+    output: err,
+    nodeArgs: args.lists.get('node-arg') ?? [],
+    exec: typeof exec === 'string' ? exec : undefined,
+  });
   try {
     let report: LeakReport;
     let session: InspectorSession | undefined;
@@ -187,6 +196,9 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
 
 export async function attachCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const args = parseArgs(argv, VALUED, FLAGS);
+  for (const launchOnly of ['node-arg', 'exec']) {
+    if (args.options.has(launchOnly)) throw new UsageError(`--${launchOnly} is for profile (which starts the program); attach joins one already running`);
+  }
   if (args.positionals.length !== 1) throw new UsageError('attach takes one inspector address (host:port or ws:// URL)');
   const target = args.positionals[0];
   const spec = functionSpec(args);

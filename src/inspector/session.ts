@@ -527,6 +527,12 @@ export class InspectorSession {
     return this.viaJsDebug ? get() : this.withDebugger(get);
   }
 
+  /** How many scripts with a URL the debuggee has loaded so far (direct connections; 0 through js-debug). */
+  async loadedScriptCount(): Promise<number> {
+    if (!this.viaJsDebug) await this.withDebugger(async () => undefined);
+    return this.scriptUrls.size;
+  }
+
   async scriptIdsForFile(fileUrlOrPath: string): Promise<number[]> {
     const key = normalizeScriptLocation(fileUrlOrPath);
     if (!this.viaJsDebug) await this.withDebugger(async () => undefined);

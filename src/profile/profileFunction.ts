@@ -16,7 +16,7 @@ import { runPhases } from './phaseRun';
 import { attachUserCalls } from './userCall';
 import { addOriginalPositions, SourceMaps } from './sourceMaps';
 import { checkGrowth, collectionsToWatch } from './boundedGrowth';
-import { argumentsArray, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
+import { argumentsArray, loadingProbe, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
 import { createSnapshotFile, prepareSnapshotFolder, writeAll } from './savedSnapshots';
 import { decideVerdict } from './verdict';
 import { DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from '../report/types';
@@ -115,7 +115,9 @@ export async function profileFunction(
     // Resolve the function, its receiver and arguments.
     progress('resolve');
     const t0 = performance.now();
-    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), hooks.resolveRetryMs ?? 0, signal);
+    const retryMs = hooks.resolveRetryMs ?? 0;
+    const loading = retryMs > 0 && !session.viaJsDebug ? loadingProbe(session) : undefined;
+    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), retryMs, signal, loading);
     const thisObject = spec.thisArg ? await session.evaluate(spec.thisArg) : undefined;
     const argsObject = spec.args ? await argumentsArray(session, spec.args) : undefined;
     timings.resolveMs = performance.now() - t0;

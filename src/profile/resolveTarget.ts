@@ -43,13 +43,19 @@ export class ProfileError extends Error {
  * Looks for the function again while the program may still be starting (`retryMs` > 0: a
  * process just launched), for names, locations and expressions alike: an ES module with
  * top-level await, or a main script loaded after an --import preload, defines it late.
+ * With `stillLoading` (is the program loading code: new scripts, or its main module still
+ * evaluating?), a missing function fails once the program has loaded nothing new for
+ * QUIET_MS, not after all of `retryMs`, which stays the outer bound.
  */
 export async function resolveWithRetry(
   resolve: () => Promise<ResolvedFunction>,
   retryMs: number,
   signal?: AbortSignal,
+  stillLoading?: () => Promise<boolean>,
 ): Promise<ResolvedFunction> {
-  const deadline = Date.now() + retryMs;
+  const started = Date.now();
+  const deadline = started + retryMs;
+  let lastProgress = started;
   for (;;) {
     try {
       return await resolve();
@@ -61,10 +67,40 @@ export async function resolveWithRetry(
         throw e;
       }
       if (signal?.aborted) throw new InspectorAbortError('the profile run was cancelled');
+      if (stillLoading) {
+        if (await stillLoading()) lastProgress = Date.now();
+        else if (Date.now() - lastProgress >= QUIET_MS) throw new ProfileError(`${e.message} (still so once the program had finished starting)`);
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 }
+
+/** A program that loaded no code for this long, its main module evaluated, has finished starting. */
+const QUIET_MS = 1000;
+
+/**
+ * For resolveWithRetry: true while the program loads code. New scripts since the last look,
+ * or its main module still evaluating: a CommonJS main not yet `loaded`, or an ES module main
+ * (or --import preload) still pending, which Node marks with its internal `handleProcessExit`
+ * exit listener (Node 20 and 22; on later versions only new scripts tell).
+ */
+export function loadingProbe(session: InspectorSession): () => Promise<boolean> {
+  let scripts = -1;
+  return async () => {
+    const count = await session.loadedScriptCount().catch(() => scripts);
+    const grew = count > scripts;
+    scripts = count;
+    const evaluating = await session
+      .evaluateValue(MAIN_EVALUATING, { timeoutMs: 2000 })
+      .then((v) => v === true)
+      .catch(() => false);
+    return grew || evaluating;
+  };
+}
+
+const MAIN_EVALUATING =
+  "(() => { const m = process.mainModule; if (m && !m.loaded) return true; return process.listeners('exit').some((f) => f.name === 'handleProcessExit'); })()";
 
 export interface ResolvedFunction {
   object: RemoteObject;
