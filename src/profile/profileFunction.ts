@@ -15,7 +15,8 @@ import { fitSlope } from './fit';
 import { runPhases } from './phaseRun';
 import { attachUserCalls } from './userCall';
 import { checkGrowth, collectionsToWatch } from './boundedGrowth';
-import { argumentsArray, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
+import { argumentsFor, receiverFor, refuseUnsafe } from './receiver';
+import { ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
 import { createSnapshotFile, prepareSnapshotFolder, writeAll } from './savedSnapshots';
 import { decideVerdict } from './verdict';
 import { DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from '../report/types';
@@ -114,9 +115,11 @@ export async function profileFunction(
     // Resolve the function, its receiver and arguments.
     progress('resolve');
     const t0 = performance.now();
+    if (spec.expression) refuseUnsafe(spec.expression, '--function');
     const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), hooks.resolveRetryMs ?? 0, signal);
-    const thisObject = spec.thisArg ? await session.evaluate(spec.thisArg) : undefined;
-    const argsObject = spec.args ? await argumentsArray(session, spec.args) : undefined;
+    // In the function's own scope: an ES module's bindings resolve (design: no global to add).
+    const thisObject = spec.thisArg ? await receiverFor(session, fn.object, spec.thisArg) : undefined;
+    const argsObject = spec.args ? await argumentsFor(session, fn.object, spec.args) : undefined;
     timings.resolveMs = performance.now() - t0;
 
     let calls = 0;
