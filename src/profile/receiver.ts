@@ -6,6 +6,7 @@
  * it (see refuseUnsafe).
  */
 import type { InspectorSession, RemoteObject } from '../inspector/session';
+import { LiveFunctionIndex } from './liveFunctions';
 import { ProfileError } from './resolveTarget';
 
 /** `new:Registry` (or `new:app.Registry`): the one live instance of that class. */
@@ -92,31 +93,48 @@ function callArgument(o: RemoteObject): object {
   return o.type === 'undefined' ? {} : { value: o.value };
 }
 
-/** The single live instance of `className` (found from its prototype with Runtime.queryObjects). */
+/**
+ * The single live instance of `className`, found from its prototype with Runtime.queryObjects.
+ * The class is looked up in the function's scope, else among live functions of that name (a
+ * module's class that no closure mentions is in no scope a function can show).
+ */
 async function onlyInstanceOf(session: InspectorSession, fn: RemoteObject, className: string): Promise<RemoteObject> {
-  let cls: RemoteObject;
+  let classes: RemoteObject[] = [];
   try {
-    cls = await evaluateInScopeOf(session, fn, className);
+    const cls = await evaluateInScopeOf(session, fn, className);
+    if (cls.type === 'function' && cls.objectId) classes = [cls];
   } catch {
-    throw new ProfileError(`--this new:${className}: no class named ${className} is visible from the function's module or globals.`);
+    // Not a visible binding: looked for by name below.
   }
-  if (cls.type !== 'function' || !cls.objectId) {
-    throw new ProfileError(`--this new:${className}: ${className} is ${describe(cls)}, not a class.`);
+  if (classes.length === 0 && /^[A-Za-z_$][\w$]*$/.test(className)) {
+    classes = (await new LiveFunctionIndex(session).named(className)).map((f) => f.object);
   }
-  const proto = await session.callOn(cls.objectId, 'function () { return this.prototype; }', [], { label: 'reading the prototype', timeoutMs: session.timeoutMs });
-  if (!proto.objectId) throw new ProfileError(`--this new:${className}: ${className} has no prototype object.`);
-  const { objects } = await session.call<{ objects: RemoteObject }>('Runtime.queryObjects', {
-    prototypeObjectId: proto.objectId,
-    objectGroup: session.objectGroup,
-  });
-  const count = await session.callOnValue<number>(objects.objectId as string, 'function () { return this.length; }', []);
-  if (count !== 1) {
-    throw new ProfileError(
-      `--this new:${className} needs exactly one live ${className}, and the program has ${count}; ` +
-        'name the one to use with an expression instead (e.g. --this registry).',
-    );
+  if (classes.length === 0) {
+    throw new ProfileError(`--this new:${className}: no live class named ${className} in the program; check the name, or give an expression (e.g. --this registry).`);
   }
-  return session.callOn(objects.objectId as string, 'function () { return this[0]; }', [], { label: 'reading the instance', timeoutMs: session.timeoutMs });
+  const instances: RemoteObject[] = [];
+  for (const cls of classes) {
+    const proto = await session.callOn(cls.objectId as string, 'function () { return this.prototype; }', [], { label: 'reading the prototype', timeoutMs: session.timeoutMs });
+    if (!proto.objectId) continue;
+    const { objects } = await session.call<{ objects: RemoteObject }>('Runtime.queryObjects', {
+      prototypeObjectId: proto.objectId,
+      objectGroup: session.objectGroup,
+    }, 60_000);
+    const count = await session.callOnValue<number>(objects.objectId as string, 'function () { return this.length; }', []);
+    for (let i = 0; i < count && instances.length < 2; i++) {
+      instances.push(await session.callOn(objects.objectId as string, 'function (i) { return this[i]; }', [{ value: i }], { label: 'reading the instance', timeoutMs: session.timeoutMs }));
+    }
+    if (count > 1 || instances.length > 1) {
+      throw new ProfileError(
+        `--this new:${className} needs exactly one live ${className}, and the program has ${Math.max(count, instances.length)} or more; ` +
+          'name the one to use with an expression instead (e.g. --this registry).',
+      );
+    }
+  }
+  if (instances.length === 0) {
+    throw new ProfileError(`--this new:${className}: the program has no live ${className}; create one first, or give an expression (e.g. --this registry).`);
+  }
+  return instances[0];
 }
 
 /** The expression with its string literals blanked, so words inside them are not taken for names. */
