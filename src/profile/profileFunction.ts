@@ -10,6 +10,7 @@
  */
 import { DEFAULT_LEAK_OPTIONS } from '../heap/verdict';
 import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
+import { describeWorkers, listWorkers } from '../inspector/workers';
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
 import { runPhases } from './phaseRun';
@@ -116,7 +117,9 @@ export async function profileFunction(
     progress('resolve');
     const t0 = performance.now();
     if (spec.expression) refuseUnsafe(spec.expression, '--function');
-    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), hooks.resolveRetryMs ?? 0, signal);
+    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), hooks.resolveRetryMs ?? 0, signal).catch(
+      (e: unknown) => withWorkersNamed(session, e),
+    );
     // In the function's own scope: an ES module's bindings resolve (design: no global to add).
     const thisObject = spec.thisArg ? await receiverFor(session, fn.object, spec.thisArg) : undefined;
     const argsObject = spec.args ? await argumentsFor(session, fn.object, spec.args) : undefined;
@@ -350,3 +353,20 @@ function formatKb(bytes: number): string {
   return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`;
 }
 
+/**
+ * A function not found in the main thread may run in a worker, which this session does not
+ * see: the error says so and names the workers (never a silent "not there").
+ */
+async function withWorkersNamed(session: InspectorSession, e: unknown): Promise<never> {
+  if (e instanceof ProfileError && /^No live function|is not loaded in the debuggee|^"[^"]*" is undefined/.test(e.message)) {
+    const workers = await listWorkers(session).catch(() => []);
+    if (workers.length > 0) {
+      throw new ProfileError(
+        `${e.message} It was looked for in the main thread only; the program has ${workers.length} worker thread` +
+          `${workers.length === 1 ? '' : 's'}: ${describeWorkers(workers)}. Profiling inside a worker is not supported yet: ` +
+          'expose the function in the main thread, or run its code there to profile it.',
+      );
+    }
+  }
+  throw e;
+}
