@@ -362,7 +362,7 @@ async function withWorkersNamed(session: InspectorSession, e: unknown): Promise<
     const workers = await listWorkers(session).catch(() => []);
     if (workers.length > 0) {
       throw new ProfileError(
-        `${e.message} It was looked for in the main thread only; the program has ${workers.length} worker thread` +
+        `${e.message.replace(/([^.])$/, '$1.')} It was looked for in the main thread only; the program has ${workers.length} worker thread` +
           `${workers.length === 1 ? '' : 's'}: ${describeWorkers(workers)}. Profiling inside a worker is not supported yet: ` +
           'expose the function in the main thread, or run its code there to profile it.',
       );

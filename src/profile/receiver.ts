@@ -52,11 +52,14 @@ export async function argumentsFor(session: InspectorSession, fn: RemoteObject, 
 export async function evaluateInScopeOf(session: InspectorSession, fn: RemoteObject, expression: string): Promise<RemoteObject> {
   const wanted = new Set(stripStrings(expression).match(IDENTIFIER) ?? []);
   const bindings = fn.objectId && wanted.size > 0 ? await scopeBindings(session, fn.objectId, wanted) : new Map<string, RemoteObject>();
-  if (bindings.size === 0 || !fn.objectId) return session.evaluate(expression);
+  if (!fn.objectId) return session.evaluate(expression);
   const names = [...bindings.keys()];
+  // A promise gets its handler in the same turn (a rejection nobody handles ends the program);
+  // callOn then awaits it, so `this` is the settled value and a rejection is an error here.
   return session.callOn(
     fn.objectId,
-    `function (${names.join(', ')}) { return (${expression}\n); }`,
+    `function (${names.join(', ')}) { const value = (${expression}\n); ` +
+      'try { Promise.prototype.then.call(value, undefined, function () {}); } catch (notAPromise) {} return value; }',
     names.map((n) => callArgument(bindings.get(n) as RemoteObject)),
     { label: `evaluating ${expression.slice(0, 80)}`, timeoutMs: session.timeoutMs },
   );
@@ -126,7 +129,7 @@ async function onlyInstanceOf(session: InspectorSession, fn: RemoteObject, class
     }
     if (count > 1 || instances.length > 1) {
       throw new ProfileError(
-        `--this new:${className} needs exactly one live ${className}, and the program has ${Math.max(count, instances.length)} or more; ` +
+        `--this new:${className} needs exactly one live ${className}, and the program has ${count}${classes.length > 1 ? ' (or more: several classes have that name)' : ''}; ` +
           'name the one to use with an expression instead (e.g. --this registry).',
       );
     }
