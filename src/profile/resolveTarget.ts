@@ -162,14 +162,6 @@ export async function resolveFunction(
   return { object, name: match.name || `(anonymous at line ${spec.line})` };
 }
 
-export async function argumentsArray(session: InspectorSession, expression: string): Promise<RemoteObject> {
-  const args = await session.evaluate(expression);
-  if (args.subtype !== 'array') {
-    throw new ProfileError(`The arguments expression "${expression}" must give an array, not ${describeRemote(args)}`);
-  }
-  return args;
-}
-
 function describeRemote(o: RemoteObject): string {
   if (o.type === 'undefined') return 'undefined';
   if (o.subtype === 'null') return 'null';
