@@ -27,8 +27,8 @@ export const PROFILE_USAGE = `leak-lens profile <script> --function <name | file
 leak-lens attach <host:port | ws-url> --function <...> [options]
   The same on a running process started with --inspect (loopback only unless --allow-remote).
     --function F        a name (loadApp), a location (src/app.js:42), or an expression (globalThis.app.load)
-    --args <js>         expression for the arguments array, e.g. '["bot-1"]'
-    --this <js>         expression for the receiver of a method
+    --args <js>         expression for the arguments array, e.g. '["bot-1"]' (the function's module names work)
+    --this <js>         the receiver of a method: an expression (a module binding works), or new:Class for its one instance
     --iterations N      calls per phase (default 7)      --warmup N   warm-up calls (default 1)
     --timeout MS        per-call timeout (default 30000) --max-depth N / --too-many N  graph size
     --snapshots 1|3     1 (default): one snapshot, phases told by heap object ids, with allocation

@@ -10,13 +10,15 @@
  */
 import { DEFAULT_LEAK_OPTIONS } from '../heap/verdict';
 import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
+import { describeWorkers, listWorkers } from '../inspector/workers';
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
 import { runPhases } from './phaseRun';
 import { attachUserCalls } from './userCall';
 import { addOriginalPositions, SourceMaps } from './sourceMaps';
 import { checkGrowth, collectionsToWatch } from './boundedGrowth';
-import { argumentsArray, loadingProbe, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
+import { argumentsFor, receiverFor, refuseUnsafe } from './receiver';
+import { loadingProbe, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
 import { createSnapshotFile, prepareSnapshotFolder, writeAll } from './savedSnapshots';
 import { decideVerdict } from './verdict';
 import { DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from '../report/types';
@@ -115,11 +117,15 @@ export async function profileFunction(
     // Resolve the function, its receiver and arguments.
     progress('resolve');
     const t0 = performance.now();
+    if (spec.expression) refuseUnsafe(spec.expression, '--function');
     const retryMs = hooks.resolveRetryMs ?? 0;
     const loading = retryMs > 0 && !session.viaJsDebug ? loadingProbe(session) : undefined;
-    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), retryMs, signal, loading);
-    const thisObject = spec.thisArg ? await session.evaluate(spec.thisArg) : undefined;
-    const argsObject = spec.args ? await argumentsArray(session, spec.args) : undefined;
+    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), retryMs, signal, loading).catch(
+      (e: unknown) => withWorkersNamed(session, e),
+    );
+    // In the function's own scope: an ES module's bindings resolve (design: no global to add).
+    const thisObject = spec.thisArg ? await receiverFor(session, fn.object, spec.thisArg) : undefined;
+    const argsObject = spec.args ? await argumentsFor(session, fn.object, spec.args) : undefined;
     timings.resolveMs = performance.now() - t0;
 
     let calls = 0;
@@ -352,3 +358,20 @@ function formatKb(bytes: number): string {
   return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`;
 }
 
+/**
+ * A function not found in the main thread may run in a worker, which this session does not
+ * see: the error says so and names the workers (never a silent "not there").
+ */
+async function withWorkersNamed(session: InspectorSession, e: unknown): Promise<never> {
+  if (e instanceof ProfileError && /^No live function|is not loaded in the debuggee|^"[^"]*" is undefined/.test(e.message)) {
+    const workers = await listWorkers(session).catch(() => []);
+    if (workers.length > 0) {
+      throw new ProfileError(
+        `${e.message.replace(/([^.])$/, '$1.')} It was looked for in the main thread only; the program has ${workers.length} worker thread` +
+          `${workers.length === 1 ? '' : 's'}: ${describeWorkers(workers)}. Profiling inside a worker is not supported yet: ` +
+          'expose the function in the main thread, or run its code there to profile it.',
+      );
+    }
+  }
+  throw e;
+}

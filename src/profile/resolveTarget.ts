@@ -275,14 +275,6 @@ function displayPath(fileOrUrl: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : full;
 }
 
-export async function argumentsArray(session: InspectorSession, expression: string): Promise<RemoteObject> {
-  const args = await session.evaluate(expression);
-  if (args.subtype !== 'array') {
-    throw new ProfileError(`The arguments expression "${expression}" must give an array, not ${describeRemote(args)}`);
-  }
-  return args;
-}
-
 function describeRemote(o: RemoteObject): string {
   if (o.type === 'undefined') return 'undefined';
   if (o.subtype === 'null') return 'null';

@@ -1,0 +1,90 @@
+/**
+ * ES module methods and worker threads through the real CLI and real `node --inspect`
+ * processes: `--this` names a module binding (not a global) or an instance by class; an
+ * import() expression is refused and the program lives on; a function that runs only in a
+ * worker is reported with the worker named, never as "no leak".
+ */
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { repoRoot, runCli, startDebuggee } from './support/fixtures';
+
+const fixture = (f: string) => path.join(repoRoot, 'test/fixtures/esm', f);
+const errorLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('leak-lens:')) ?? '';
+
+test('--this names a module-level const of an ES module: the leak is found with its class, the fixed twin is clean', async () => {
+  const leaky = await runCli(['profile', fixture('registry.mjs'), '--function', 'track', '--this', 'registry', '--args', '["x"]']);
+  assert.equal(leaky.code, 1, leaky.stdout + leaky.stderr);
+  assert.match(leaky.stdout, /track leaks 1 Entry per call/);
+  assert.match(leaky.stdout, /Registry\.entries/);
+  const fixed = await runCli(['profile', fixture('registry-fixed.mjs'), '--function', 'track', '--this', 'registry', '--args', '["x"]']);
+  assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+  assert.match(fixed.stdout, /No leak/);
+});
+
+test('--this new:Registry picks the one live instance; a class without instances is refused clearly', async () => {
+  const r = await runCli(['profile', fixture('registry.mjs'), '--function', 'track', '--this', 'new:Registry', '--args', '["x"]']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /track leaks 1 Entry per call/);
+  // The fixed twin keeps no Entry: a class without a live instance gives a clear error.
+  const none = await runCli(['profile', fixture('registry-fixed.mjs'), '--function', 'track', '--this', 'new:Entry']);
+  assert.equal(none.code, 2, none.stderr);
+  assert.match(errorLine(none.stderr), /the program has no live Entry/);
+  assert.doesNotMatch(none.stderr, /^\s+at\s/m);
+});
+
+test('an import() expression is refused before it runs, and the attached program is still alive afterwards', async () => {
+  const debuggee = await startDebuggee(fixture('registry.mjs'), 'ready');
+  try {
+    for (const flags of [
+      ['--function', 'import("node:os").then((m) => m.cpus)'],
+      ['--function', 'track', '--this', 'await import("./registry.mjs")'],
+      ['--function', 'track', '--this', 'registry', '--args', '[import ("node:os")]'],
+    ]) {
+      const r = await runCli(['attach', `127.0.0.1:${debuggee.port}`, ...flags]);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(errorLine(r.stderr), /uses import\(\), which Node cannot run from the inspector/);
+      assert.doesNotMatch(r.stderr, /^\s+at\s/m);
+    }
+    // A promise that rejects unhandled would end the program the same way: it is handled, and reported.
+    const rejected = await runCli(['attach', `127.0.0.1:${debuggee.port}`, '--function', 'track', '--this', 'Promise.reject(new Error("x"))']);
+    assert.equal(rejected.code, 2, rejected.stdout + rejected.stderr);
+    assert.match(errorLine(rejected.stderr), /rejected with Error: x/);
+    // Still running, and still answering: a run by module binding works after the refusals.
+    assert.equal(debuggee.child.exitCode, null, 'the program is still running');
+    const after = await runCli(['attach', `127.0.0.1:${debuggee.port}`, '--function', 'track', '--this', 'registry', '--args', '["y"]']);
+    assert.equal(after.code, 1, after.stdout + after.stderr);
+    assert.equal(debuggee.child.exitCode, null, 'the program is still running after the profile');
+    // The run left many Entry objects alive: picking one by class is refused with the count.
+    const several = await runCli(['attach', `127.0.0.1:${debuggee.port}`, '--function', 'track', '--this', 'new:Entry']);
+    assert.equal(several.code, 2, several.stdout + several.stderr);
+    assert.match(errorLine(several.stderr), /needs exactly one live Entry, and the program has \d+;/);
+  } finally {
+    debuggee.child.kill();
+    await debuggee.exited;
+  }
+});
+
+test('a function that runs only in a worker thread: reported as not in the main thread with the worker named, never "no leak"', async () => {
+  const r = await runCli(['profile', fixture('worker-leak.mjs'), '--function', 'cacheResult', '--args', '["x"]']);
+  assert.notEqual(r.code, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /No leak/);
+  const line = errorLine(r.stderr);
+  assert.match(line, /looked for in the main thread only/);
+  assert.match(line, /1 worker thread: "\[worker 1\] cache-worker" \(file:\/\/.*worker-body\.mjs\)/);
+});
+
+test('on attach, listing the workers leaves them as found: the worker keeps running and can be listed again', async () => {
+  const debuggee = await startDebuggee(fixture('worker-leak.mjs'), 'ready');
+  try {
+    for (let i = 0; i < 2; i++) {
+      const r = await runCli(['attach', `127.0.0.1:${debuggee.port}`, '--function', 'globalThis.cacheResult']);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(errorLine(r.stderr), /is undefined, not a function\. It was looked for in the main thread only; the program has 1 worker thread: "\[worker 1\] cache-worker"/);
+    }
+    assert.equal(debuggee.child.exitCode, null, 'the program is still running');
+  } finally {
+    debuggee.child.kill();
+    await debuggee.exited;
+  }
+});
