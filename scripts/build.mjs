@@ -17,7 +17,7 @@ const entries = [
   { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Preloaded (--require) into programs the CLI launches: keeps them alive, loading unchanged.
-  { entryPoints: ['src/cli/keepAlive.ts'], outfile: 'dist/keepAlive.cjs', sourcemap: false },
+  { entryPoints: ['src/cli/keepAlive.ts'], outfile: 'dist/leak-lens-keep-alive.cjs', sourcemap: false },
   { entryPoints: ['src/worker/heapWorker.ts'], outfile: 'dist/heapWorker.js' },
   { entryPoints: ['src/worker/dominatorThread.ts'], outfile: 'dist/dominatorThread.js' },
   { entryPoints: ['src/worker/analyzeFile.ts'], outfile: 'dist/heapApi.js' },

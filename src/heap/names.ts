@@ -157,14 +157,27 @@ export function scriptLabel(s: HeapSnapshot, scriptId: number): string | undefin
       const p = filePath(name);
       if (p) paths.set(id, p);
     }
-    const root = commonFolder([...paths.values()]);
+    // The program's own files set the root; packages and Leak Lens' preload may live elsewhere
+    // (a global tsx, the extension's folder) and would widen it to the filesystem root.
+    const own = [...paths.values()].filter((p) => !p.includes('/node_modules/') && !p.endsWith(KEEP_ALIVE_FILE));
+    const root = commonFolder(own.length > 0 ? own : [...paths.values()]);
     for (const [id, name] of names) {
       const p = paths.get(id);
-      labels.set(id, p && root ? p.slice(root.length) : name);
+      labels.set(id, p ? fileLabel(p, root) : name);
     }
     labelsOf.set(s, labels);
   }
   return labels.get(scriptId);
+}
+
+/** The file name of the keep-alive preload `leak-lens profile` adds to a program it launches. */
+export const KEEP_ALIVE_FILE = 'leak-lens-keep-alive.cjs';
+
+/** A path relative to the program's root; a package outside it from its node_modules folder on. */
+function fileLabel(p: string, root: string | undefined): string {
+  if (root && p.startsWith(root)) return p.slice(root.length);
+  const packages = p.lastIndexOf('/node_modules/');
+  return packages >= 0 ? p.slice(packages + 1) : p;
 }
 
 /** An absolute path for a CommonJS path or a file:// URL (with / separators); undefined otherwise. */
