@@ -2,7 +2,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { KEEP_ALIVE_FILE } from '../heap/names';
 import { InspectorError } from '../inspector/session';
 import { CliError } from './args';
 import { nodeArguments } from './nodeCommand';
@@ -41,9 +40,9 @@ const BANNER = /^(Debugger listening on|Debugger ending on|For help, see:|Debugg
 /**
  * Keeps a script whose top level finishes at once alive, so its functions can be called: a
  * CommonJS preload (dist/leak-lens-keep-alive.cjs, next to this bundle), which leaves module
- * loading as it is. Its name is one the heap's file labels leave out of the program's root.
+ * loading as it is. heap/names.ts (KEEP_ALIVE_FILE) leaves this name out of the program's root.
  */
-const KEEP_ALIVE = path.join(__dirname, KEEP_ALIVE_FILE);
+const KEEP_ALIVE = path.join(__dirname, 'leak-lens-keep-alive.cjs');
 
 /** The program's environment: the user's, with their NODE_OPTIONS back in place. */
 function programEnv(): NodeJS.ProcessEnv {

@@ -16,7 +16,8 @@
  * has none, so its objects keep their allocation stacks (see allocationTrace.ts).
  *
  * Progress and the per-call timeout come from a small state object the loop updates, read by
- * polling: the inspector answers those reads while the loop runs (through interrupts).
+ * polling: the inspector answers those reads while the loop runs (through interrupts). A
+ * cancelled run sets the state's `stopped`, so the loop makes no further call.
  */
 import { randomBytes } from 'node:crypto';
 import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
@@ -45,7 +46,7 @@ const runCalls = (markClasses: string[]) => `async function (fn, thisArg, args, 
   ${markClasses.map((c) => `class ${c} {}`).join(' ')}
   const classes = { ${markClasses.join(', ')} };
   const mark = (name) => { state.marks.push(new classes[name]()); };
-  for (let call = 1; call <= count; call++) {
+  for (let call = 1; call <= count && !state.stopped; call++) {
     for (const [at, before, after, pauseMs] of boundaries) {
       if (at !== call) continue;
       state.call = call - 0.5;
@@ -53,9 +54,10 @@ const runCalls = (markClasses: string[]) => `async function (fn, thisArg, args, 
       const probe = new WeakRef({});
       const since = Date.now();
       do await sleep(1);
-      while ((probe.deref() !== undefined || Date.now() - since < pauseMs) && Date.now() - since < limitMs);
+      while ((probe.deref() !== undefined || Date.now() - since < pauseMs) && Date.now() - since < limitMs && !state.stopped);
       mark(after);
     }
+    if (state.stopped) return;
     state.call = call;
     await Reflect.apply(fn, thisArg, list);
   }
@@ -63,6 +65,8 @@ const runCalls = (markClasses: string[]) => `async function (fn, thisArg, args, 
 
 const NEW_STATE = '({ call: 0, marks: [] })';
 const READ_STATE = 'function () { return this.call; }';
+/** A cancelled run ends its loop in the debuggee: no call starts after this. */
+const STOP_STATE = 'function () { this.stopped = true; }';
 const POLL_MS = 200;
 
 export interface PhaseRunOptions {
@@ -137,7 +141,11 @@ async function watched(
     let since = performance.now();
     let polling = false;
     const timer = setInterval(() => {
-      if (options.signal?.aborted) return reject(new InspectorAbortError('the profile run was cancelled'));
+      if (options.signal?.aborted) {
+        // Sent before the run's cleanup releases the state object; the call in progress finishes.
+        void session.callOnValue(state.objectId as string, STOP_STATE, [], 1500).catch(() => undefined);
+        return reject(new InspectorAbortError('the profile run was cancelled'));
+      }
       if (polling) return;
       polling = true;
       session

@@ -56,6 +56,9 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, new LeakReportSerializer(context.extensionUri)),
     vscode.commands.registerCommand('leakLens.profileFunction', () => profileFromPalette(runner)),
+    vscode.commands.registerCommand('leakLens.cancelProfile', () => {
+      if (!runner.cancel()) void vscode.window.showInformationMessage('Leak Lens: no profile run is in progress.');
+    }),
     vscode.commands.registerCommand(PROFILE_AT_COMMAND, async (uri: vscode.Uri, line: number, name: string, container?: string) => {
       const receiver = await askReceiver(container, name);
       if (!receiver) return undefined;

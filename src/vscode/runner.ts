@@ -39,6 +39,8 @@ const PHASES: Record<string, string> = {
 
 export class ProfileRunner {
   private running = false;
+  /** Aborts the run in progress: its progress notification's Cancel, or "Cancel profile run". */
+  private abort: AbortController | undefined;
 
   constructor(
     private readonly sessions: DebugSessions,
@@ -61,7 +63,9 @@ export class ProfileRunner {
         { location: vscode.ProgressLocation.Notification, title: `Leak Lens: profiling ${label}`, cancellable: true },
         async (progress, token) => {
           const abort = new AbortController();
+          this.abort = abort;
           token.onCancellationRequested(() => abort.abort());
+          void vscode.commands.executeCommand('setContext', 'leakLens.profiling', true);
           const options = profileSettings();
           let lastMessage = '';
           const session = await target.connect();
@@ -109,7 +113,19 @@ export class ProfileRunner {
       return undefined;
     } finally {
       this.running = false;
+      this.abort = undefined;
+      void vscode.commands.executeCommand('setContext', 'leakLens.profiling', false);
     }
+  }
+
+  /**
+   * Cancels the run in progress: the debuggee makes no further call, tracking stops and
+   * HeapProfiler is left as found (profileFunction's cleanup). False when nothing runs.
+   */
+  cancel(): boolean {
+    if (!this.abort || this.abort.signal.aborted) return false;
+    this.abort.abort();
+    return true;
   }
 
   /** A session to profile in: the given one, the only one, one picked, or a new one. */

@@ -7,6 +7,7 @@ import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import type { LeakLensApi } from '../../../src/vscode/extension';
@@ -48,20 +49,27 @@ suite('Leak Lens on a TypeScript program', () => {
     await vscode.debug.stopDebugging();
   });
 
-  test('tsc with source maps: the lens above a .ts function profiles it, notes land on .ts lines, a graph node opens the .ts file', async function () {
-    this.timeout(180_000);
+  /** A copy of the TypeScript fixture in the workspace, in a folder of its own. */
+  function copyProject(name: string): string {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(folder, 'a workspace folder');
-    const project = path.join(folder, 'typescript-app');
+    const project = path.join(folder, name);
     fs.cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'typescript'), project, { recursive: true });
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project]);
+    return project;
+  }
+
+  /**
+   * Starts the program, clicks the lens above `handle` in app.ts, and checks the verdict and
+   * the inline notes in registry.ts. Returns the report's leak.
+   */
+  async function profileByLens(project: string, program: string, launch: Record<string, unknown> = {}) {
     const appTs = path.join(project, 'src', 'app.ts');
     const registryTs = path.join(project, 'src', 'registry.ts');
     const handleLine = lineOf(appTs, 'export function handle');
 
     const doc = await vscode.workspace.openTextDocument(appTs);
     await vscode.window.showTextDocument(doc);
-    await startSession(path.join(project, 'dist', 'main.js'));
+    await startSession(program, launch);
     const lens = await waitFor('the handle lens', async () =>
       (await lensesFor(doc.uri)).find((l) => l.range.start.line === handleLine && l.command?.title === 'Profile leaks'),
     );
@@ -80,11 +88,19 @@ suite('Leak Lens on a TypeScript program', () => {
     const holderLine = lineOf(registryTs, 'static readonly all');
     const newLine = lineOf(registryTs, 'new Session(');
     // The notes are set once the report is shown, after the command returns.
-    const notes = await waitFor('the inline notes', () => (api.inlineNotes().length > 0 ? api.inlineNotes() : undefined), 10_000).catch(() => api.inlineNotes());
+    const notes = await waitFor('the inline notes', () => (api.inlineNotes().some((n) => n.uri === registryUri) ? api.inlineNotes() : undefined), 10_000).catch(() => api.inlineNotes());
     const where = JSON.stringify({ userCall: top.userCall, holder: top.culprit?.holderLocation, notes });
     assert.ok(notes.some((n) => n.uri === registryUri && n.line === holderLine), `a note at registry.ts:${holderLine + 1}: ${where}`);
     assert.ok(notes.some((n) => n.uri === registryUri && n.line === newLine), `a note at registry.ts:${newLine + 1}: ${where}`);
     assert.ok(!notes.some((n) => n.uri.includes('/dist/')), 'no note in the compiled files');
+    return { report, top, registryTs };
+  }
+
+  test('tsc with source maps: the lens above a .ts function profiles it, notes land on .ts lines, a graph node opens the .ts file', async function () {
+    this.timeout(180_000);
+    const project = copyProject('typescript-app');
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project]);
+    const { report, top, registryTs } = await profileByLens(project, path.join(project, 'dist', 'main.js'));
 
     // A graph node's place, as the page sends it when clicked, opens the .ts file.
     const node = top.graph?.nodes.find((n) => n.location?.original);
@@ -94,5 +110,19 @@ suite('Leak Lens on a TypeScript program', () => {
     const outcome = await waitFor('the panel', () => api.revealFromPanel(file, line - 1, column));
     assert.strictEqual(outcome, 'opened');
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, registryTs);
+  });
+
+  test('tsx: the .ts program run with --import tsx; the lens profiles it and the notes land on .ts lines', async function () {
+    this.timeout(180_000);
+    const project = copyProject('typescript-tsx');
+    const tsx = pathToFileURL(path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+    await profileByLens(project, path.join(project, 'src', 'main.ts'), { runtimeArgs: ['--import', tsx] });
+  });
+
+  test('ts-node: the .ts program run with -r ts-node/register; the lens profiles it and the notes land on .ts lines', async function () {
+    this.timeout(180_000);
+    const project = copyProject('typescript-ts-node');
+    const register = path.join(REPO_ROOT, 'node_modules', 'ts-node', 'register');
+    await profileByLens(project, path.join(project, 'src', 'main.ts'), { runtimeArgs: ['-r', register], cwd: project });
   });
 });
