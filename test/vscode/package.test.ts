@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT, SERVER_MAIN } from './paths';
 
-test('the VSIX contains only the bundles, the stylesheet, README and license, and installs', { timeout: 300_000 }, () => {
+test('the VSIX contains only the bundles, the keep-alive preload, the stylesheet, README and license, and installs', { timeout: 300_000 }, () => {
   const vsix = path.join(REPO_ROOT, 'leak-lens.vsix');
   fs.rmSync(vsix, { force: true });
   const pack = spawnSync('npm', ['run', 'package'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, npm_config_yes: 'true' } });
@@ -25,6 +25,7 @@ test('the VSIX contains only the bundles, the stylesheet, README and license, an
     'extension/dist/dominatorThread.js',
     'extension/dist/extension.js',
     'extension/dist/heapWorker.js',
+    'extension/dist/leak-lens-keep-alive.cjs',
     'extension/dist/panel.js',
     'extension/media/panel.css',
     'extension/package.json',
