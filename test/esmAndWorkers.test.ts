@@ -2,7 +2,7 @@
  * ES module methods and worker threads through the real CLI and real `node --inspect`
  * processes: `--this` names a module binding (not a global) or an instance by class; an
  * import() expression is refused and the program lives on; a function that runs only in a
- * worker is reported with the worker named, never as "no leak".
+ * worker is profiled in that worker, and one found nowhere is never reported as "no leak".
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -65,22 +65,35 @@ test('an import() expression is refused before it runs, and the attached program
   }
 });
 
-test('a function that runs only in a worker thread: reported as not in the main thread with the worker named, never "no leak"', async () => {
+test('a function that runs only in a worker thread is profiled in that worker: the leak, its holder and the worker named; the fixed twin is clean', async () => {
   const r = await runCli(['profile', fixture('worker-leak.mjs'), '--function', 'cacheResult', '--args', '["x"]']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /cacheResult leaks 1 \{id, data\} per call/);
+  assert.match(r.stdout, /held by kept in worker-body\.mjs \(module variable, Array\)/);
+  assert.match(r.stdout, /in worker thread "\[worker 1\] cache-worker" \(file:\/\/.*worker-body\.mjs\)/);
+  assert.match(r.stdout, /Allocated in cacheResult \(.*worker-body\.mjs:4\)/);
+  const fixed = await runCli(['profile', fixture('worker-leak.mjs'), '--function', 'cacheResult', '--args', '["x"]', '--', './worker-body-fixed.mjs']);
+  assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+  assert.match(fixed.stdout, /No leak/);
+  assert.match(fixed.stdout, /in worker thread "\[worker 1\] cache-worker"/);
+});
+
+test('a name in neither the main thread nor a worker fails naming the worker looked in, never "no leak"', async () => {
+  const r = await runCli(['profile', fixture('worker-leak.mjs'), '--function', 'notAnywhere']);
   assert.notEqual(r.code, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout + r.stderr, /No leak/);
   const line = errorLine(r.stderr);
-  assert.match(line, /looked for in the main thread only/);
-  assert.match(line, /1 worker thread: "\[worker 1\] cache-worker" \(file:\/\/.*worker-body\.mjs\)/);
+  assert.match(line, /looked for in the main thread and in the program's 1 worker thread \("\[worker 1\] cache-worker" \(file:\/\/.*worker-body\.mjs\)\), and none has it/);
 });
 
-test('on attach, listing the workers leaves them as found: the worker keeps running and can be listed again', async () => {
+test('on attach, the worker is profiled and left as found: it keeps running and can be profiled again', async () => {
   const debuggee = await startDebuggee(fixture('worker-leak.mjs'), 'ready');
   try {
     for (let i = 0; i < 2; i++) {
-      const r = await runCli(['attach', `127.0.0.1:${debuggee.port}`, '--function', 'globalThis.cacheResult']);
-      assert.equal(r.code, 2, r.stdout + r.stderr);
-      assert.match(errorLine(r.stderr), /is undefined, not a function\. It was looked for in the main thread only; the program has 1 worker thread: "\[worker 1\] cache-worker"/);
+      const r = await runCli(['attach', `127.0.0.1:${debuggee.port}`, '--function', 'globalThis.cacheResult', '--args', '["y"]']);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /leaks 1 \{id, data\} per call/);
+      assert.match(r.stdout, /in worker thread "\[worker 1\] cache-worker"/);
     }
     assert.equal(debuggee.child.exitCode, null, 'the program is still running');
   } finally {

@@ -10,7 +10,7 @@
  */
 import { DEFAULT_LEAK_OPTIONS } from '../heap/verdict';
 import { InspectorAbortError, InspectorError, type InspectorSession, type RemoteObject } from '../inspector/session';
-import { describeWorkers, listWorkers } from '../inspector/workers';
+import { attachToWorkers, describeWorkers } from '../inspector/workers';
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
 import { runPhases } from './phaseRun';
@@ -57,11 +57,66 @@ export async function waitUntilStarted(session: InspectorSession, timeoutMs = 30
   await session.evaluateValue('new Promise((resolve) => setImmediate(() => resolve(true)))', { awaitPromise: true, timeoutMs });
 }
 
+/**
+ * Profiles the function where it lives: in the main thread, or else in the worker thread
+ * that has it (a bare --inspect sees workers through the NodeWorker domain). A function found
+ * nowhere fails naming the workers looked in, never "no leak".
+ */
 export async function profileFunction(
   session: InspectorSession,
   spec: FunctionSpec,
   options: Partial<ProfileOptions> = {},
   hooks: ProfileHooks = {},
+): Promise<LeakReport> {
+  try {
+    return await profileIn(session, spec, options, hooks);
+  } catch (e) {
+    if (!isNotFound(e) || hooks.signal?.aborted) throw e;
+    return profileInWorkers(session, spec, options, hooks, e as ProfileError);
+  }
+}
+
+/** Not found in the thread looked in. */
+function isNotFound(e: unknown): boolean {
+  return e instanceof ProfileError && /^No live function|is not loaded in the debuggee|^"[^"]*" is undefined/.test(e.message);
+}
+
+async function profileInWorkers(
+  session: InspectorSession,
+  spec: FunctionSpec,
+  options: Partial<ProfileOptions>,
+  hooks: ProfileHooks,
+  notInMain: ProfileError,
+): Promise<LeakReport> {
+  const found = await attachToWorkers(session).catch(() => undefined);
+  if (!found || found.workers.length === 0) throw notInMain;
+  try {
+    for (const { target, session: inWorker } of found.workers) {
+      try {
+        return await profileIn(inWorker, spec, options, {
+          ...hooks,
+          resolveRetryMs: 0,
+          targetDescription: `${hooks.targetDescription ?? 'inspector session'}, in worker thread ${describeWorkers([target])}`,
+        });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    const workers = found.workers.map((w) => w.target);
+    throw new ProfileError(
+      `${notInMain.message.replace(/([^.])$/, '$1.')} It was looked for in the main thread and in the program's ${workers.length} worker thread` +
+        `${workers.length === 1 ? '' : 's'} (${describeWorkers(workers)}), and none has it.`,
+    );
+  } finally {
+    await found.release();
+  }
+}
+
+async function profileIn(
+  session: InspectorSession,
+  spec: FunctionSpec,
+  options: Partial<ProfileOptions>,
+  hooks: ProfileHooks,
 ): Promise<LeakReport> {
   const opts: ProfileOptions = { ...DEFAULT_PROFILE_OPTIONS, ...options };
   // A zero or negative timeout would mean none at all: never wait forever.
@@ -120,9 +175,7 @@ export async function profileFunction(
     if (spec.expression) refuseUnsafe(spec.expression, '--function');
     const retryMs = hooks.resolveRetryMs ?? 0;
     const loading = retryMs > 0 && !session.viaJsDebug ? loadingProbe(session) : undefined;
-    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), retryMs, signal, loading).catch(
-      (e: unknown) => withWorkersNamed(session, e),
-    );
+    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), retryMs, signal, loading);
     // In the function's own scope: an ES module's bindings resolve (design: no global to add).
     const thisObject = spec.thisArg ? await receiverFor(session, fn.object, spec.thisArg) : undefined;
     const argsObject = spec.args ? await argumentsFor(session, fn.object, spec.args) : undefined;
@@ -358,20 +411,3 @@ function formatKb(bytes: number): string {
   return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`;
 }
 
-/**
- * A function not found in the main thread may run in a worker, which this session does not
- * see: the error says so and names the workers (never a silent "not there").
- */
-async function withWorkersNamed(session: InspectorSession, e: unknown): Promise<never> {
-  if (e instanceof ProfileError && /^No live function|is not loaded in the debuggee|^"[^"]*" is undefined/.test(e.message)) {
-    const workers = await listWorkers(session).catch(() => []);
-    if (workers.length > 0) {
-      throw new ProfileError(
-        `${e.message.replace(/([^.])$/, '$1.')} It was looked for in the main thread only; the program has ${workers.length} worker thread` +
-          `${workers.length === 1 ? '' : 's'}: ${describeWorkers(workers)}. Profiling inside a worker is not supported yet: ` +
-          'expose the function in the main thread, or run its code there to profile it.',
-      );
-    }
-  }
-  throw e;
-}
