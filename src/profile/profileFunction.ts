@@ -72,6 +72,10 @@ export async function profileFunction(
     return await profileIn(session, spec, options, hooks);
   } catch (e) {
     if (!isNotFound(e) || hooks.signal?.aborted) throw e;
+    if (session.viaJsDebug) {
+      // js-debug shows each worker as a debug session of its own; this one is the main thread.
+      throw new ProfileError(`${(e as Error).message.replace(/([^.])$/, '$1.')} If it runs in a worker thread, profile in that worker's debug session.`);
+    }
     return profileInWorkers(session, spec, options, hooks, e as ProfileError);
   }
 }
