@@ -86,6 +86,17 @@ test('a name in neither the main thread nor a worker fails naming the worker loo
   assert.match(line, /looked for in the main thread and in the program's 1 worker thread \("\[worker 1\] cache-worker" \(file:\/\/.*worker-body\.mjs\)\), and none has it/);
 });
 
+test('a function only in cluster workers is profiled in one of them, found by the inspector it announced; a name found nowhere lists the processes looked in', async () => {
+  const r = await runCli(['profile', fixture('cluster-leak.cjs'), '--function', 'handleRequest']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /handleRequest leaks 1 \{[^}]*body\} per call/);
+  assert.match(r.stdout, /in its child process at 127\.0\.0\.1:\d+ /);
+  const none = await runCli(['profile', fixture('cluster-leak.cjs'), '--function', 'notAnywhere']);
+  assert.notEqual(none.code, 0, none.stdout + none.stderr);
+  assert.doesNotMatch(none.stdout + none.stderr, /No leak/);
+  assert.match(errorLine(none.stderr), /also looked for in the program's 2 child processes with an inspector \(cluster workers or forks, at 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\), and none has it/);
+});
+
 test('on attach, the worker is profiled and left as found: it keeps running and can be profiled again', async () => {
   const debuggee = await startDebuggee(fixture('worker-leak.mjs'), 'ready');
   try {

@@ -16,6 +16,12 @@ export class LaunchError extends CliError {
 export interface LaunchedProcess {
   child: ChildProcess;
   wsUrl: string;
+  /**
+   * The inspectors the program's own child processes opened, as they announced them on the
+   * stderr they share with it: cluster workers (Node gives each the next port), or forks that
+   * inherit --inspect.
+   */
+  childInspectors(): string[];
   /** Kills the process (and waits for it to exit). */
   stop(): Promise<void>;
   /**
@@ -78,8 +84,10 @@ export async function launchWithInspector(
   child.stdout?.on('data', (d: string) => {
     if (forwarding !== 'muted') outLines.write(d);
   });
+  const inspectors: string[] = [];
   child.stderr?.on('data', (d: Buffer) => {
     const raw = d.toString();
+    for (const m of raw.matchAll(/Debugger listening on (ws:\/\/\S+)/g)) inspectors.push(m[1]);
     if (/Waiting for the debugger to disconnect/.test(raw)) ending = true;
     const text = raw.replace(BANNER, '');
     if (!text) return;
@@ -168,6 +176,7 @@ export async function launchWithInspector(
   return {
     child,
     wsUrl,
+    childInspectors: () => inspectors.filter((url) => url !== wsUrl),
     stop,
     explain,
     started: () => {

@@ -7,12 +7,13 @@ import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'no
 import * as path from 'node:path';
 import { connectInspector } from '../inspector/connect';
 import type { InspectorSession } from '../inspector/session';
-import { prepareSnapshotFolder, profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
+import { isNotFound, prepareSnapshotFolder, ProfileError, profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
 import { diffSnapshotFiles, SnapshotFileError } from '../profile/diffSnapshots';
 import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../report/types';
 import { ProgressLine } from './progress';
 import { CliError, parseArgs, UsageError, wholeNumber, type ParsedArgs } from './args';
 import { PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, standaloneHtml } from '../report/page';
+import { profileInChildProcesses } from './childProcesses';
 import { checkScript, launchWithInspector } from './launch';
 import { renderReport } from './renderReport';
 import { printableJson } from '../report/format';
@@ -170,12 +171,17 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
       session = await connectInspector(launched.wsUrl);
       await waitUntilStarted(session);
       launched.started();
-      report = await profileFunction(session, spec, options, {
-        targetKind: 'launch',
+      const hooks = {
+        targetKind: 'launch' as const,
         resolveRetryMs: 10_000,
         targetDescription: `node ${path.relative(process.cwd(), script) || script}`,
         onProgress: progress.update,
         saveSnapshotsDir: saveDir(args),
+      };
+      report = await profileFunction(session, spec, options, hooks).catch((e: unknown) => {
+        const children = launched.childInspectors();
+        if (!isNotFound(e) || children.length === 0) throw e;
+        return profileInChildProcesses(children, spec, options, hooks, e as ProfileError);
       });
     } catch (e) {
       progress.endLine();

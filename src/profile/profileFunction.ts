@@ -80,8 +80,8 @@ export async function profileFunction(
   }
 }
 
-/** Not found in the thread looked in. */
-function isNotFound(e: unknown): boolean {
+/** Not found in the thread or process looked in. */
+export function isNotFound(e: unknown): boolean {
   return e instanceof ProfileError && /^No live function|is not loaded in the debuggee|^"[^"]*" is undefined/.test(e.message);
 }
 
