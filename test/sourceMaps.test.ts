@@ -88,6 +88,25 @@ test('tsc with source maps: the .ts line finds the running function, and the rep
   assert.match(text.stdout, /Culprit: Session\.all \(Map\) → value → Session {2}\(test\/fixtures\/typescript\/src\/registry\.ts:\d+\)/);
 });
 
+test("tsc with source maps: a module variable is named in the .ts file the user wrote, not the compiled .js", async () => {
+  // The project's own layout: dist/ beside src/, as its tsconfig says.
+  const copy = path.join(testTempDir(), 'ts-own-layout');
+  fs.cpSync(project, copy, { recursive: true });
+  const tsc = await runProcess(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', copy]);
+  assert.equal(tsc.code, 0, `tsc: ${tsc.stdout}${tsc.stderr}`);
+  const r = await runCli(['profile', path.join(copy, 'dist', 'main.js'), '--function', 'logAction', '--json']);
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(JSON.parse(r.stdout) as LeakReport);
+  assert.equal(top.className, 'AuditEntry');
+  assert.equal(top.culprit?.where, 'auditLog in src/audit.ts (module variable)');
+  assert.match(top.fixHint ?? '', /^auditLog in src\/audit\.ts \(module variable\) is an Array/);
+  assert.ok(top.paths[0].steps.some((s) => s.label === 'auditLog in src/audit.ts (module variable)'), JSON.stringify(top.paths[0].steps.map((s) => s.label)));
+  const names = [top.culprit?.text, top.culprit?.where, top.culprit?.holder, top.fixHint, ...top.paths.flatMap((p) => p.steps.flatMap((s) => [s.from, s.to, s.label]))];
+  names.push(...(top.graph?.nodes.map((n) => n.name) ?? []));
+  assert.ok(!names.some((n) => n?.includes('audit.js')), `no compiled name left: ${names.filter((n) => n?.includes('audit.js')).join('; ')}`);
+  assert.ok(names.includes('src/audit.ts (module scope)'), 'the scope node is named by the .ts file');
+});
+
 test('a broken source map: the run works as without maps, in the compiled lines', async () => {
   const dist = await compile('ts-broken-map');
   fs.writeFileSync(path.join(dist, 'registry.js.map'), '{"version":3,"sources":["../x.ts"],"mappings":"!!!not vlq;;;"');

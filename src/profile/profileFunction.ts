@@ -15,6 +15,7 @@ import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
 import { runPhases } from './phaseRun';
 import { attachUserCalls } from './userCall';
+import { relabelCompiledFiles } from './originalFileLabels';
 import { addOriginalPositions, SourceMaps } from './sourceMaps';
 import { checkGrowth, collectionsToWatch } from './boundedGrowth';
 import { argumentsFor, receiverFor, refuseUnsafe } from './receiver';
@@ -313,7 +314,9 @@ async function profileIn(
     // The user's line behind each leak, from its allocation stack and the script's source.
     await attachUserCalls(session, findings.leaks, scripts);
     // Every location also in the file the user wrote, where the script has a source map.
-    await addOriginalPositions(new SourceMaps(session), findings.leaks, scripts);
+    const maps = new SourceMaps(session);
+    await addOriginalPositions(maps, findings.leaks, scripts);
+    await relabelCompiledFiles(maps, findings.leaks, scripts);
     const slope = fitSlope(samples);
     const { verdict, confirmed } = decideVerdict(findings.leaks, slope);
     const usedScripts = pickScripts(findings.leaks, scripts);

@@ -46,6 +46,13 @@ export class SourceMaps {
     return loaded !== undefined && loaded.sources.includes(normalizeScriptLocation(file));
   }
 
+  /** The one file the script was compiled from (a path, or the map's name for it); undefined for a bundle or without a map. */
+  async onlySource(scriptId: number, scriptUrl: string | undefined): Promise<string | undefined> {
+    const loaded = await this.mapOf(scriptId, scriptUrl);
+    const source = loaded?.map.resolvedSources;
+    return source && source.length === 1 && source[0] ? sourceName(source[0]) : undefined;
+  }
+
   /** Whether the script has a usable map at all. */
   async has(scriptId: number, scriptUrl: string | undefined): Promise<boolean> {
     return (await this.mapOf(scriptId, scriptUrl)) !== undefined;
