@@ -1,7 +1,8 @@
 /**
  * Memory per call: heap used after GC for each measured call, and the least-squares line whose
  * slope the report gives. The line's intercept is recomputed here from the samples' means (the
- * fitted line passes through them); nothing else is derived from the heap.
+ * fitted line passes through them); nothing else is derived from the heap. A re-run's report
+ * also carries the previous run's series: it is drawn on the same axes, muted, behind this one.
  */
 import { extent } from 'd3-array';
 import { axisBottom, axisLeft } from 'd3-axis';
@@ -9,7 +10,7 @@ import { scaleLinear } from 'd3-scale';
 import { select } from 'd3-selection';
 import { line } from 'd3-shape';
 import type { LeakReport } from '../../src/report/types';
-import { byteSeriesFormat, byteUnit, signedBytes, unitTickFormat } from './format';
+import { byteSeriesFormat, byteUnit, formatBytes, signedBytes, unitTickFormat } from './format';
 
 const HEIGHT = 220;
 const MARGIN = { top: 14, right: 20, bottom: 38, left: 78 };
@@ -22,6 +23,7 @@ export function slopeText(report: LeakReport): string {
 
 export function drawChart(container: HTMLElement, report: LeakReport, width: number): void {
   const samples = report.samples;
+  const previous = report.comparison?.previous.samples ?? [];
   const root = select(container);
   root.selectAll('*').remove();
   if (samples.length === 0) {
@@ -32,8 +34,10 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
   const innerW = w - MARGIN.left - MARGIN.right;
   const innerH = HEIGHT - MARGIN.top - MARGIN.bottom;
 
-  const [minCall, maxCall] = extent(samples, (s) => s.call) as [number, number];
-  const [minBytes, maxBytes] = extent(samples, (s) => s.usedBytes) as [number, number];
+  // Both runs share the axes, so the before and after read against one scale.
+  const all = [...samples, ...previous];
+  const [minCall, maxCall] = extent(all, (s) => s.call) as [number, number];
+  const [minBytes, maxBytes] = extent(all, (s) => s.usedBytes) as [number, number];
   const fit = fittedLine(report);
   const lo = Math.min(minBytes, fit ? Math.min(fit.y0, fit.y1) : minBytes);
   const hi = Math.max(maxBytes, fit ? Math.max(fit.y0, fit.y1) : maxBytes);
@@ -59,7 +63,8 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
   const bytes = byteSeriesFormat(samples.map((s) => s.usedBytes));
   const label =
     `${report.options.snapshots === 3 ? 'Heap used after GC' : 'Bytes the calls left alive'} for ${samples.length} calls, from ${bytes(first.usedBytes)} at call ${first.call} ` +
-    `to ${bytes(last.usedBytes)} at call ${last.call} (${signedBytes(last.usedBytes - first.usedBytes)}); fitted slope ${slopeText(report)}.`;
+    `to ${bytes(last.usedBytes)} at call ${last.call} (${signedBytes(last.usedBytes - first.usedBytes)}); fitted slope ${slopeText(report)}.` +
+    previousText(report);
 
   const svgSel = root
     .append('svg')
@@ -108,7 +113,20 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
   const path = line<{ call: number; usedBytes: number }>()
     .x((d) => x(d.call))
     .y((d) => yOf(d.usedBytes));
-  g.append('path').attr('class', 'll-series').attr('d', path(samples) ?? '');
+  if (previous.length > 0) {
+    const before = g.append('g').attr('class', 'll-previous').attr('data-testid', 'chart-previous');
+    before.append('path').attr('class', 'll-series ll-series-previous').attr('d', path(previous) ?? '');
+    before
+      .selectAll('circle')
+      .data(previous)
+      .join('circle')
+      .attr('r', 2.5)
+      .attr('cx', (d) => x(d.call))
+      .attr('cy', (d) => yOf(d.usedBytes))
+      .append('title')
+      .text((d) => `previous run, call ${d.call}: ${bytes(d.usedBytes)}`);
+  }
+  g.append('path').attr('class', 'll-series').attr('data-testid', 'chart-series').attr('d', path(samples) ?? '');
   g.append('g')
     .attr('class', 'll-points')
     .selectAll('circle')
@@ -119,6 +137,15 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
     .attr('cy', (d) => yOf(d.usedBytes))
     .append('title')
     .text((d) => `call ${d.call}: ${pointText(d.usedBytes, first, bytes)}`);
+}
+
+/** The chart's description of the previous run, when the report has one. */
+function previousText(report: LeakReport): string {
+  const p = report.comparison?.previous;
+  if (!p || p.samples.length === 0) return '';
+  const last = p.samples[p.samples.length - 1];
+  const slope = p.slope ? `${signedBytes(p.slope.bytesPerCall)}/call` : 'no slope';
+  return ` The previous run, muted: ${formatBytes(last.usedBytes)} at call ${last.call}, slope ${slope}.`;
 }
 
 /** A sample's value and, after the first, its change since the first: "3,372.0 KB (+1.1 KB since call 1)". */

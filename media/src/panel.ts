@@ -10,6 +10,7 @@ import { growthText } from '../../src/report/format';
 import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, type PanelUiState } from '../../src/report/panelProtocol';
 import { allocationDetails } from './allocation';
 import { drawChart, slopeText } from './chart';
+import { comparisonCard } from './comparison';
 import { el, onActivate, replaceChildren, svg, type Child } from './dom';
 import { findingPlace, formatBytes, formatPerCall, groupedHolds, placeOf, refsText, type Place } from './format';
 import { hasLabels, pathLines } from '../../src/report/pathText';
@@ -26,6 +27,9 @@ class Panel {
   private chartBox: HTMLElement | null = null;
   private leaksBox: HTMLElement | null = null;
   private graphBox: HTMLElement | null = null;
+  private actionsBox: HTMLElement | null = null;
+  /** The host can run this report's target again: the header shows Re-run. */
+  private canRerun = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -58,6 +62,29 @@ class Panel {
     this.root.removeAttribute('aria-busy');
   }
 
+  setCanRerun(can: boolean): void {
+    this.canRerun = can && this.host.connected;
+    this.renderActions();
+  }
+
+  private renderActions(): void {
+    if (!this.actionsBox) return;
+    if (!this.canRerun) {
+      replaceChildren(this.actionsBox);
+      return;
+    }
+    const button = el(
+      'button',
+      { type: 'button', class: 'll-button ll-primary', 'data-testid': 'rerun', title: 'Run the same target again with the same settings (after a fix) and show this run beside it' },
+      'Re-run',
+    );
+    onActivate(button, () => {
+      button.disabled = true;
+      this.host.post({ type: 'rerun' });
+    });
+    replaceChildren(this.actionsBox, button);
+  }
+
   isSameReport(other: LeakReport): boolean {
     return this.report !== null && sameReport(this.report, other);
   }
@@ -76,12 +103,15 @@ class Panel {
     if (report.target?.description) meta.push(report.target.description);
     if (report.options) meta.push(`${report.options.iterations} + ${report.options.iterations} calls after ${report.options.warmup} warm-up`);
     if (report.createdAt) meta.push(new Date(report.createdAt).toLocaleString());
+    this.actionsBox = el('div', { class: 'll-actions' });
     const header = el(
       'header',
       { class: 'll-header' },
       el('span', { class: `ll-verdict ${verdictLeak ? 'll-verdict-leak' : 'll-verdict-clean'}`, 'data-testid': 'verdict', 'data-verdict': report.verdict }, verdictLeak ? 'Leak' : 'No leak'),
       el('div', { class: 'll-heading' }, el('h1', { 'data-testid': 'summary' }, report.summary), el('p', { class: 'll-meta' }, meta.join(' · '))),
+      this.actionsBox,
     );
+    this.renderActions();
 
     this.chartBox = el('div', { class: 'll-chart', 'data-testid': 'chart' });
     const chartCard = el(
@@ -96,6 +126,8 @@ class Panel {
         report.options.snapshots === 3 ? 'heap used after GC' : 'bytes the calls left alive',
         el('span', { class: 'll-swatch ll-swatch-fit', 'aria-hidden': 'true' }),
         'fitted slope',
+        report.comparison ? el('span', { class: 'll-swatch ll-swatch-previous', 'aria-hidden': 'true' }) : null,
+        report.comparison ? el('span', { 'data-testid': 'legend-previous' }, 'previous run') : null,
       ),
     );
 
@@ -105,7 +137,7 @@ class Panel {
     this.graphBox = el('section', { class: 'll-card ll-graph-card', 'aria-labelledby': 'll-graph-title' });
     this.graphView = null;
 
-    replaceChildren(this.root, header, el('div', { class: 'll-top' }, chartCard, leaksCard), this.graphBox, notLeaks(report));
+    replaceChildren(this.root, header, comparisonCard(report), el('div', { class: 'll-top' }, chartCard, leaksCard), this.graphBox, notLeaks(report));
     this.root.removeAttribute('aria-busy');
     this.redrawChart(true);
     this.resize.observe(this.chartBox);
@@ -451,8 +483,8 @@ function main(): void {
   }
   host.onMessage((message) => {
     // The host answers "ready" with the report the page may have restored already: keep the view.
-    if (panel.isSameReport(message.report)) return;
-    panel.show(message.report, EMPTY_UI_STATE);
+    if (!panel.isSameReport(message.report)) panel.show(message.report, EMPTY_UI_STATE);
+    panel.setCanRerun(message.canRerun === true);
   });
   host.post({ type: 'ready' });
 }

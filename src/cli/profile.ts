@@ -17,6 +17,8 @@ import { profileInChildProcesses } from './childProcesses';
 import { checkScript, launchWithInspector } from './launch';
 import { renderReport } from './renderReport';
 import { printableJson } from '../report/format';
+import { withComparison } from '../report/compareRuns';
+import { readPreviousReport } from './previousReport';
 
 export const PROFILE_USAGE = `leak-lens profile <script> --function <name | file:line | expression> [options] [-- script args]
   Starts node --inspect=127.0.0.1:0 <script>, runs the function N times inside it, and reports
@@ -42,12 +44,14 @@ leak-lens attach <host:port | ws-url> --function <...> [options]
     --raw-paths         retainer paths as the snapshot's edges (Map —internal table→) rather
                         than in source terms (globalThis.registry → Map → value)
     --html FILE         also write the report as a page (chart, table, retainer graph)
-leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--max-depth N] [--too-many N] [--json] [--raw-paths] [--html FILE]
+    --compare FILE      show this run beside a previous report (written by --json): per-call
+                        growth before → after, and both memory series in the --html chart
+leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--max-depth N] [--too-many N] [--json] [--raw-paths] [--html FILE] [--compare FILE]
   The verdict from saved snapshots of one process (ids must come from one HeapProfiler session).
   Without --final every new object in the target counts as surviving: give a final snapshot
   (taken after N more calls) for the memlab-style "still alive" check.`;
 
-const VALUED = ['node-arg', 'exec', 'function', 'args', 'this', 'snapshots', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html', 'growth-calls', 'growth-ms'];
+const VALUED = ['node-arg', 'exec', 'function', 'args', 'this', 'snapshots', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html', 'growth-calls', 'growth-ms', 'compare'];
 const FLAGS = ['json', 'raw-paths', 'allow-remote'];
 
 function profileOptions(args: ParsedArgs): ProfileOptions {
@@ -89,7 +93,8 @@ export function functionSpec(args: ParsedArgs, script?: string): FunctionSpec {
 }
 
 /** The report on stdout first (a page that cannot be written must not cost it), then the page. */
-function emit(report: LeakReport, args: ParsedArgs, out: NodeJS.WritableStream): number {
+function emit(measured: LeakReport, args: ParsedArgs, out: NodeJS.WritableStream, previous?: LeakReport): number {
+  const report = previous ? withComparison(measured, previous) : measured;
   out.write((args.options.has('json') ? printableJson(report) : renderReport(report, { rawPaths: args.options.has('raw-paths') })) + '\n');
   const html = htmlPath(args);
   if (html) writeHtmlReport(report, html);
@@ -156,6 +161,7 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
   const spec = functionSpec(args, script);
   const options = profileOptions(args);
   checkScript(script);
+  const previous = readPreviousReport(args);
   await checkOutputs(args, saveDir(args));
   const exec = args.options.get('exec');
   const launched = await launchWithInspector(script, scriptArgs, {
@@ -194,7 +200,7 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
       progress.endLine();
       await session?.close();
     }
-    return emit(report, args, out);
+    return emit(report, args, out, previous);
   } finally {
     await launched.stop();
   }
@@ -208,6 +214,7 @@ export async function attachCommand(argv: string[], out: NodeJS.WritableStream, 
   if (args.positionals.length !== 1) throw new UsageError('attach takes one inspector address (host:port or ws:// URL)');
   const target = args.positionals[0];
   const spec = functionSpec(args);
+  const previous = readPreviousReport(args);
   await checkOutputs(args, saveDir(args));
   const session = await connectInspector(target, { allowRemote: args.options.has('allow-remote') });
   const progress = new ProgressLine(err);
@@ -219,7 +226,7 @@ export async function attachCommand(argv: string[], out: NodeJS.WritableStream, 
       saveSnapshotsDir: saveDir(args),
     });
     progress.endLine();
-    return emit(report, args, out);
+    return emit(report, args, out, previous);
   } finally {
     progress.endLine();
     await session.close();
@@ -232,11 +239,12 @@ function saveDir(args: ParsedArgs): string | undefined {
 }
 
 export async function diffCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const args = parseArgs(argv, ['final', 'iterations', 'max-depth', 'too-many', 'html'], ['json', 'raw-paths']);
+  const args = parseArgs(argv, ['final', 'iterations', 'max-depth', 'too-many', 'html', 'compare'], ['json', 'raw-paths']);
   if (args.positionals.length !== 2) throw new UsageError('diff takes a baseline and a target snapshot');
   const [baseline, target] = args.positionals;
   const finalRaw = args.options.get('final');
   const options = profileOptions(args);
+  const previous = readPreviousReport(args);
   await checkOutputs(args);
   let last = '';
   try {
@@ -249,7 +257,7 @@ export async function diffCommand(argv: string[], out: NodeJS.WritableStream, er
         },
       },
     );
-    return emit(report, args, out);
+    return emit(report, args, out, previous);
   } catch (e) {
     if (e instanceof SnapshotFileError) throw new UsageError(e.message);
     throw e;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { AllocationFrame, GrowthCheck, LeakFinding, LeakReport, OriginalPosition, SourceLocation } from '../report/types';
 import { byteSeriesFormat, formatBytes, groupedHolds, growthText, printable, refsText, signedBytes } from '../report/format';
 import { hasLabels, pathLines } from '../report/pathText';
+import { comparisonLines } from './renderComparison';
 
 export interface RenderOptions {
   /** Retainer paths as the snapshot's edges (`Map —internal table→`) rather than in source terms. */
@@ -18,6 +19,7 @@ export function renderReport(r: LeakReport, options: RenderOptions = {}): string
     out.push(...sparkRows(r.samples));
     if (r.slope) out.push(`  slope ${signedBytes(r.slope.bytesPerCall)}/call (r² ${r.slope.r2})`);
   }
+  if (r.comparison) out.push('', ...comparisonLines(r));
   const primary = r.leaks.filter((l) => l.primary);
   if (primary.length === 0) {
     out.push('', r.verdict === 'clean' ? 'No class survived and grew with the calls.' : '');

@@ -13,10 +13,12 @@ export type PageMessage =
   /** The page has loaded its script and listens; the host answers with a report. */
   | { type: 'ready' }
   /** Open a source location. `line` and `column` are 0-based, as in the snapshot. */
-  | { type: 'reveal'; url: string; line: number; column: number };
+  | { type: 'reveal'; url: string; line: number; column: number }
+  /** Run the shown report's target again, with the same settings. */
+  | { type: 'rerun' };
 
-/** Host → page. */
-export type HostMessage = { type: 'report'; report: LeakReport };
+/** Host → page. `canRerun`: the host can run the report's target again (its page shows a Re-run button). */
+export type HostMessage = { type: 'report'; report: LeakReport; canRerun?: boolean };
 
 /** What the page saves with setState; VS Code hands it back to the host's serializer. */
 export interface PanelState {
@@ -41,7 +43,7 @@ export const EMPTY_UI_STATE: PanelUiState = { selected: null, showHeld: false, m
 
 export function isPageMessage(value: unknown): value is PageMessage {
   if (!isRecord(value)) return false;
-  if (value.type === 'ready') return true;
+  if (value.type === 'ready' || value.type === 'rerun') return true;
   return (
     value.type === 'reveal' &&
     typeof value.url === 'string' &&
@@ -54,7 +56,7 @@ export function isPageMessage(value: unknown): value is PageMessage {
 
 /** A shallow check: enough to tell a report message from anything else posted to the page. */
 export function isHostMessage(value: unknown): value is HostMessage {
-  return isRecord(value) && value.type === 'report' && looksLikeReport(value.report);
+  return isRecord(value) && value.type === 'report' && looksLikeReport(value.report) && (value.canRerun === undefined || typeof value.canRerun === 'boolean');
 }
 
 /** State handed back by VS Code (from an older page version, perhaps): usable or not. */

@@ -32,6 +32,31 @@ export interface LeakReport {
   timings: { resolveMs: number; callsMs: number; snapshotMs: number; analysisMs: number; totalMs: number };
   /** Files saved with the run: the final snapshot, and baseline and target with `snapshots: 3`. */
   snapshots?: { baseline?: string; target?: string; final: string };
+  /**
+   * The previous run of the same target beside this one (src/report/compareRuns.ts): a re-run
+   * after a fix, or the CLI's --compare. Absent for a first run and in older reports.
+   */
+  comparison?: RunComparison;
+}
+
+/** This run against the previous run of the same target: what changed per call. */
+export interface RunComparison {
+  /** "before: 1 Processor/call → after: no leak". */
+  summary: string;
+  /** The previous run, enough to show it beside this one: never its findings or graphs. */
+  previous: {
+    createdAt: string;
+    verdict: 'leak' | 'clean';
+    summary: string;
+    target: { kind: 'launch' | 'attach' | 'snapshots'; description: string };
+    function: { name: string; file?: string; line?: number; expression?: string } | null;
+    /** 1 or 3: what the series measures (bytes left alive, or heap used after GC). */
+    snapshots: 1 | 3;
+    samples: { call: number; usedBytes: number }[];
+    slope: Slope | null;
+  };
+  /** Each class that leaked in either run: objects per call before and after, 0 when it did not leak there. */
+  classes: { className: string; before: number; after: number }[];
 }
 
 export interface ProfileOptions {

@@ -57,7 +57,31 @@ export function validateReport(value: unknown): LeakReport {
       if (!isRuntimeHeld(h)) fail('an entry of "runtimeHeld" is malformed');
     }
   }
+  if ('comparison' in value && value.comparison !== undefined) {
+    const problem = comparisonProblem(value.comparison);
+    if (problem) fail(`"comparison" ${problem}`);
+  }
   return value as unknown as LeakReport;
+}
+
+/** What is wrong with a report's comparison (src/report/compareRuns.ts), or '' when nothing is. */
+function comparisonProblem(v: unknown): string {
+  if (!isObject(v)) return 'must be an object';
+  if (typeof v.summary !== 'string') return 'lacks its "summary" text';
+  if (!Array.isArray(v.classes) || !v.classes.every((c) => isObject(c) && typeof c.className === 'string' && typeof c.before === 'number' && typeof c.after === 'number')) {
+    return 'has "classes" without a className and before/after counts';
+  }
+  const p = v.previous;
+  if (!isObject(p)) return 'lacks the "previous" run';
+  if (p.verdict !== 'leak' && p.verdict !== 'clean') return 'has a previous verdict that is not "leak" or "clean"';
+  if (typeof p.createdAt !== 'string' || typeof p.summary !== 'string') return 'has a previous run without its time or summary';
+  if (!Array.isArray(p.samples) || !p.samples.every((s) => isObject(s) && typeof s.call === 'number' && typeof s.usedBytes === 'number')) {
+    return 'has previous samples without call/usedBytes';
+  }
+  if (p.snapshots !== 1 && p.snapshots !== 3) return 'has a previous "snapshots" that is not 1 or 3';
+  if (p.slope !== null && !(isObject(p.slope) && typeof p.slope.bytesPerCall === 'number' && typeof p.slope.r2 === 'number')) return 'has a malformed previous slope';
+  if (!isObject(p.target) || typeof p.target.description !== 'string') return 'has a previous run without its target';
+  return '';
 }
 
 /** Loosely: the counts are numbers and each frame has text names and a numeric position. */

@@ -4,7 +4,8 @@
  * that function; a burst of session changes refreshes them once.
  */
 import * as vscode from 'vscode';
-import { verdictTitle, type ReportStore } from './reports';
+import { targetKey, verdictTitle, type ReportStore } from './reports';
+import { RERUN_COMMAND } from './rerun';
 import type { DebugSessions } from './sessions';
 import { codeLensEnabled } from './settings';
 import { functionSymbols, type FunctionSymbol } from './symbols';
@@ -41,7 +42,24 @@ export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
     // The command is attached here, not in resolveCodeLens: in the web workbench a lens
     // resolved against an older provide call can keep a command VS Code has already released
     // ("Actual command not found"). The title is a map lookup, so nothing is lost.
-    return symbols.map((s) => new vscode.CodeLens(s.selection, this.command(document.uri, s)));
+    return symbols.flatMap((s) => {
+      const lens = new vscode.CodeLens(s.selection, this.command(document.uri, s));
+      const again = this.rerunCommand(document.uri, s);
+      return again ? [lens, new vscode.CodeLens(s.selection, again)] : [lens];
+    });
+  }
+
+  /** After a verdict, "Re-run": the same run again, with the previous one beside it. */
+  private rerunCommand(uri: vscode.Uri, s: FunctionSymbol): vscode.Command | undefined {
+    if (uri.scheme !== 'file' || !this.reports.forFunction(uri.toString(), s.name)) return undefined;
+    const target = targetKey({ file: uri.fsPath, name: s.name });
+    if (!this.reports.rerunRequest(target)) return undefined;
+    return {
+      title: 'Re-run',
+      tooltip: `Run ${s.name} again the same way (after a fix) and show the previous run beside it`,
+      command: RERUN_COMMAND,
+      arguments: [target],
+    };
   }
 
   private command(uri: vscode.Uri, s: FunctionSymbol): vscode.Command {

@@ -7,7 +7,9 @@ import type { LeakReport } from '../report/types';
 import { LeakCodeLensProvider, PROFILE_AT_COMMAND } from './codeLens';
 import { RetainerDecorations, type InlineNote } from './decorations';
 import { LeakReportPanel, LeakReportSerializer, PANEL_VIEW_TYPE, type RevealOutcome } from './panel';
-import { ReportStore } from './reports';
+import { ReportStore, targetKey } from './reports';
+import { repeatRequest, rerun, RERUN_COMMAND } from './rerun';
+import { withComparison } from '../report/compareRuns';
 import { askInspectorAddress, ProfileRunner, type ProfileRequest } from './runner';
 import { labelText } from './inertText';
 import { DebugSessions } from './sessions';
@@ -25,6 +27,8 @@ export interface LeakLensApi {
    * undefined when no panel is open.
    */
   revealFromPanel(url: string, line: number, column: number): Promise<RevealOutcome | undefined>;
+  /** What the report panel's Re-run button does (the same handler): undefined when no panel is open. */
+  rerunFromPanel(): Promise<LeakReport | undefined>;
 }
 
 const SELECTOR: vscode.DocumentSelector = [
@@ -39,11 +43,17 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   const sessions = new DebugSessions();
   const reports = new ReportStore();
   const decorations = new RetainerDecorations();
-  const showReport = (report: LeakReport) => LeakReportPanel.createOrShow(context.extensionUri, report);
-  const runner = new ProfileRunner(sessions, output, (report, request) => {
-    reports.add(report, request.uri && request.name ? { uri: request.uri, name: request.name } : undefined);
+  const showReport = (report: LeakReport) => LeakReportPanel.createOrShow(context.extensionUri, report, reports.targetFor(report));
+  const runner = new ProfileRunner(sessions, output, (measured, request, target) => {
+    // The previous run of the same target goes beside this one.
+    const key = targetKey(request);
+    const previous = reports.latestFor(key);
+    const report = previous ? withComparison(measured, previous) : measured;
+    if (report.comparison) output.appendLine(`  ${report.comparison.summary}`);
+    reports.add(report, request.uri && request.name ? { uri: request.uri, name: request.name } : undefined, { target: key, request: repeatRequest(request, target) });
     void decorations.show(report);
     showReport(report);
+    return report;
   });
   const lenses = new LeakCodeLensProvider(sessions, reports);
 
@@ -84,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       }
       return report;
     }),
+    vscode.commands.registerCommand(RERUN_COMMAND, (target?: string) => rerun(reports, runner, target)),
     vscode.commands.registerCommand('leakLens.showLastReport', () => {
       if (reports.last) showReport(reports.last);
       else void vscode.window.showInformationMessage('Leak Lens: no report yet. Run "Profile function leaks" first.');
@@ -96,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     inlineNotes: () => decorations.current,
     showReport,
     revealFromPanel: async (url, line, column) => LeakReportPanel.current?.reveal(url, line, column),
+    rerunFromPanel: async () => LeakReportPanel.current?.rerun(),
   };
 }
 

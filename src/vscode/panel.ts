@@ -14,25 +14,28 @@ import { makeNonce, PANEL_SCRIPT_PATH, PANEL_STYLE_PATH, panelHtml } from '../re
 import { isPageMessage, type PageMessage } from '../report/panelProtocol';
 import { messageText, oneLine } from './inertText';
 import { revealDecision } from './revealPolicy';
+import { RERUN_COMMAND } from './rerun';
 
 export const PANEL_VIEW_TYPE = 'leakLens.report';
 
 export class LeakReportPanel {
   static current: LeakReportPanel | undefined;
   private report: LeakReport | undefined;
+  /** The target the shown report can be re-run as (none for a restored panel or saved snapshots). */
+  private rerunTarget: string | undefined;
   private ready = false;
   private readonly disposables: vscode.Disposable[] = [];
 
-  static createOrShow(extensionUri: vscode.Uri, report: LeakReport): LeakReportPanel {
+  static createOrShow(extensionUri: vscode.Uri, report: LeakReport, rerunTarget?: string): LeakReportPanel {
     const column = vscode.ViewColumn.Beside;
     if (LeakReportPanel.current) {
       LeakReportPanel.current.panel.reveal(column, true);
-      LeakReportPanel.current.show(report);
+      LeakReportPanel.current.show(report, rerunTarget);
       return LeakReportPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Leak Lens', { viewColumn: column, preserveFocus: true }, webviewOptions(extensionUri));
     const created = new LeakReportPanel(panel, extensionUri);
-    created.show(report);
+    created.show(report, rerunTarget);
     return created;
   }
 
@@ -59,19 +62,35 @@ export class LeakReportPanel {
     panel.webview.onDidReceiveMessage((m: unknown) => isPageMessage(m) && this.receive(m), null, this.disposables);
   }
 
-  show(report: LeakReport): void {
+  show(report: LeakReport, rerunTarget?: string): void {
     this.report = report;
+    this.rerunTarget = rerunTarget;
     this.panel.title = `Leak Lens: ${report.function?.name ?? 'snapshots'}`;
-    if (this.ready) void this.panel.webview.postMessage({ type: 'report', report });
+    if (this.ready) this.post();
+  }
+
+  private post(): void {
+    if (this.report) void this.panel.webview.postMessage({ type: 'report', report: this.report, canRerun: this.rerunTarget !== undefined });
   }
 
   private receive(m: PageMessage): void {
     if (m.type === 'ready') {
       this.ready = true;
-      if (this.report) void this.panel.webview.postMessage({ type: 'report', report: this.report });
+      this.post();
     } else if (m.type === 'reveal') {
       void this.reveal(m.url, m.line, m.column);
+    } else if (m.type === 'rerun') {
+      void this.rerun();
     }
+  }
+
+  /** The page's Re-run button: the shown report's target again (the extension's API exposes it for tests). */
+  async rerun(): Promise<LeakReport | undefined> {
+    if (!this.rerunTarget) {
+      void vscode.window.showInformationMessage('Leak Lens: this report cannot be re-run from here. Profile the function again from its CodeLens.');
+      return undefined;
+    }
+    return vscode.commands.executeCommand<LeakReport | undefined>(RERUN_COMMAND, this.rerunTarget);
   }
 
   /** The page's "reveal source" request: what happened to it (the extension's API exposes it for tests). */

@@ -19,12 +19,24 @@ export interface ProfileRequest extends FunctionSpec {
   /** Skip the quick picks: use this session or address. */
   session?: vscode.DebugSession;
   address?: string;
+  /** Start this debug configuration again (stopping its old session) and profile in it: a re-run. */
+  relaunch?: Relaunch;
+}
+
+/** A program the debugger launched, to launch again so that it runs the saved fix. */
+export interface Relaunch {
+  configuration: vscode.DebugConfiguration;
+  folder?: vscode.WorkspaceFolder;
+  /** The session that ran it last time (js-debug's parent session), stopped before the new one starts. */
+  session?: vscode.DebugSession;
 }
 
 export interface Target {
   connect(): Promise<InspectorSession>;
   description: string;
   kind: LeakReport['target']['kind'];
+  /** How a re-run reaches the same program: the same address or session, or the same launch again. */
+  again: Pick<ProfileRequest, 'address' | 'session' | 'relaunch'>;
 }
 
 const PHASES: Record<string, string> = {
@@ -45,7 +57,8 @@ export class ProfileRunner {
   constructor(
     private readonly sessions: DebugSessions,
     private readonly output: vscode.OutputChannel,
-    private readonly onReport: (report: LeakReport, request: ProfileRequest) => void,
+    /** Keeps the report and may add to it (the previous run beside it); what it returns is the run's result. */
+    private readonly onReport: (report: LeakReport, request: ProfileRequest, target: Target) => LeakReport,
   ) {}
 
   async profile(request: ProfileRequest): Promise<LeakReport | undefined> {
@@ -53,7 +66,15 @@ export class ProfileRunner {
       void vscode.window.showWarningMessage('Leak Lens: a profile run is already in progress.');
       return undefined;
     }
-    const target = await this.chooseTarget(request);
+    let target: Target | undefined;
+    try {
+      target = await this.chooseTarget(request);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.output.appendLine(`  failed: ${message}`);
+      void vscode.window.showErrorMessage(messageText(`Leak Lens: ${message}`));
+      return undefined;
+    }
     if (!target) return undefined;
     this.running = true;
     const label = request.name ?? request.expression ?? `${path.basename(request.file ?? '')}:${request.line}`;
@@ -96,8 +117,7 @@ export class ProfileRunner {
             this.output.appendLine(
               `  timings: snapshots ${report.timings.snapshotMs} ms, analysis ${report.timings.analysisMs} ms, total ${report.timings.totalMs} ms`,
             );
-            this.onReport(report, request);
-            return report;
+            return this.onReport(report, request, target);
           } finally {
             await session.close().catch(() => undefined);
           }
@@ -131,6 +151,7 @@ export class ProfileRunner {
   /** A session to profile in: the given one, the only one, one picked, or a new one. */
   async chooseTarget(request: ProfileRequest): Promise<Target | undefined> {
     if (request.address) return this.addressTarget(request.address);
+    if (request.relaunch) return this.relaunchTarget(request.relaunch);
     if (request.session) return this.sessionTarget(request.session);
     const concrete = this.sessions.concrete;
     if (concrete.length === 1) return this.sessionTarget(concrete[0]);
@@ -160,6 +181,7 @@ export class ProfileRunner {
     return {
       description: `debug session "${session.name}"`,
       kind: 'attach',
+      again: againInSession(session),
       connect: async () => {
         const connected = await connectInspector(await requestCdpProxy(session), { allowRemote: allowRemoteInspector() });
         // A session that has just started may not have run its main script yet. (A paused
@@ -175,20 +197,35 @@ export class ProfileRunner {
     return {
       description: `inspector at ${address}`,
       kind: 'attach',
+      again: { address },
       connect: () => connectInspector(target, { allowRemote: allowRemoteInspector() }),
     };
   }
 
   async launchTarget(file: string): Promise<Target | undefined> {
-    const before = new Set(this.sessions.concrete.map((s) => s.id));
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
-    const started = await vscode.debug.startDebugging(folder, {
-      type: 'pwa-node',
-      request: 'launch',
-      name: `Leak Lens: ${path.basename(file)}`,
-      program: file,
-    });
-    if (!started) throw new Error(`Could not start a debug session for ${file}`);
+    const configuration = { type: 'pwa-node', request: 'launch', name: `Leak Lens: ${path.basename(file)}`, program: file };
+    return this.startTarget(folder, configuration, `Could not start a debug session for ${file}`);
+  }
+
+  /**
+   * A re-run of a launched program: its old process runs the code from before the fix, so the
+   * session is stopped and its configuration started again.
+   */
+  async relaunchTarget(relaunch: Relaunch): Promise<Target> {
+    if (relaunch.session && this.sessions.isRunning(relaunch.session)) {
+      const ended = this.sessions.waitForEnd(relaunch.session, 10_000);
+      await vscode.debug.stopDebugging(relaunch.session);
+      await ended;
+    }
+    const name = String(relaunch.configuration.name ?? relaunch.configuration.program ?? 'the program');
+    return this.startTarget(relaunch.folder, relaunch.configuration, `Could not start the debug session "${name}" again`);
+  }
+
+  private async startTarget(folder: vscode.WorkspaceFolder | undefined, configuration: vscode.DebugConfiguration, failure: string): Promise<Target> {
+    const before = new Set(this.sessions.concrete.map((s) => s.id));
+    const started = await vscode.debug.startDebugging(folder, configuration);
+    if (!started) throw new Error(failure);
     const session = await this.sessions.waitForConcrete(30_000, before);
     const target = this.sessionTarget(session);
     return {
@@ -209,6 +246,19 @@ export class ProfileRunner {
       },
     };
   }
+}
+
+/**
+ * How a re-run reaches the program of `session`: a program the debugger launched is launched
+ * again (the running one has the old code), one it attached to is profiled in the same session.
+ */
+function againInSession(session: vscode.DebugSession): Target['again'] {
+  let root = session;
+  while (root.parentSession) root = root.parentSession;
+  if (root.configuration.request !== 'launch') return { session };
+  // js-debug adds its own "__" keys when it resolves a configuration; it adds them again.
+  const configuration = Object.fromEntries(Object.entries(root.configuration).filter(([k]) => !k.startsWith('__'))) as vscode.DebugConfiguration;
+  return { relaunch: { configuration, folder: root.workspaceFolder, session: root } };
 }
 
 export async function askInspectorAddress(): Promise<string | undefined> {

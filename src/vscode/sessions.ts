@@ -59,6 +59,24 @@ export class DebugSessions implements vscode.Disposable {
     });
   }
 
+  /** The session (or one of its children) is still running. */
+  isRunning(session: vscode.DebugSession): boolean {
+    return [...this.sessions.values()].some((s) => s.id === session.id || s.parentSession?.id === session.id);
+  }
+
+  /** Resolves when `session` has ended, or after `timeoutMs` (stopping is best effort). */
+  waitForEnd(session: vscode.DebugSession, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const sub = vscode.debug.onDidTerminateDebugSession((s) => s.id === session.id && done());
+      function done(): void {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+  }
+
   dispose(): void {
     this.changed.dispose();
     for (const d of this.subscriptions) d.dispose();
