@@ -123,7 +123,7 @@ export class GraphView {
     const drawn = ordered.flatMap((e) => {
       const from = layout.boxes.get(e.from);
       const to = layout.boxes.get(e.to);
-      return from && to ? [edgeElement(e, from, to, labels, layout.horizontal === true)] : [];
+      return from && to ? [edgeElement(e, from, to, labels, layout.horizontal === true, culprit !== null && layout.horizontal !== true)] : [];
     });
     edgeLayer.append(...drawn.reverse());
 
@@ -325,7 +325,7 @@ function opener(id: number, name: string, count: number, open: (id: number) => v
   const w = Math.max(22, text.length * 7 + 8);
   const g = svg(
     'g',
-    { class: 'll-open', 'data-testid': 'open-node', 'data-target': id, role: 'button', tabindex: 0, 'aria-label': title, transform: `translate(${-w - 4},${NODE_HEIGHT / 2 - 9})` },
+    { class: 'll-open', 'data-testid': 'open-node', 'data-target': id, 'data-count': count, role: 'button', tabindex: 0, 'aria-label': title, transform: `translate(${-w - 4},${NODE_HEIGHT / 2 - 9})` },
     svg('title', {}, title),
     svg('rect', { width: w, height: 18, rx: 9, ry: 9 }),
     svg('text', { x: w / 2, y: 13, 'text-anchor': 'middle' }, text),
@@ -334,7 +334,8 @@ function opener(id: number, name: string, count: number, open: (id: number) => v
   return g;
 }
 
-function edgeElement(e: ViewEdge, from: Box, to: Box, labels: LabelPlacer, horizontal: boolean): SVGGElement {
+/** `beside`: labels start just right of the line (a chain drawn top to bottom), else centered on it. */
+function edgeElement(e: ViewEdge, from: Box, to: Box, labels: LabelPlacer, horizontal: boolean, beside: boolean): SVGGElement {
   const p = horizontal ? routeRight(from, to) : route(from, to);
   const text = e.more ? '' : truncate(e.label ?? edgeLabel(e), EDGE_LABEL_CHARS);
   const g = svg(
@@ -356,15 +357,17 @@ function edgeElement(e: ViewEdge, from: Box, to: Box, labels: LabelPlacer, horiz
   if (text && e.fix) {
     // The edge's name above the line, the fix below it.
     const fix = fixLine(e.fix);
-    const [mx, my] = labels.place(p, fix.length > text.length ? fix : text, 34);
+    const [mx, my] = labels.place(p, fix.length > text.length ? fix : text, 34, beside);
+    const at = beside ? { x: mx + 8, 'text-anchor': 'start' } : { x: mx, 'text-anchor': 'middle' };
     g.append(
-      svg('text', { class: 'll-edge-label', x: mx, y: my - 6, 'text-anchor': 'middle' }, text),
-      svg('text', { class: 'll-edge-label ll-edge-fix', 'data-testid': 'edge-fix', x: mx, y: my + 15, 'text-anchor': 'middle' }, fix),
+      svg('text', { class: 'll-edge-label', ...at, y: my - 4 }, text),
+      svg('text', { class: 'll-edge-label ll-edge-fix', 'data-testid': 'edge-fix', ...at, y: my + 12 }, fix),
       svg('title', {}, `Culprit edge: ${e.title ?? `${e.types.join('/')} ${edgeLabel(e)}`}\nFix: ${e.fix}`),
     );
   } else if (text) {
-    const [mx, my] = labels.place(p, text);
-    g.append(svg('text', { class: 'll-edge-label', x: mx, y: my + 4, 'text-anchor': 'middle' }, text));
+    const [mx, my] = labels.place(p, text, 14, beside);
+    const at = beside ? { x: mx + 8, 'text-anchor': 'start' } : { x: mx, 'text-anchor': 'middle' };
+    g.append(svg('text', { class: 'll-edge-label', ...at, y: my + 4 }, text));
     g.append(svg('title', {}, `${e.culprit ? 'Culprit edge: ' : ''}${e.title ?? `${e.types.join('/')} ${edgeLabel(e)}`}`));
   }
   return g;
@@ -434,18 +437,20 @@ class LabelPlacer {
     for (const b of nodes) this.taken.push({ x0: b.x - b.w / 2, y0: b.y - b.h / 2, x1: b.x + b.w / 2, y1: b.y + b.h / 2 });
   }
 
-  place(curve: number[], text: string, h = 14): [number, number] {
+  place(curve: number[], text: string, h = 14, beside = false): [number, number] {
     const w = Array.from(text).length * LABEL_CHAR_WIDTH + 6;
+    // A label beside the line spans from the point rightwards.
+    const shift = beside ? w / 2 + 8 : 0;
     let best: [number, number] = bezierAt(curve, 0.5);
     for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78]) {
       const [x, y] = bezierAt(curve, t);
-      const box = { x0: x - w / 2, y0: y - h / 2, x1: x + w / 2, y1: y + h / 2 };
+      const box = { x0: x + shift - w / 2, y0: y - h / 2, x1: x + shift + w / 2, y1: y + h / 2 };
       if (!this.taken.some((o) => box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1)) {
         best = [x, y];
         break;
       }
     }
-    this.taken.push({ x0: best[0] - w / 2, y0: best[1] - h / 2, x1: best[0] + w / 2, y1: best[1] + h / 2 });
+    this.taken.push({ x0: best[0] + shift - w / 2, y0: best[1] - h / 2, x1: best[0] + shift + w / 2, y1: best[1] + h / 2 });
     return best;
   }
 }
