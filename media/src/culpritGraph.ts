@@ -114,7 +114,9 @@ export function culpritGraph(finding: LeakFinding, filter: CulpritFilter): Visib
       for (const h of drawn.length > 0 ? drawn : hops.slice(0, 1)) {
         const holder = add(h.holder, 1);
         const twin = [...edges.values()].find((e) => e.from === holder.key && e.to !== sample.key && nodes.get(e.to)?.kind === 'node');
-        mergeEdge(edges, hopEdge(holder.key, sample.key, h, twin?.culprit ?? h.culprit, twin?.label));
+        // The sample's twin names the edge ("value"), unless that name is the twin's own slot.
+        const named = twin?.label !== undefined && !/^\[\d+\]$/.test(twin.label) ? twin.label : undefined;
+        mergeEdge(edges, hopEdge(holder.key, sample.key, h, twin?.culprit ?? h.culprit, named));
       }
     }
     sampleHolder ??= [...edges.values()].find((e) => e.to === sample.key)?.from ?? null;
@@ -244,9 +246,10 @@ function edgeName(name: string, type: string): string {
   return type === 'element' || type === 'hidden' || /^\d+$/.test(name) ? `[${name}]` : name;
 }
 
-/** "Processor.instanceMap" from Processor: "instanceMap"; "Map → value": "value"; else up to its note. */
+/** "Processor.instanceMap" from Processor: "instanceMap"; "Array[3]": "[3]"; "Map → value": "value"; else up to its note. */
 function shortLabel(label: string, from: string): string {
   if (label.startsWith(`${from}.`)) return label.slice(from.length + 1);
+  if (label.startsWith(`${from}[`)) return label.slice(from.length);
   const arrow = label.lastIndexOf(' → ');
   if (arrow >= 0) return label.slice(arrow + 3);
   const note = label.indexOf(' (');
