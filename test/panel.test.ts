@@ -231,7 +231,9 @@ test('standalone leak report: verdict, chart, table, culprit, fix and retainer g
     assert.equal(await page.textContent('[data-testid="culprit"] .ll-culprit-text'), leak.culprit.text);
     assert.equal(await page.textContent('[data-testid="fix"] .ll-fix-text'), leak.fixHint);
 
-    // Graph: nodes, the culprit edges, the holder and the leaked samples marked.
+    // The whole recorded graph (the culprit view is test/culpritGraph.test.ts's): nodes, the
+    // culprit edges, the holder and the leaked samples marked.
+    await page.click('[data-testid="graph-toggle-culprit"]');
     const nodes = await count(page, '[data-testid="graph-node"]');
     assert.ok(nodes > 10, `graph nodes: ${nodes}`);
     assert.ok((await count(page, '[data-testid="graph-edge"][data-culprit="true"]')) >= 1, 'a culprit edge');
@@ -361,6 +363,7 @@ test('heap strings render as text: markup in names, edges, paths and hints stays
     const pathTexts = await texts(page, '.ll-path .ll-step-edge code');
     assert.ok(pathTexts.length > 0 && pathTexts.every((t) => t === IMG));
 
+    await page.click('[data-testid="graph-toggle-culprit"]');
     const leaked = page.locator(`[data-testid="graph-node"].ll-leaked`).first();
     assert.equal(await leaked.getAttribute('data-name'), IMG);
     assert.equal(await leaked.locator('.ll-node-name').textContent(), `${IMG} · refs 1`);
@@ -484,6 +487,7 @@ test('webview protocol: ready, report message, reveal, saved state and restore',
     await page.keyboard.press('Enter');
     assert.equal((await posted(page)).length, 5);
 
+    await page.click('[data-testid="graph-toggle-culprit"]');
     await page.fill('input[name="tooMany"]', '1');
     await page.dispatchEvent('input[name="tooMany"]', 'change');
     await page.click('button[data-action="fit"]');
@@ -494,6 +498,7 @@ test('webview protocol: ready, report message, reveal, saved state and restore',
     assert.equal(state.ui.selected, 'Processor');
     assert.equal(state.ui.tooMany, 1);
     assert.equal((state.ui.expanded as number[]).length, 1);
+    assert.equal(state.ui.wholeGraph, true);
 
     // Rendered with VS Code's own variables (no standalone defaults).
     await page.evaluate((vars) => {

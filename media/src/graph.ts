@@ -1,14 +1,27 @@
 /**
- * The retainer graph of one finding as SVG: layered (GC roots on top, leaked objects below),
- * pan and zoom with d3-zoom, culprit edges and holder marked. Every heap string is set with
- * textContent or as an attribute value.
+ * The retainer graph of one finding as SVG, pan and zoom with d3-zoom, culprit edges and holder
+ * marked. First the culprit view (culpritGraph.ts), left to right and fitted to the view, the
+ * culprit edge labelled with the fix; nodes open their other retainers on a click of their
+ * "+N" badge. Or the whole graph as the report recorded it, layered (GC roots on top, leaked
+ * objects below). Every heap string is set with textContent or as an attribute value.
  */
 import { select, type Selection } from 'd3-selection';
 import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { LeakFinding, LeakReport } from '../../src/report/types';
-import { onActivate, replaceChildren, svg } from './dom';
+import { culpritGraph } from './culpritGraph';
+import { el, onActivate, replaceChildren, svg } from './dom';
 import { formatBytes, placeOf, truncate, type Place } from './format';
-import { layoutGraph, visibleGraph, type Box, type GraphFilter, type ViewEdge, type ViewNode } from './graphModel';
+import { layoutGraph, layoutChain, visibleGraph, type Box, type GraphFilter, type Layout, type ViewEdge, type ViewNode, type VisibleGraph } from './graphModel';
+
+/** Which graph is shown: the culprit view (the default) or the whole one, and what it includes. */
+export interface GraphViewState {
+  whole: boolean;
+  internals: boolean;
+  /** Nodes whose retainers the culprit view shows. */
+  opened: readonly number[];
+}
+
+export type GraphViewChange = Partial<GraphViewState>;
 
 export interface GraphRenderOptions {
   report: LeakReport;
@@ -16,6 +29,9 @@ export interface GraphRenderOptions {
   filter: GraphFilter;
   onExpand(target: number): void;
   onReveal(place: Place): void;
+  /** Absent: the culprit view with internals hidden, and toggles that keep their state here. */
+  view?: GraphViewState;
+  onViewChange?(change: GraphViewChange): void;
 }
 
 export interface GraphStats {
@@ -23,11 +39,17 @@ export interface GraphStats {
   edges: number;
   culpritEdges: number;
   cutByDepth: number;
+  /** The culprit view was drawn (else the whole graph). */
+  culpritView: boolean;
 }
 
 const NODE_HEIGHT = 42;
 const NAME_CHARS = 40;
+/** The culprit view's names are shorter: the whole chain fits across the view. */
+const COMPACT_NAME_CHARS = 26;
 const EDGE_LABEL_CHARS = 36;
+const FIX_CHARS = 44;
+const LABEL_CHAR_WIDTH = 6.2;
 
 export class GraphView {
   readonly svg: SVGSVGElement;
@@ -36,6 +58,10 @@ export class GraphView {
   private shownFor: LeakFinding | null = null;
   private focusBox: { x0: number; y0: number; x1: number; y1: number } | null = null;
   private size = { width: 0, height: 0 };
+  private fitted = '';
+  private ownView: GraphViewState = { whole: false, internals: false, opened: [] };
+  private last: GraphRenderOptions | null = null;
+  private readonly controls: HTMLElement;
 
   constructor(container: HTMLElement) {
     this.svg = svg('svg', { class: 'll-graph-svg', role: 'group', 'aria-roledescription': 'graph' });
@@ -43,7 +69,8 @@ export class GraphView {
     defs.append(arrowMarker('ll-arrow', 'll-arrowhead'), arrowMarker('ll-arrow-culprit', 'll-arrowhead ll-arrowhead-culprit'));
     this.viewport = svg('g', { class: 'll-viewport' });
     this.svg.append(defs, this.viewport);
-    replaceChildren(container, this.svg);
+    this.controls = el('div', { class: 'll-graph-controls', role: 'group', 'aria-label': 'What the graph shows' });
+    replaceChildren(container, this.svg, this.controls);
     this.zoomBehavior = zoom<SVGSVGElement, unknown>()
       .scaleExtent([0.05, 4])
       .on('zoom', (event: D3ZoomEvent<SVGSVGElement, unknown>) => {
@@ -59,9 +86,15 @@ export class GraphView {
     replaceChildren(this.viewport);
     if (!graph || graph.nodes.length === 0) {
       this.shownFor = finding;
-      return { nodes: 0, edges: 0, culpritEdges: 0, cutByDepth: 0 };
+      return { nodes: 0, edges: 0, culpritEdges: 0, cutByDepth: 0, culpritView: false };
     }
-    const view = visibleGraph(graph, filter);
+    this.last = options;
+    const state = options.view ?? this.ownView;
+    const culprit = state.whole
+      ? null
+      : culpritGraph(finding, { internals: state.internals, opened: new Set(state.opened), expanded: filter.expanded, tooMany: filter.tooMany });
+    const view = culprit ?? visibleGraph(graph, filter);
+    this.drawControls(state, culprit !== null || !state.whole);
     const holderId = finding.culprit?.holderId;
 
     // Nodes first, so their text can be measured before the layout.
@@ -70,11 +103,12 @@ export class GraphView {
     this.viewport.append(edgeLayer, nodeLayer);
     const nodeElements = new Map<string, SVGGElement>();
     for (const n of view.nodes) {
-      const g = nodeElement(n, report, holderId, options);
+      const g = nodeElement(n, report, holderId, options, culprit !== null, (id) => this.change({ opened: [...state.opened, id] }));
       nodeLayer.append(g);
       nodeElements.set(n.key, g);
     }
-    const layout = layoutGraph(view, (n) => ({ w: measureNode(nodeElements.get(n.key)), h: NODE_HEIGHT }));
+    const sizeOf = (n: ViewNode): { w: number; h: number } => ({ w: measureNode(nodeElements.get(n.key)), h: NODE_HEIGHT });
+    const layout: Layout = culprit ? this.chainLayout(view, sizeOf) : layoutGraph(view, sizeOf);
     for (const n of view.nodes) {
       const box = layout.boxes.get(n.key);
       const g = nodeElements.get(n.key);
@@ -89,7 +123,7 @@ export class GraphView {
     const drawn = ordered.flatMap((e) => {
       const from = layout.boxes.get(e.from);
       const to = layout.boxes.get(e.to);
-      return from && to ? [edgeElement(e, from, to, labels)] : [];
+      return from && to ? [edgeElement(e, from, to, labels, layout.horizontal === true, culprit !== null && layout.horizontal !== true)] : [];
     });
     edgeLayer.append(...drawn.reverse());
 
@@ -105,17 +139,71 @@ export class GraphView {
     this.size = { width: layout.width, height: layout.height };
     const label =
       `Retainer graph of ${finding.className}: ${view.nodes.length} nodes, ${view.edges.length} edges, ` +
-      `${culpritEdges.length} culprit ${culpritEdges.length === 1 ? 'edge' : 'edges'}. GC roots at the top, leaked objects at the bottom.`;
+      `${culpritEdges.length} culprit ${culpritEdges.length === 1 ? 'edge' : 'edges'}. ` +
+      (culprit ? 'GC roots on the left, leaked objects on the right.' : 'GC roots at the top, leaked objects at the bottom.');
     this.svg.setAttribute('aria-label', label);
-    if (this.shownFor !== finding) {
+    this.svg.classList.toggle('ll-culprit-view', culprit !== null);
+    // The culprit view fits the view whenever it changes; the whole graph focuses once per finding.
+    const shape = culprit ? `${view.nodes.length}/${view.edges.length}/${state.internals}` : 'whole';
+    if (this.shownFor !== finding || (culprit && shape !== this.fitted) || (!culprit && this.fitted !== 'whole')) {
       this.shownFor = finding;
-      this.focus();
+      this.fitted = shape;
+      if (culprit) this.fit();
+      else this.focus();
     }
-    return { nodes: view.nodes.length, edges: view.edges.length, culpritEdges: culpritEdges.length, cutByDepth: view.cutByDepth };
+    return {
+      nodes: view.nodes.length,
+      edges: view.edges.length,
+      culpritEdges: culpritEdges.length,
+      cutByDepth: view.cutByDepth,
+      culpritView: culprit !== null,
+    };
   }
 
-  /** Shows the culprit edges and the leaked objects, at a readable scale. */
+  /** The culprit view across or down, whichever the view shows larger. */
+  private chainLayout(view: VisibleGraph, sizeOf: (n: ViewNode) => { w: number; h: number }): Layout {
+    const { width, height } = this.viewSize();
+    const across = layoutChain(view, sizeOf, labelWidth, true);
+    const down = layoutChain(view, sizeOf, labelWidth, false);
+    const scale = (l: Layout): number => Math.min(width / l.width, height / l.height);
+    return scale(across) >= scale(down) ? across : down;
+  }
+
+  /** Toggles for the culprit view and V8 internals, drawn over the graph's corner. */
+  private drawControls(state: GraphViewState, culpritPossible: boolean): void {
+    const toggle = (name: 'culprit' | 'internals', text: string, title: string, checked: boolean, disabled: boolean, apply: (on: boolean) => GraphViewChange) => {
+      const input = el('input', { type: 'checkbox', name, 'data-testid': `graph-toggle-${name}`, checked, disabled });
+      input.addEventListener('change', () => this.change(apply(input.checked)));
+      return el('label', { class: 'll-graph-toggle', title }, input, text);
+    };
+    replaceChildren(
+      this.controls,
+      toggle('culprit', 'Culprit path only', 'Show only the path from a GC root to the leaked objects; off: every retainer the report recorded', !state.whole, !culpritPossible, (on) => ({
+        whole: !on,
+      })),
+      toggle('internals', 'V8 internals', "Show V8's own objects (system / …, internal arrays, synthetic roots) and weak, hidden and shortcut edges", state.internals, state.whole, (on) => ({
+        internals: on,
+      })),
+    );
+  }
+
+  private change(change: GraphViewChange): void {
+    const options = this.last;
+    if (!options) return;
+    if (options.onViewChange) {
+      options.onViewChange(change);
+      return;
+    }
+    this.ownView = { ...this.ownView, ...change };
+    this.render(options);
+  }
+
+  /** Shows the culprit edges and the leaked objects, at a readable scale (the culprit view: all of it). */
   focus(): void {
+    if (this.fitted !== 'whole' && this.fitted !== '') {
+      this.fit();
+      return;
+    }
     const box = this.focusBox ?? { x0: 0, y0: 0, x1: this.size.width, y1: this.size.height };
     const { width, height } = this.viewSize();
     const k = clamp(Math.min(width / (box.x1 - box.x0 + 120), height / (box.y1 - box.y0 + 120)), 0.4, 1);
@@ -147,7 +235,26 @@ export class GraphView {
   }
 }
 
-function nodeElement(n: ViewNode, report: LeakReport, holderId: number | undefined, options: GraphRenderOptions): SVGGElement {
+function nodeElement(
+  n: ViewNode,
+  report: LeakReport,
+  holderId: number | undefined,
+  options: GraphRenderOptions,
+  compact: boolean,
+  open: (id: number) => void,
+): SVGGElement {
+  if (n.kind === 'more' && n.leaked !== undefined) {
+    const shown = options.finding.graph?.starts?.length ?? 0;
+    const title = `${n.count} more ${n.leaked} objects survived the calls and are held the same way; the report draws ${shown || 'a few'} of them.`;
+    return svg(
+      'g',
+      { class: 'll-node ll-more ll-more-leaked', 'data-testid': 'more-node', 'data-id': 'more-leaked', 'data-expandable': 'false', role: 'img', 'aria-label': title },
+      svg('title', {}, title),
+      svg('rect', { height: NODE_HEIGHT, rx: 6, ry: 6 }),
+      svg('text', { class: 'll-node-name', x: 10, y: 17 }, `+${n.count} more ${truncate(n.leaked, NAME_CHARS)}`),
+      svg('text', { class: 'll-node-sub', x: 10, y: 33 }, 'leaked, held the same way'),
+    );
+  }
   if (n.kind === 'more') {
     const title = n.expandable
       ? `${n.count} more retainers. Click to show the ones the report holds.`
@@ -175,8 +282,10 @@ function nodeElement(n: ViewNode, report: LeakReport, holderId: number | undefin
   const node = n.node;
   const place = placeOf(report, node.location);
   const isHolder = holderId !== undefined && node.id === holderId;
-  const roles = [node.isRoot ? 'GC root' : '', isHolder ? 'culprit holder' : '', node.leaked ? 'leaked' : ''].filter(Boolean);
-  const sub = [...roles, node.type, formatBytes(node.retainedSize)].join(' · ');
+  const roles = [node.isRoot || n.rootHeld ? 'GC root' : '', isHolder ? 'culprit holder' : '', node.leaked ? 'leaked' : ''].filter(Boolean);
+  // Compact: where it is defined rather than its size, and its references only where they matter.
+  const sub = [...roles, node.type, compact && place ? place.label : formatBytes(node.retainedSize)].join(' · ');
+  const name = truncate(node.name || '(no name)', compact ? COMPACT_NAME_CHARS : NAME_CHARS);
   const details = [
     `${node.name}`,
     `${node.type}${roles.length ? ` (${roles.join(', ')})` : ''}${node.old ? ', existed before the calls' : ', new since the baseline'}`,
@@ -184,7 +293,7 @@ function nodeElement(n: ViewNode, report: LeakReport, holderId: number | undefin
     node.distance !== null ? `distance from the GC roots: ${node.distance}` : '',
     place ? `defined at ${place.title} (click to open)` : '',
   ].filter(Boolean);
-  const classes = ['ll-node', node.isRoot ? 'll-root' : '', isHolder ? 'll-holder' : '', node.leaked ? 'll-leaked' : '', place ? 'll-has-location' : '']
+  const classes = ['ll-node', node.isRoot || n.rootHeld ? 'll-root' : '', isHolder ? 'll-holder' : '', node.leaked ? 'll-leaked' : '', place ? 'll-has-location' : '']
     .filter(Boolean)
     .join(' ');
   const g = svg(
@@ -201,16 +310,34 @@ function nodeElement(n: ViewNode, report: LeakReport, holderId: number | undefin
     },
     svg('title', {}, details.join('\n')),
     svg('rect', { height: NODE_HEIGHT, rx: 6, ry: 6 }),
-    svg('text', { class: 'll-node-name', x: 10, y: 17 }, `${truncate(node.name || '(no name)', NAME_CHARS)} · refs ${node.refs}`),
+    svg('text', { class: 'll-node-name', x: 10, y: 17 }, compact && !node.leaked ? name : `${name} · refs ${node.refs}`),
     svg('text', { class: 'll-node-sub', x: 10, y: 33 }, sub),
   );
   if (place) activateNode(g, () => options.onReveal(place));
+  if (n.closed) g.append(opener(node.id, node.name, n.closed, open));
   return g;
 }
 
-function edgeElement(e: ViewEdge, from: Box, to: Box, labels: LabelPlacer): SVGGElement {
-  const p = route(from, to);
-  const text = e.more ? '' : truncate(edgeLabel(e), EDGE_LABEL_CHARS);
+/** The "+N" badge on a node's left (its retainers' side): shows N more of them. */
+function opener(id: number, name: string, count: number, open: (id: number) => void): SVGGElement {
+  const title = `Show ${count} more ${count === 1 ? 'retainer' : 'retainers'} of ${name}`;
+  const text = `+${count}`;
+  const w = Math.max(22, text.length * 7 + 8);
+  const g = svg(
+    'g',
+    { class: 'll-open', 'data-testid': 'open-node', 'data-target': id, 'data-count': count, role: 'button', tabindex: 0, 'aria-label': title, transform: `translate(${-w - 4},${NODE_HEIGHT / 2 - 9})` },
+    svg('title', {}, title),
+    svg('rect', { width: w, height: 18, rx: 9, ry: 9 }),
+    svg('text', { x: w / 2, y: 13, 'text-anchor': 'middle' }, text),
+  );
+  activateNode(g, () => open(id));
+  return g;
+}
+
+/** `beside`: labels start just right of the line (a chain drawn top to bottom), else centered on it. */
+function edgeElement(e: ViewEdge, from: Box, to: Box, labels: LabelPlacer, horizontal: boolean, beside: boolean): SVGGElement {
+  const p = horizontal ? routeRight(from, to) : route(from, to);
+  const text = e.more ? '' : truncate(e.label ?? edgeLabel(e), EDGE_LABEL_CHARS);
   const g = svg(
     'g',
     {
@@ -220,18 +347,55 @@ function edgeElement(e: ViewEdge, from: Box, to: Box, labels: LabelPlacer): SVGG
       'data-from': e.from.replace(/^n/, ''),
       'data-to': e.to.replace(/^n/, ''),
       'data-name': e.names.join(', '),
+      'data-fix': e.fix ? 'true' : null,
     },
     svg('path', {
       d: `M${p[0]},${p[1]} C${p[2]},${p[3]} ${p[4]},${p[5]} ${p[6]},${p[7]}`,
       'marker-end': `url(#${e.culprit ? 'll-arrow-culprit' : 'll-arrow'})`,
     }),
   );
-  if (text) {
-    const [mx, my] = labels.place(p, text);
-    g.append(svg('text', { class: 'll-edge-label', x: mx, y: my + 4, 'text-anchor': 'middle' }, text));
-    g.append(svg('title', {}, `${e.culprit ? 'Culprit edge: ' : ''}${e.types.join('/')} ${edgeLabel(e)}`));
+  if (text && e.fix) {
+    // The edge's name above the line, the fix below it.
+    const fix = fixLine(e.fix);
+    const [mx, my] = labels.place(p, fix.length > text.length ? fix : text, 34, beside);
+    const at = beside ? { x: mx + 8, 'text-anchor': 'start' } : { x: mx, 'text-anchor': 'middle' };
+    g.append(
+      svg('text', { class: 'll-edge-label', ...at, y: my - 4 }, text),
+      svg('text', { class: 'll-edge-label ll-edge-fix', 'data-testid': 'edge-fix', ...at, y: my + 12 }, fix),
+      svg('title', {}, `Culprit edge: ${e.title ?? `${e.types.join('/')} ${edgeLabel(e)}`}\nFix: ${e.fix}`),
+    );
+  } else if (text) {
+    const [mx, my] = labels.place(p, text, 14, beside);
+    const at = beside ? { x: mx + 8, 'text-anchor': 'start' } : { x: mx, 'text-anchor': 'middle' };
+    g.append(svg('text', { class: 'll-edge-label', ...at, y: my + 4 }, text));
+    g.append(svg('title', {}, `${e.culprit ? 'Culprit edge: ' : ''}${e.title ?? `${e.types.join('/')} ${edgeLabel(e)}`}`));
   }
   return g;
+}
+
+function fixLine(fix: string): string {
+  return `Fix: ${truncate(fix, FIX_CHARS)}`;
+}
+
+/** Room an edge's label needs between two columns of the culprit view. */
+function labelWidth(e: ViewEdge): number {
+  if (e.more) return 0;
+  const text = truncate(e.label ?? edgeLabel(e), EDGE_LABEL_CHARS);
+  const chars = Math.max(Array.from(text).length, e.fix ? Array.from(fixLine(e.fix)).length : 0);
+  return chars * LABEL_CHAR_WIDTH + 6;
+}
+
+/** Cubic curve from holder to held, left to right; looping above when the held is not to the right. */
+function routeRight(from: Box, to: Box): number[] {
+  if (from.layer < to.layer) {
+    const x0 = from.x + from.w / 2;
+    const x1 = to.x - to.w / 2 - 2;
+    const dx = (x1 - x0) / 2;
+    return [x0, from.y, x0 + dx, from.y, x1 - dx, to.y, x1, to.y];
+  }
+  const y0 = from.y - from.h / 2;
+  const y1 = to.y - to.h / 2 - 2;
+  return [from.x, y0, from.x, y0 - 40, to.x, y1 - 40, to.x, y1];
 }
 
 function edgeLabel(e: ViewEdge): string {
@@ -273,19 +437,20 @@ class LabelPlacer {
     for (const b of nodes) this.taken.push({ x0: b.x - b.w / 2, y0: b.y - b.h / 2, x1: b.x + b.w / 2, y1: b.y + b.h / 2 });
   }
 
-  place(curve: number[], text: string): [number, number] {
-    const w = Array.from(text).length * 6.2 + 6;
-    const h = 14;
+  place(curve: number[], text: string, h = 14, beside = false): [number, number] {
+    const w = Array.from(text).length * LABEL_CHAR_WIDTH + 6;
+    // A label beside the line spans from the point rightwards.
+    const shift = beside ? w / 2 + 8 : 0;
     let best: [number, number] = bezierAt(curve, 0.5);
     for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78]) {
       const [x, y] = bezierAt(curve, t);
-      const box = { x0: x - w / 2, y0: y - h / 2, x1: x + w / 2, y1: y + h / 2 };
+      const box = { x0: x + shift - w / 2, y0: y - h / 2, x1: x + shift + w / 2, y1: y + h / 2 };
       if (!this.taken.some((o) => box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1)) {
         best = [x, y];
         break;
       }
     }
-    this.taken.push({ x0: best[0] - w / 2, y0: best[1] - h / 2, x1: best[0] + w / 2, y1: best[1] + h / 2 });
+    this.taken.push({ x0: best[0] + shift - w / 2, y0: best[1] - h / 2, x1: best[0] + shift + w / 2, y1: best[1] + h / 2 });
     return best;
   }
 }

@@ -22,6 +22,10 @@ export interface RealNode {
   node: GraphNode;
   /** Retainer levels above the leaked objects (0 for the leaked samples). */
   depth: number;
+  /** Retainers the report holds that this view does not show yet (the culprit view opens them on a click). */
+  closed?: number;
+  /** Held only by GC roots, which the view hides (V8 internals). */
+  rootHeld?: boolean;
 }
 
 export interface MoreNode {
@@ -33,6 +37,8 @@ export interface MoreNode {
   /** True when the report holds some of these retainers, so a click can show them. */
   expandable: boolean;
   depth: number;
+  /** More leaked objects of the class, beyond the report's samples (drawn after them, not above). */
+  leaked?: string;
 }
 
 export interface ViewEdge {
@@ -46,6 +52,12 @@ export interface ViewEdge {
   types: string[];
   culprit: boolean;
   more: boolean;
+  /** What the edge reads as (source terms); without it, its names. */
+  label?: string;
+  /** The longer text for its tooltip. */
+  title?: string;
+  /** The fix, short, shown on the culprit edge. */
+  fix?: string;
 }
 
 export interface VisibleGraph {
@@ -124,7 +136,7 @@ export function visibleGraph(graph: BackReferenceGraph, filter: GraphFilter): Vi
  * Older reports do not; for them, the leading run of leaked nodes of one name (the report lists
  * the samples first), else every leaked node.
  */
-function leakedStarts(graph: BackReferenceGraph, byId: ReadonlyMap<number, GraphNode>): GraphNode[] {
+export function leakedStarts(graph: BackReferenceGraph, byId: ReadonlyMap<number, GraphNode>): GraphNode[] {
   if (graph.starts) {
     const named = graph.starts.map((id) => byId.get(id)).filter((n): n is GraphNode => n !== undefined);
     if (named.length > 0) return named;
@@ -163,6 +175,8 @@ export interface Layout {
   boxes: Map<string, Box>;
   width: number;
   height: number;
+  /** Layers run left to right (the culprit view) rather than top to bottom. */
+  horizontal?: boolean;
 }
 
 const LAYER_GAP = 96;
@@ -274,4 +288,114 @@ export function layoutGraph(view: VisibleGraph, size: (node: ViewNode) => { w: n
     boxes.set(n.key, { x: (x.get(n.key) ?? 0) - minX + MARGIN, y: MARGIN + layer * LAYER_GAP + 20, w: s.w, h: s.h, layer });
   }
   return { boxes, width: maxX - minX + 2 * MARGIN, height: MARGIN * 2 + Math.max(0, layers.length - 1) * LAYER_GAP + 40 };
+}
+
+const COLUMN_GAP_MIN = 56;
+const ROW_GAP = 16;
+/** Room on a node's left for its "+N" badge. */
+const BADGE_ROOM = 30;
+const CHAIN_LAYER_GAP = 46;
+const CHAIN_FIX_GAP = 70;
+
+/**
+ * For a small graph read as a chain (the culprit view): each node's layer is its distance from
+ * the leaked objects along the shown edges, so GC roots come first and the leaked objects last,
+ * with the path between them on one line. `across`: layers run left to right, and a gap fits
+ * the labels of the edges that cross it (`labelWidth`); else top to bottom. Within a layer:
+ * ordered by the holders in the layers before, then stacked around the middle.
+ */
+export function layoutChain(
+  view: VisibleGraph,
+  size: (node: ViewNode) => { w: number; h: number },
+  labelWidth: (edge: ViewEdge) => number,
+  across: boolean,
+): Layout {
+  const held = new Map<string, string[]>(); // held → holders
+  const holdersOf = (k: string): string[] => held.get(k) ?? [];
+  for (const e of view.edges) {
+    let list = held.get(e.to);
+    if (!list) held.set(e.to, (list = []));
+    list.push(e.from);
+  }
+  // A "more leaked" node stands beside the samples, so it starts the walk with them.
+  const depth = new Map<string, number>();
+  const queue: string[] = [];
+  for (const n of view.nodes) {
+    const start = n.kind === 'more' ? n.leaked !== undefined : n.depth === 0 && n.node.leaked;
+    if (start) {
+      depth.set(n.key, 0);
+      queue.push(n.key);
+    }
+  }
+  for (let at = 0; at < queue.length; at++) {
+    const k = queue[at];
+    for (const h of holdersOf(k)) {
+      if (depth.has(h)) continue;
+      depth.set(h, (depth.get(k) ?? 0) + 1);
+      queue.push(h);
+    }
+  }
+  const maxDepth = Math.max(0, ...depth.values());
+  const layerOf = (k: string): number => maxDepth - (depth.get(k) ?? 0);
+  const layers: string[][] = Array.from({ length: maxDepth + 1 }, () => []);
+  for (const n of view.nodes) layers[layerOf(n.key)].push(n.key);
+
+  const sizes = new Map(view.nodes.map((n) => [n.key, size(n)]));
+  // Along: the axis the layers follow; beside: the axis within a layer.
+  const along = (k: string): number => (across ? (sizes.get(k)?.w ?? 120) + BADGE_ROOM : (sizes.get(k)?.h ?? 40));
+  const beside = (k: string): number => (across ? (sizes.get(k)?.h ?? 40) : (sizes.get(k)?.w ?? 120) + BADGE_ROOM);
+  const gaps = layers.map((): number => (across ? COLUMN_GAP_MIN : CHAIN_LAYER_GAP));
+  for (const e of view.edges) {
+    const l = layerOf(e.from);
+    if (l + 1 !== layerOf(e.to)) continue;
+    gaps[l] = Math.max(gaps[l], across ? labelWidth(e) + 20 : e.fix ? CHAIN_FIX_GAP : CHAIN_LAYER_GAP);
+  }
+  const layerSize = layers.map((keys) => Math.max(0, ...keys.map(along)));
+  const start: number[] = [];
+  let at = MARGIN + (across ? 0 : 24);
+  layers.forEach((_, l) => {
+    start.push(at);
+    at += layerSize[l] + gaps[l];
+  });
+
+  const pos = new Map<string, number>(); // centers, beside the layer's axis
+  const gap = across ? ROW_GAP : NODE_GAP;
+  layers.forEach((keys, l) => {
+    const order = new Map(keys.map((k, i) => [k, i]));
+    const want = (k: string): number => {
+      const ps = holdersOf(k)
+        .filter((m) => layerOf(m) < l)
+        .map((m) => pos.get(m) ?? 0);
+      return ps.length ? ps.reduce((s, v) => s + v, 0) / ps.length : 0;
+    };
+    keys.sort((a, b) => want(a) - want(b) || (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    const total = keys.reduce((s, k) => s + beside(k), 0) + gap * Math.max(0, keys.length - 1);
+    let edge = -total / 2;
+    for (const k of keys) {
+      pos.set(k, edge + beside(k) / 2);
+      edge += beside(k) + gap;
+    }
+  });
+
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const n of view.nodes) {
+    lo = Math.min(lo, (pos.get(n.key) ?? 0) - beside(n.key) / 2);
+    hi = Math.max(hi, (pos.get(n.key) ?? 0) + beside(n.key) / 2);
+  }
+  if (!Number.isFinite(lo)) lo = hi = 0;
+  // Room beside the middle line for a label over it, and for the fix under it.
+  const offset = MARGIN + (across ? 24 : 0) - lo;
+  const boxes = new Map<string, Box>();
+  for (const n of view.nodes) {
+    const l = layerOf(n.key);
+    const w = sizes.get(n.key)?.w ?? 120;
+    const h = sizes.get(n.key)?.h ?? 40;
+    const a = start[l] + (across ? BADGE_ROOM + w / 2 : h / 2);
+    const b = offset + (pos.get(n.key) ?? 0) + (across ? 0 : BADGE_ROOM / 2);
+    boxes.set(n.key, across ? { x: a, y: b, w, h, layer: l } : { x: b, y: a, w, h, layer: l });
+  }
+  const length = at - gaps[gaps.length - 1] + MARGIN;
+  const breadth = hi - lo + 2 * MARGIN + (across ? 48 : 0);
+  return across ? { boxes, width: length, height: breadth, horizontal: true } : { boxes, width: breadth, height: length };
 }

@@ -326,7 +326,7 @@ class Panel {
       tooManyInput.value = String(tooMany);
     }
     const collapse = box.querySelector<HTMLButtonElement>('button[data-action="collapse"]');
-    if (collapse) collapse.disabled = this.ui.expanded.length === 0;
+    if (collapse) collapse.disabled = this.ui.expanded.length === 0 && (this.ui.opened ?? []).length === 0;
     const stats = this.graphView.render({
       report,
       finding,
@@ -337,6 +337,17 @@ class Panel {
         this.renderGraph(this.selectedFinding());
       },
       onReveal: (place) => this.reveal(place),
+      view: { whole: this.ui.wholeGraph === true, internals: this.ui.internals === true, opened: this.ui.opened ?? [] },
+      onViewChange: (change) => {
+        this.ui = {
+          ...this.ui,
+          ...(change.whole !== undefined ? { wholeGraph: change.whole } : {}),
+          ...(change.internals !== undefined ? { internals: change.internals } : {}),
+          ...(change.opened !== undefined ? { opened: [...new Set(change.opened)] } : {}),
+        };
+        this.save();
+        this.renderGraph(this.selectedFinding());
+      },
     });
     const notes = [`${stats.nodes} nodes, ${stats.edges} edges`];
     if (stats.culpritEdges > 0) notes.push(`${stats.culpritEdges} culprit ${stats.culpritEdges === 1 ? 'edge' : 'edges'}`);
@@ -373,8 +384,8 @@ class Panel {
       { class: 'll-toolbar', role: 'toolbar', 'aria-label': 'Retainer graph controls' },
       number('maxDepth', 'Max depth', reportDepth, `Levels of retainers above the leaked objects (the report has ${reportDepth})`),
       number('tooMany', 'Retainers per node', reportTooMany, `Retainers shown per object before the rest fold into "+N more" (the report has ${reportTooMany})`),
-      button('collapse', 'Collapse', 'Fold expanded "+N more" nodes again', () => {
-        this.ui = { ...this.ui, expanded: [] };
+      button('collapse', 'Collapse', 'Fold opened and expanded retainers again', () => {
+        this.ui = { ...this.ui, expanded: [], opened: [] };
         this.save();
         this.renderGraph(this.selectedFinding());
       }),
@@ -447,6 +458,9 @@ function normalizeUi(ui: Partial<PanelUiState> | null | undefined): PanelUiState
     maxDepth: int(u.maxDepth),
     tooMany: int(u.tooMany),
     expanded: Array.isArray(u.expanded) ? u.expanded.filter((n): n is number => typeof n === 'number' && Number.isInteger(n)) : [],
+    wholeGraph: u.wholeGraph === true,
+    internals: u.internals === true,
+    opened: Array.isArray(u.opened) ? u.opened.filter((n): n is number => typeof n === 'number' && Number.isInteger(n)) : [],
   };
 }
 

@@ -37,6 +37,12 @@ export interface PanelUiState {
   tooMany: number | null;
   /** Graph node ids whose retainers are all shown regardless of tooMany. */
   expanded: number[];
+  /** The whole recorded graph instead of the culprit view (absent in older saved state: false). */
+  wholeGraph?: boolean;
+  /** The culprit view shows V8 internals (absent: false). */
+  internals?: boolean;
+  /** Graph node ids whose retainers the culprit view shows (absent: none). */
+  opened?: number[];
 }
 
 export const EMPTY_UI_STATE: PanelUiState = { selected: null, showHeld: false, maxDepth: null, tooMany: null, expanded: [] };
