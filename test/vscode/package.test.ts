@@ -26,7 +26,9 @@ test('the VSIX contains only the bundles, the stylesheet, README and license, an
     'extension/dist/extension.js',
     'extension/dist/heapWorker.js',
     'extension/dist/panel.js',
+    'extension/dist/snapshotEditor.js',
     'extension/media/panel.css',
+    'extension/media/snapshot.css',
     'extension/package.json',
     'extension/readme.md',
   ]);
