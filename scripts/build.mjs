@@ -32,6 +32,17 @@ const entries = [
     sourcemap: false,
     legalComments: 'none',
   },
+  // The heap snapshot editor's page: the same rules as the report page.
+  {
+    entryPoints: ['media/src/snapshot/main.ts'],
+    outfile: 'dist/snapshotEditor.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+  },
 ];
 
 const started = Date.now();

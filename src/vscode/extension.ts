@@ -13,7 +13,9 @@ import { withComparison } from '../report/compareRuns';
 import { askInspectorAddress, ProfileRunner, type ProfileRequest } from './runner';
 import { labelText } from './inertText';
 import { DebugSessions } from './sessions';
-import { compareSnapshots, openSnapshot } from './snapshotCommands';
+import { compareSnapshots, compareWith, openSnapshot } from './snapshotCommands';
+import { SnapshotEditorProvider } from './snapshotEditor';
+import type { SnapshotView } from './snapshotView';
 import { functionSymbols } from './symbols';
 
 /** What the extension offers other code (and its tests). */
@@ -29,6 +31,8 @@ export interface LeakLensApi {
   revealFromPanel(url: string, line: number, column: number): Promise<RevealOutcome | undefined>;
   /** What the report panel's Re-run button does (the same handler): undefined when no panel is open. */
   rerunFromPanel(): Promise<LeakReport | undefined>;
+  /** The heap snapshot editor showing this file, once it is open (undefined after 30 s). */
+  snapshotEditor(uri: vscode.Uri): Promise<SnapshotView | undefined>;
 }
 
 const SELECTOR: vscode.DocumentSelector = [
@@ -56,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     return report;
   });
   const lenses = new LeakCodeLensProvider(sessions, reports);
+  const snapshotEditors = new SnapshotEditorProvider(context.extensionUri, (uri) => compareWith(uri));
 
   context.subscriptions.push(
     output,
@@ -85,7 +90,12 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       if (expression) await runner.profile({ expression, address });
     }),
     // Both take optional file URIs (from other commands or tests) and ask for files otherwise.
-    vscode.commands.registerCommand('leakLens.openHeapSnapshot', (file?: vscode.Uri) => openSnapshot(output, file)),
+    snapshotEditors.register(),
+    vscode.commands.registerCommand('leakLens.openHeapSnapshot', (file?: vscode.Uri) => openSnapshot(snapshotEditors, file)),
+    // From the editor's title bar VS Code passes the editor's file; from the palette, nothing.
+    vscode.commands.registerCommand('leakLens.compareWithSnapshot', (file?: vscode.Uri, target?: vscode.Uri) =>
+      compareWith(file instanceof vscode.Uri ? file : snapshotEditors.activeUri(), target),
+    ),
     vscode.commands.registerCommand('leakLens.compareHeapSnapshots', async (baseline?: vscode.Uri, target?: vscode.Uri) => {
       const report = await compareSnapshots(baseline, target);
       if (report) {
@@ -108,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     showReport,
     revealFromPanel: async (url, line, column) => LeakReportPanel.current?.reveal(url, line, column),
     rerunFromPanel: async () => LeakReportPanel.current?.rerun(),
+    snapshotEditor: (uri) => snapshotEditors.viewFor(uri),
   };
 }
 

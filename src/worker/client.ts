@@ -9,7 +9,8 @@ import type { PhaseMarks } from '../heap/phaseMarks';
 import type { LeakFindings, LeakOptions } from '../heap/verdict';
 import type { HeapSummary } from '../heap/summary';
 import type { ClosureMatch } from '../heap/functions';
-import type { CallSample, FromWorker, LoadInfo, NodeDetails, SlotName, ToWorker } from './protocol';
+import type { ObjectSummary, RetainerPath } from '../report/types';
+import type { CallSample, ClassRow, FromWorker, LoadInfo, NodeDetails, SlotName, ToWorker } from './protocol';
 
 /** Chunks posted but not yet parsed; bounds the memory a fast reader can queue up. */
 const MAX_IN_FLIGHT = 4;
@@ -88,6 +89,27 @@ export class HeapWorker {
     const m = await this.request({ type: 'node', slot, id, retainers });
     if (m.type !== 'node') throw new Error(`Unexpected reply ${m.type}`);
     return m.node;
+  }
+
+  /** Classes by retained size (at most `limit`) with the ids `classObjects` takes, and how many there are. */
+  async classes(limit: number, slot: SlotName = 'main'): Promise<{ classes: ClassRow[]; total: number }> {
+    const m = await this.request({ type: 'classes', slot, limit });
+    if (m.type !== 'classes') throw new Error(`Unexpected reply ${m.type}`);
+    return { classes: m.classes, total: m.total };
+  }
+
+  /** The `top` objects of one class with the largest retained size. */
+  async classObjects(classId: number, top: number, slot: SlotName = 'main'): Promise<ObjectSummary[]> {
+    const m = await this.request({ type: 'classObjects', slot, classId, top });
+    if (m.type !== 'classObjects') throw new Error(`Unexpected reply ${m.type}`);
+    return m.objects;
+  }
+
+  /** One object's shortest path from a GC root; null when no object has this id. */
+  async rootPath(id: number, slot: SlotName = 'main'): Promise<{ object: ObjectSummary; path: RetainerPath } | null> {
+    const m = await this.request({ type: 'rootPath', slot, id });
+    if (m.type !== 'rootPath') throw new Error(`Unexpected reply ${m.type}`);
+    return m.found;
   }
 
   /** The leak verdict across three loaded snapshots (target analyzed, the others parsed). */

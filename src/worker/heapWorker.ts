@@ -13,6 +13,7 @@ import { SnapshotParser } from '../heap/parser';
 import type { HeapSnapshot } from '../heap/snapshot';
 import { describeNode, findNodeById, retainersOf, summarize } from '../heap/summary';
 import { readWithEdgeThread } from './analyzeFile';
+import { classRows, largestOfClass, pathFromRoot } from '../heap/classObjects';
 import { findClosureMatches, findClosuresInScripts, findClosuresNamed, scriptIdsInSnapshot, scriptNamesInSnapshot } from '../heap/functions';
 import { analyzeInParallel, DominatorThread } from './parallel';
 import type { FromWorker, LoadInfo, SlotName, ToWorker } from './protocol';
@@ -170,6 +171,12 @@ port.on('message', async (m: ToWorker) => {
         const node = n < 0 ? null : { object: describeNode(a, n), retainers: retainersOf(a, n, m.retainers) };
         return send({ type: 'node', seq: m.seq, node });
       }
+      case 'classes':
+        return send({ type: 'classes', seq: m.seq, ...classRows(analyzed(m.slot), m.limit) });
+      case 'classObjects':
+        return send({ type: 'classObjects', seq: m.seq, objects: largestOfClass(analyzed(m.slot), m.classId, m.top) });
+      case 'rootPath':
+        return send({ type: 'rootPath', seq: m.seq, found: pathFromRoot(analyzed(m.slot), m.id) });
       case 'leaks': {
         const t = performance.now();
         const target = analyzed(m.target);

@@ -3,7 +3,8 @@ import type { PhaseMarks } from '../heap/phaseMarks';
 import type { AnalysisTimings } from '../heap/analysis';
 import type { LeakFindings, LeakOptions } from '../heap/verdict';
 import type { HeapSummary, RetainerSummary } from '../heap/summary';
-import type { ObjectSummary } from '../report/types';
+import type { ObjectSummary, RetainerPath } from '../report/types';
+import type { ClassRow } from '../heap/classObjects';
 import type { ClosureMatch } from '../heap/functions';
 
 /** A worker holds several snapshots by name ("main", or "baseline"/"target"/"final"). */
@@ -22,6 +23,10 @@ export type ToWorker =
   | { type: 'cancel'; seq: number; slot: SlotName }
   | { type: 'summary'; seq: number; slot: SlotName; top: number }
   | { type: 'node'; seq: number; slot: SlotName; id: number; retainers: number }
+  /** For a snapshot browser: classes with ids, one class's largest objects, one object's path from a root. */
+  | { type: 'classes'; seq: number; slot: SlotName; limit: number }
+  | { type: 'classObjects'; seq: number; slot: SlotName; classId: number; top: number }
+  | { type: 'rootPath'; seq: number; slot: SlotName; id: number }
   | { type: 'leaks'; seq: number; baseline: SlotName; target: SlotName; final: SlotName; options: LeakOptions }
   /** One analyzed snapshot whose phases are told by the run's marks and heap walks (heap/phaseMarks.ts). */
   | { type: 'phaseLeaks'; seq: number; slot: SlotName; marks: PhaseMarks; options: LeakOptions }
@@ -36,6 +41,9 @@ export type FromWorker =
   | { type: 'loaded'; seq: number; info: LoadInfo }
   | { type: 'summary'; seq: number; summary: HeapSummary }
   | { type: 'node'; seq: number; node: NodeDetails | null }
+  | { type: 'classes'; seq: number; classes: ClassRow[]; total: number }
+  | { type: 'classObjects'; seq: number; objects: ObjectSummary[] }
+  | { type: 'rootPath'; seq: number; found: { object: ObjectSummary; path: RetainerPath } | null }
   | { type: 'leaks'; seq: number; findings: LeakFindings; scripts: Record<string, string>; ms: number }
   | { type: 'phaseLeaks'; seq: number; findings: LeakFindings; scripts: Record<string, string>; samples: CallSample[]; ms: number }
   | { type: 'closures'; seq: number; matches: ClosureMatch[]; scriptIds: number[] }
@@ -71,3 +79,4 @@ export interface NodeDetails {
 
 // What the views read from the worker's answers, so they need not reach into the engine.
 export type { HeapSummary, RetainerSummary } from '../heap/summary';
+export type { ClassRow } from '../heap/classObjects';

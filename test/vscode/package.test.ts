@@ -27,7 +27,9 @@ test('the VSIX contains only the bundles, the keep-alive preload, the stylesheet
     'extension/dist/heapWorker.js',
     'extension/dist/leak-lens-keep-alive.cjs',
     'extension/dist/panel.js',
+    'extension/dist/snapshotEditor.js',
     'extension/media/panel.css',
+    'extension/media/snapshot.css',
     'extension/package.json',
     'extension/readme.md',
   ]);
