@@ -4,7 +4,7 @@
  * forks that inherit --inspect. `profile` looks there before it gives up.
  */
 import { connectInspector } from '../inspector/connect';
-import { isNotFound, ProfileError, profileFunction, type FunctionSpec, type ProfileHooks } from '../profile/profileFunction';
+import { isNotFound, ProfileError, profileFunction, type EndpointSpec, type FunctionSpec, type ProfileHooks } from '../profile/profileFunction';
 import type { LeakReport, ProfileOptions } from '../report/types';
 
 /** "127.0.0.1:9230" from "ws://127.0.0.1:9230/<uuid>". */
@@ -22,7 +22,7 @@ export function inspectorAddress(url: string): string {
  */
 export async function profileInChildProcesses(
   urls: string[],
-  spec: FunctionSpec,
+  spec: FunctionSpec | EndpointSpec,
   options: Partial<ProfileOptions>,
   hooks: ProfileHooks,
   notInMain: ProfileError,

@@ -7,7 +7,8 @@ import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'no
 import * as path from 'node:path';
 import { connectInspector } from '../inspector/connect';
 import type { InspectorSession } from '../inspector/session';
-import { isNotFound, prepareSnapshotFolder, ProfileError, profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
+import { isNotFound, prepareSnapshotFolder, ProfileError, profileFunction, waitUntilStarted, type EndpointSpec, type FunctionSpec } from '../profile/profileFunction';
+import { parseRequest } from '../profile/httpRequest';
 import { diffSnapshotFiles, SnapshotFileError } from '../profile/diffSnapshots';
 import { DEFAULT_PROFILE_OPTIONS, type LeakReport, type ProfileOptions } from '../report/types';
 import { ProgressLine } from './progress';
@@ -21,8 +22,10 @@ import { withComparison } from '../report/compareRuns';
 import { readPreviousReport } from './previousReport';
 
 export const PROFILE_USAGE = `leak-lens profile <script> --function <name | file:line | expression> [options] [-- script args]
-  Starts node --inspect=127.0.0.1:0 <script>, runs the function N times inside it, and reports
-  what survived, who holds it, and how to fix it.
+leak-lens profile <script> --request '<METHOD> <url>' [--header 'Name: value'] [--body <text | @file>] [options]
+  Starts node --inspect=127.0.0.1:0 <script>, runs the function N times inside it (or sends the
+  HTTP request N times, from Leak Lens's side, once the server listens), and reports what
+  survived, who holds it, and how to fix it.
     --node-arg A        pass A to node before the script (repeat it: --node-arg -r --node-arg
                         ts-node/register); the program's NODE_OPTIONS reach it, never Leak Lens
     --exec R            run the script through R: tsx, ts-node (in the program's own process,
@@ -30,6 +33,9 @@ export const PROFILE_USAGE = `leak-lens profile <script> --function <name | file
 leak-lens attach <host:port | ws-url> --function <...> [options]
   The same on a running process started with --inspect (loopback only unless --allow-remote).
     --function F        a name (loadApp), a location (src/app.js:42), or an expression (globalThis.app.load)
+    --request R         an endpoint instead: 'GET http://127.0.0.1:3000/bots/load' (loopback only
+                        unless --allow-remote); a 5xx answer or a failed request ends the run
+    --header H          a request header, 'Name: value' (repeat it)   --body B  the request body, or @file
     --args <js>         expression for the arguments array, e.g. '["bot-1"]' (the function's module names work)
     --this <js>         the receiver of a method: an expression (a module binding works), or new:Class for its one instance
     --iterations N      calls per phase (default 7)      --warmup N   warm-up calls (default 1)
@@ -51,7 +57,7 @@ leak-lens diff <baseline> <target> [--final <file>] [--iterations N] [--max-dept
   Without --final every new object in the target counts as surviving: give a final snapshot
   (taken after N more calls) for the memlab-style "still alive" check.`;
 
-const VALUED = ['node-arg', 'exec', 'function', 'args', 'this', 'snapshots', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html', 'growth-calls', 'growth-ms', 'compare'];
+const VALUED = ['node-arg', 'exec', 'function', 'request', 'header', 'body', 'args', 'this', 'snapshots', 'iterations', 'warmup', 'timeout', 'max-depth', 'too-many', 'save-snapshots', 'html', 'growth-calls', 'growth-ms', 'compare'];
 const FLAGS = ['json', 'raw-paths', 'allow-remote'];
 
 function profileOptions(args: ParsedArgs): ProfileOptions {
@@ -90,6 +96,35 @@ export function functionSpec(args: ParsedArgs, script?: string): FunctionSpec {
   const t = args.options.get('this');
   if (typeof t === 'string') spec.thisArg = t;
   return spec;
+}
+
+/** --request with its --header and --body; or --function (one of them, not both). */
+export function targetSpec(args: ParsedArgs, script?: string): FunctionSpec | EndpointSpec {
+  const request = args.options.get('request');
+  if (request === undefined) {
+    for (const only of ['header', 'body']) if (args.options.has(only)) throw new UsageError(`--${only} goes with --request (an endpoint to profile)`);
+    return functionSpec(args, script);
+  }
+  if (args.options.has('function')) throw new UsageError('give --function or --request, not both');
+  for (const fnOnly of ['args', 'this']) if (args.options.has(fnOnly)) throw new UsageError(`--${fnOnly} is for --function; a request carries its own --header and --body`);
+  if (typeof request !== 'string' || request.trim() === '') throw new UsageError("--request needs a request, e.g. 'GET http://127.0.0.1:3000/bots/load'");
+  const rawBody = args.options.get('body');
+  let body: string | Buffer | undefined = typeof rawBody === 'string' ? rawBody : undefined;
+  if (body?.startsWith('@')) {
+    const file = path.resolve(body.slice(1));
+    try {
+      body = readFileSync(file);
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message.replace(/^E[A-Z]+: /, '');
+      throw new CliError(`Cannot read the request body from ${file}: ${reason}; give --body @ an existing file, or the text itself.`);
+    }
+  }
+  try {
+    return { request: parseRequest({ request, headers: args.lists.get('header') ?? [], body, allowRemote: args.options.has('allow-remote') }) };
+  } catch (e) {
+    if (e instanceof ProfileError) throw new CliError(e.message);
+    throw e;
+  }
 }
 
 /** The report on stdout first (a page that cannot be written must not cost it), then the page. */
@@ -158,7 +193,7 @@ export async function profileCommand(argv: string[], out: NodeJS.WritableStream,
   const args = parseArgs(own, VALUED, FLAGS);
   if (args.positionals.length !== 1) throw new UsageError('profile takes one script to run');
   const script = path.resolve(args.positionals[0]);
-  const spec = functionSpec(args, script);
+  const spec = targetSpec(args, script);
   const options = profileOptions(args);
   checkScript(script);
   const previous = readPreviousReport(args);
@@ -213,7 +248,7 @@ export async function attachCommand(argv: string[], out: NodeJS.WritableStream, 
   }
   if (args.positionals.length !== 1) throw new UsageError('attach takes one inspector address (host:port or ws:// URL)');
   const target = args.positionals[0];
-  const spec = functionSpec(args);
+  const spec = targetSpec(args);
   const previous = readPreviousReport(args);
   await checkOutputs(args, saveDir(args));
   const session = await connectInspector(target, { allowRemote: args.options.has('allow-remote') });

@@ -48,15 +48,30 @@ export async function collectionsToWatch(session: InspectorSession, leaks: LeakF
   return watched;
 }
 
-/**
- * Runs the function on in doubling batches while any watched collection still grows; marks
- * each finding with what its collection did. Returns the extra calls made.
- */
-export async function checkGrowth(
+/** `count` more calls of a function in the debuggee, in one call of ours. */
+export function growthCalls(
   session: InspectorSession,
   fn: RemoteObject,
   thisObject: RemoteObject | undefined,
   argsObject: RemoteObject | undefined,
+): (count: number, timeoutMs: number) => Promise<void> {
+  return async (count, timeoutMs) => {
+    const r = await session.callOn(fn.objectId as string, RUN, [{ objectId: fn.objectId }, argRef(thisObject), argRef(argsObject), { value: count }], {
+      label: 'the growth check',
+      timeoutMs,
+    });
+    if (r.objectId) await session.call('Runtime.releaseObject', { objectId: r.objectId }).catch(() => undefined);
+  };
+}
+
+/**
+ * Runs the target on (`runMore`: a function's calls, or an endpoint's requests) in doubling
+ * batches while any watched collection still grows; marks each finding with what its
+ * collection did. Returns the extra calls made.
+ */
+export async function checkGrowth(
+  session: InspectorSession,
+  runMore: (count: number, timeoutMs: number) => Promise<void>,
   watched: Map<LeakFinding, RemoteObject>,
   firstCall: number,
   limits: GrowthLimits,
@@ -71,12 +86,7 @@ export async function checkGrowth(
   let batch = Math.max(2, firstCall);
   while (open.size > 0 && done < limits.calls && performance.now() - started < limits.ms && !signal?.aborted) {
     const count = Math.min(batch, limits.calls - done);
-    await session.callOn(fn.objectId as string, RUN, [{ objectId: fn.objectId }, argRef(thisObject), argRef(argsObject), { value: count }], {
-      label: 'the growth check',
-      timeoutMs: count * limits.callTimeoutMs,
-    }).then(
-      (r) => (r.objectId ? session.call('Runtime.releaseObject', { objectId: r.objectId }).catch(() => undefined) : undefined),
-    );
+    await runMore(count, count * limits.callTimeoutMs);
     done += count;
     for (const [f, check] of open) {
       const now = await size(watched.get(f) as RemoteObject);

@@ -17,14 +17,21 @@ import { runPhases } from './phaseRun';
 import { attachUserCalls } from './userCall';
 import { relabelCompiledFiles } from './originalFileLabels';
 import { addOriginalPositions, SourceMaps } from './sourceMaps';
-import { checkGrowth, collectionsToWatch } from './boundedGrowth';
+import { checkGrowth, collectionsToWatch, growthCalls } from './boundedGrowth';
 import { argumentsFor, receiverFor, refuseUnsafe } from './receiver';
 import { loadingProbe, ProfileError, resolveFunction, resolveWithRetry, type FunctionSpec } from './resolveTarget';
 import { createSnapshotFile, prepareSnapshotFolder, writeAll } from './savedSnapshots';
 import { decideVerdict } from './verdict';
+import { requestName, sendRequest, waitForListening, type EndpointRequest } from './httpRequest';
+import { runRequestPhases } from './requestRun';
 import { DEFAULT_PROFILE_OPTIONS, LEAK_REPORT_VERSION, type LeakReport, type ProfileOptions } from '../report/types';
 
 export { prepareSnapshotFolder, ProfileError, type FunctionSpec };
+
+/** An endpoint instead of a function: each call is one HTTP request sent from our side. */
+export interface EndpointSpec {
+  request: EndpointRequest;
+}
 
 /** Below this heap use, a heap walk follows every call of the first phase (the memory series per call). */
 const PER_CALL_HEAP_BYTES = 48 * 2 ** 20;
@@ -44,7 +51,8 @@ export interface ProfileHooks {
   worker?: HeapWorker;
   /**
    * For a process just launched: keep looking for the function this long. Its main script may
-   * still be loading (ES modules, --import preloads load asynchronously).
+   * still be loading (ES modules, --import preloads load asynchronously). For an endpoint: wait
+   * this long for the server to accept connections.
    */
   resolveRetryMs?: number;
 }
@@ -65,7 +73,7 @@ export async function waitUntilStarted(session: InspectorSession, timeoutMs = 30
  */
 export async function profileFunction(
   session: InspectorSession,
-  spec: FunctionSpec,
+  spec: FunctionSpec | EndpointSpec,
   options: Partial<ProfileOptions> = {},
   hooks: ProfileHooks = {},
 ): Promise<LeakReport> {
@@ -88,7 +96,7 @@ export function isNotFound(e: unknown): boolean {
 
 async function profileInWorkers(
   session: InspectorSession,
-  spec: FunctionSpec,
+  spec: FunctionSpec | EndpointSpec,
   options: Partial<ProfileOptions>,
   hooks: ProfileHooks,
   notInMain: ProfileError,
@@ -119,7 +127,7 @@ async function profileInWorkers(
 
 async function profileIn(
   session: InspectorSession,
-  spec: FunctionSpec,
+  spec: FunctionSpec | EndpointSpec,
   options: Partial<ProfileOptions>,
   hooks: ProfileHooks,
 ): Promise<LeakReport> {
@@ -174,16 +182,21 @@ async function profileIn(
     await session.checkResponsive();
     await session.enableHeapProfiler();
 
-    // Resolve the function, its receiver and arguments.
+    // Resolve the function, its receiver and arguments; or wait for the endpoint's server.
     progress('resolve');
     const t0 = performance.now();
-    if (spec.expression) refuseUnsafe(spec.expression, '--function');
+    const request = 'request' in spec ? spec.request : undefined;
+    const fnSpec: FunctionSpec = 'request' in spec ? {} : spec;
+    if (fnSpec.expression) refuseUnsafe(fnSpec.expression, '--function');
     const retryMs = hooks.resolveRetryMs ?? 0;
     const loading = retryMs > 0 && !session.viaJsDebug ? loadingProbe(session) : undefined;
-    const fn = await resolveWithRetry(() => resolveFunction(session, worker, spec, snapshot), retryMs, signal, loading);
+    if (request) await waitForListening(request, retryMs, signal);
+    const fn = request
+      ? { name: requestName(request), object: undefined }
+      : await resolveWithRetry(() => resolveFunction(session, worker, fnSpec, snapshot), retryMs, signal, loading);
     // In the function's own scope: an ES module's bindings resolve (design: no global to add).
-    const thisObject = spec.thisArg ? await receiverFor(session, fn.object, spec.thisArg) : undefined;
-    const argsObject = spec.args ? await argumentsFor(session, fn.object, spec.args) : undefined;
+    const thisObject = fn.object && fnSpec.thisArg ? await receiverFor(session, fn.object, fnSpec.thisArg) : undefined;
+    const argsObject = fn.object && fnSpec.args ? await argumentsFor(session, fn.object, fnSpec.args) : undefined;
     timings.resolveMs = performance.now() - t0;
 
     let calls = 0;
@@ -194,14 +207,22 @@ async function profileIn(
       else signal?.addEventListener('abort', abort, { once: true });
     });
     cancelled.catch(() => undefined);
+    const sendOnce = async (req: EndpointRequest) => {
+      checkCancelled();
+      const t = performance.now();
+      await Promise.race([sendRequest(req, opts.callTimeoutMs, signal), cancelled]);
+      timings.callsMs += performance.now() - t;
+      calls++;
+    };
     const callOnce = async () => {
+      if (request) return sendOnce(request);
       checkCancelled();
       const t = performance.now();
       const watchdog = watchForExit(session, fn.name);
       let result: RemoteObject;
       try {
         result = await Promise.race([
-          session.callFunction(fn.object.objectId as string, thisObject?.objectId, argsObject?.objectId, {
+          session.callFunction(fn.object?.objectId as string, thisObject?.objectId, argsObject?.objectId, {
             timeoutMs: opts.callTimeoutMs,
             name: fn.name,
             checkResponsive: calls === 0,
@@ -269,15 +290,19 @@ async function profileIn(
       const perCall = (await session.heapUsage()) < PER_CALL_HEAP_BYTES;
       const walks = session.recordHeapWalks();
       try {
-        const marks = await runPhases(session, fn.object, thisObject, argsObject, {
-          iterations: n,
-          perCall,
-          callTimeoutMs: opts.callTimeoutMs,
-          name: fn.name,
-          signal,
-          onCall: (c) => progress('calls', c, 2 * n),
-          startTracking: () => session.startTrackingHeapObjects(true),
-        });
+        const startTracking = () => session.startTrackingHeapObjects(true);
+        const onCall = (c: number) => progress('calls', c, 2 * n);
+        const marks = request || !fn.object
+          ? await runRequestPhases(session, { iterations: n, perCall, name: fn.name, signal, onCall, startTracking, send: callOnce })
+          : await runPhases(session, fn.object, thisObject, argsObject, {
+            iterations: n,
+            perCall,
+            callTimeoutMs: opts.callTimeoutMs,
+            name: fn.name,
+            signal,
+            onCall,
+            startTracking,
+          });
         timings.callsMs += performance.now() - t;
         await snapshot('final', true, 'final');
         progress('analysis');
@@ -304,7 +329,12 @@ async function profileIn(
     // Growth that stops is not a leak: watch each leak's collection over further calls.
     progress('growth');
     const g = performance.now();
-    await checkGrowth(session, fn.object, thisObject, argsObject, run.watched, opts.warmup + 2 * n, {
+    const runMore = request || !fn.object
+      ? async (count: number) => {
+        for (let i = 0; i < count; i++) await callOnce();
+      }
+      : growthCalls(session, fn.object, thisObject, argsObject);
+    await checkGrowth(session, runMore, run.watched, opts.warmup + 2 * n, {
       calls: opts.growthCalls ?? 0,
       ms: opts.growthMs ?? 0,
       callTimeoutMs: opts.callTimeoutMs,
@@ -327,8 +357,9 @@ async function profileIn(
       target: { kind: hooks.targetKind ?? 'attach', description: hooks.targetDescription ?? 'inspector session' },
       function: {
         name: fn.name,
-        ...(spec.file ? { file: spec.file, line: spec.line } : {}),
-        ...(spec.expression ? { expression: spec.expression } : {}),
+        ...(fnSpec.file ? { file: fnSpec.file, line: fnSpec.line } : {}),
+        ...(fnSpec.expression ? { expression: fnSpec.expression } : {}),
+        ...(request ? { request: { method: request.method, url: request.url } } : {}),
       },
       options: opts,
       samples,

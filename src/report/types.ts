@@ -10,7 +10,11 @@ export interface LeakReport {
   version: typeof LEAK_REPORT_VERSION;
   createdAt: string;
   target: { kind: 'launch' | 'attach' | 'snapshots'; description: string };
-  function: { name: string; file?: string; line?: number; expression?: string } | null;
+  /**
+   * What was profiled. For an endpoint, `name` is the request ("GET /bots/load") and `request`
+   * gives its method and URL (headers and body are not kept: they may carry secrets).
+   */
+  function: { name: string; file?: string; line?: number; expression?: string; request?: { method: string; url: string } } | null;
   options: ProfileOptions;
   /** Heap use after GC following each measured call (calls 1..2N). */
   samples: { call: number; usedBytes: number }[];

@@ -46,6 +46,11 @@ export function validateReport(value: unknown): LeakReport {
     }
   }
   if (!isObject(value.target) || typeof value.target.description !== 'string') fail('"target" is missing');
+  // Reports of functions have no "request"; an endpoint's names its method and URL.
+  const request = isObject(value.function) ? value.function.request : undefined;
+  if (request !== undefined && !(isObject(request) && typeof request.method === 'string' && typeof request.url === 'string')) {
+    fail('the request of "function" must have a method and a url');
+  }
   if (!isObject(value.scripts)) fail('"scripts" is missing');
   if (!isObject(value.options)) fail('"options" is missing');
   if (!isObject(value.timings)) fail('"timings" is missing');
