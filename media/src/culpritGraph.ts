@@ -55,7 +55,8 @@ export function culpritGraph(finding: LeakFinding, filter: CulpritFilter): Visib
   const { into, folded } = retainerIndex(graph, byId);
   const starts = leakedStarts(graph, byId);
   const startIds = new Set(starts.map((n) => n.id));
-  const hidden = (n: GraphNode): boolean => !filter.internals && !startIds.has(n.id) && isInternalNode(n);
+  // The leaked samples and the culprit's holder always show.
+  const hidden = (n: GraphNode): boolean => !filter.internals && !startIds.has(n.id) && n.id !== finding.culprit?.holderId && isInternalNode(n);
 
   const nodes = new Map<string, ViewNode>();
   const edges = new Map<string, ViewEdge>();

@@ -94,7 +94,7 @@ export class GraphView {
       ? null
       : culpritGraph(finding, { internals: state.internals, opened: new Set(state.opened), expanded: filter.expanded, tooMany: filter.tooMany });
     const view = culprit ?? visibleGraph(graph, filter);
-    this.drawControls(state, culprit !== null || !state.whole);
+    this.drawControls(state, finding.paths.some((p) => p.steps.length > 0));
     const holderId = finding.culprit?.holderId;
 
     // Nodes first, so their text can be measured before the layout.
@@ -178,10 +178,10 @@ export class GraphView {
     };
     replaceChildren(
       this.controls,
-      toggle('culprit', 'Culprit path only', 'Show only the path from a GC root to the leaked objects; off: every retainer the report recorded', !state.whole, !culpritPossible, (on) => ({
+      toggle('culprit', 'Culprit path only', 'Show only the path from a GC root to the leaked objects; off: every retainer the report recorded', !state.whole && culpritPossible, !culpritPossible, (on) => ({
         whole: !on,
       })),
-      toggle('internals', 'V8 internals', "Show V8's own objects (system / …, internal arrays, synthetic roots) and weak, hidden and shortcut edges", state.internals, state.whole, (on) => ({
+      toggle('internals', 'V8 internals', "Show V8's own objects (system / …, internal arrays, synthetic roots) and weak, hidden and shortcut edges", state.internals, state.whole || !culpritPossible, (on) => ({
         internals: on,
       })),
     );
