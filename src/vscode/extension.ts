@@ -13,6 +13,7 @@ import { labelText } from './inertText';
 import { DebugSessions } from './sessions';
 import { compareSnapshots, openSnapshot } from './snapshotCommands';
 import { functionSymbols } from './symbols';
+import { profileEndpoint } from './endpointCommand';
 
 /** What the extension offers other code (and its tests). */
 export interface LeakLensApi {
@@ -56,6 +57,8 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, new LeakReportSerializer(context.extensionUri)),
     vscode.commands.registerCommand('leakLens.profileFunction', () => profileFromPalette(runner)),
+    vscode.commands.registerCommand('leakLens.profileEndpoint', (request?: string) =>
+      profileEndpoint(runner, context.workspaceState, typeof request === 'string' ? request : undefined)),
     vscode.commands.registerCommand(PROFILE_AT_COMMAND, async (uri: vscode.Uri, line: number, name: string, container?: string) => {
       const receiver = await askReceiver(container, name);
       if (!receiver) return undefined;
