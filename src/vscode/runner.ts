@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { connectInspector, type InspectorTarget } from '../inspector/connect';
 import type { InspectorSession } from '../inspector/session';
 import { profileFunction, waitUntilStarted, type FunctionSpec } from '../profile/profileFunction';
+import { requestName, type EndpointRequest } from '../profile/httpRequest';
 import type { LeakReport } from '../report/types';
 import { labelText, messageText, oneLine } from './inertText';
 import { type DebugSessions, requestCdpProxy } from './sessions';
@@ -21,6 +22,8 @@ export interface ProfileRequest extends FunctionSpec {
   address?: string;
   /** Start this debug configuration again (stopping its old session) and profile in it: a re-run. */
   relaunch?: Relaunch;
+  /** An endpoint instead of a function: each call is this HTTP request. */
+  endpoint?: EndpointRequest;
 }
 
 /** A program the debugger launched, to launch again so that it runs the saved fix. */
@@ -77,7 +80,7 @@ export class ProfileRunner {
     }
     if (!target) return undefined;
     this.running = true;
-    const label = request.name ?? request.expression ?? `${path.basename(request.file ?? '')}:${request.line}`;
+    const label = request.endpoint ? requestName(request.endpoint) : request.name ?? request.expression ?? `${path.basename(request.file ?? '')}:${request.line}`;
     this.output.appendLine(`[${new Date().toISOString()}] profiling ${label} in ${target.description}`);
     try {
       return await vscode.window.withProgress(
@@ -91,7 +94,7 @@ export class ProfileRunner {
           let lastMessage = '';
           const session = await target.connect();
           try {
-            const report = await profileFunction(session, request, options, {
+            const report = await profileFunction(session, request.endpoint ? { request: request.endpoint } : request, options, {
               signal: abort.signal,
               targetKind: target.kind,
               targetDescription: target.description,

@@ -1,0 +1,59 @@
+/**
+ * In the real VS Code: a plain `http` server that leaks a Session per request runs under
+ * js-debug, and "Leak Lens: Profile endpoint leaks" (given the request, so no input box) sends
+ * the requests from the extension and reports the leak with its holder and the handler's line.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { suite, suiteSetup, teardown, test } from 'mocha';
+import type { LeakLensApi } from '../../../src/vscode/extension';
+import { startSession } from './debugSessions';
+
+const EXTENSION_ID = 'leak-lens.leak-lens';
+const server = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'endpoints', 'http-leak.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+suite('Leak Lens profiles an endpoint', () => {
+  let api: LeakLensApi;
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<LeakLensApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+  });
+
+  teardown(async () => {
+    await vscode.debug.stopDebugging();
+  });
+
+  test('Profile endpoint leaks on a debugged http server finds the Session per request', async function () {
+    this.timeout(120_000);
+    const port = await freePort();
+    await startSession(server, { args: [String(port)] });
+    await vscode.commands.executeCommand('leakLens.profileEndpoint', `GET http://127.0.0.1:${port}/bots/load`);
+    const report = api.lastReport();
+    assert.ok(report, 'a report');
+    assert.strictEqual(report.function?.name, 'GET /bots/load');
+    assert.strictEqual(report.verdict, 'leak', report.summary);
+    const top = report.leaks.find((l) => l.primary);
+    assert.ok(top);
+    assert.strictEqual(top.className, 'Session');
+    assert.strictEqual(top.countPerCall, 1);
+    assert.match(top.culprit?.text ?? '', /^sessions in http-leak\.js/);
+    const leakLine = fs.readFileSync(server, 'utf8').split('\n').findIndex((l) => l.includes('// LEAK-LINE')) + 1;
+    assert.strictEqual(top.userCall?.line, leakLine, 'the handler\'s line');
+  });
+});
