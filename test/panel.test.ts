@@ -20,6 +20,7 @@ import {
   standaloneHtml,
 } from '../src/report/page';
 import { repoRoot, testTempDir } from './support/fixtures';
+import { withComparison } from '../src/report/compareRuns';
 
 const chromiumPath = process.env.LEAK_LENS_CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = path.join(repoRoot, 'test-artifacts');
@@ -560,5 +561,52 @@ test('the user line, the growth check, and what grew but is not a leak (bounded,
     await assertClean(o);
   } finally {
     await o.context.close();
+  }
+});
+
+test('a re-run: before → after, both memory series with a legend, and the Re-run button posts to the host', { skip }, async () => {
+  const before = readReport('registry-leak.json');
+  const report = withComparison(readReport('registry-clean.json'), before);
+  const o = await open(standalone(report), 'rerun');
+  try {
+    const { page } = o;
+    await page.waitForSelector('[data-testid="comparison"]');
+    assert.equal(await page.textContent('[data-testid="comparison-summary"]'), 'before: 1 Processor/call → after: no leak');
+    assert.match((await page.textContent('[data-testid="comparison"] .ll-meta')) ?? '', /^memory per call \+17\.\d KB\/call → [+−]\d+ B\/call · previous run /);
+    // Two series on one chart: this run's and the previous one's, muted, with its points.
+    assert.equal(await count(page, '[data-testid="chart"] [data-testid="chart-series"]'), 1);
+    assert.equal(await count(page, '[data-testid="chart-previous"] path.ll-series-previous'), 1);
+    assert.equal(await count(page, '[data-testid="chart-previous"] circle'), before.samples.length);
+    assert.equal(await page.textContent('[data-testid="legend-previous"]'), 'previous run');
+    assert.match((await page.getAttribute('.ll-chart-svg', 'aria-label')) ?? '', /The previous run, muted: .* slope \+17\.\d KB\/call\.$/);
+    const [previousPath, currentPath] = await Promise.all([
+      page.getAttribute('[data-testid="chart-previous"] path', 'd'),
+      page.getAttribute('[data-testid="chart-series"]', 'd'),
+    ]);
+    assert.notEqual(previousPath, currentPath);
+    assert.equal(await count(page, '[data-testid="rerun"]'), 0, 'no Re-run without a host');
+    await screenshot(page, 'rerun');
+    await assertClean(o);
+  } finally {
+    await o.context.close();
+  }
+
+  // In the webview, the host says whether the target can run again; the button posts "rerun".
+  const html = panelHtml({ cspSource: 'file:', scriptUri: `file://${scriptFile}`, styleUri: `file://${styleFile}`, nonce: makeNonce() });
+  const w = await open(html, 'rerun-webview', { vscode: {} });
+  try {
+    const { page } = w;
+    const posted = () => page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+    await page.evaluate((r) => window.postMessage({ type: 'report', report: r, canRerun: true }, '*'), report);
+    await page.waitForSelector('[data-testid="rerun"]');
+    await page.click('[data-testid="rerun"]');
+    assert.deepEqual(await posted(), [{ type: 'ready' }, { type: 'rerun' }]);
+    assert.equal(await page.isDisabled('[data-testid="rerun"]'), true, 'one click, one run');
+    // The same report from a host that cannot re-run it (a restored panel): no button.
+    await page.evaluate((r) => window.postMessage({ type: 'report', report: r, canRerun: false }, '*'), report);
+    await page.waitForSelector('[data-testid="rerun"]', { state: 'detached' });
+    await assertClean(w);
+  } finally {
+    await w.context.close();
   }
 });

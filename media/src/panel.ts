@@ -75,7 +75,7 @@ class Panel {
     }
     const button = el(
       'button',
-      { type: 'button', class: 'll-button ll-primary', 'data-testid': 'rerun', title: 'Run the same target again with the same settings (after a fix) and show this run beside it' },
+      { type: 'button', class: 'll-button ll-secondary', 'data-testid': 'rerun', title: 'Run the same target again with the same settings (after a fix) and show this run beside it' },
       'Re-run',
     );
     onActivate(button, () => {
