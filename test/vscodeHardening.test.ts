@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { escapeIcons, labelText, markdownCodeBlock, messageText, oneLine } from '../src/vscode/inertText';
-import { classPick, objectPick, retainerPick, verdictTitle } from '../src/vscode/labels';
+import { verdictTitle } from '../src/vscode/labels';
 import { isInsideFolder, mayDecorate, revealDecision } from '../src/vscode/revealPolicy';
 import { clampProfileOptions, clampSetting, SETTING_RANGES } from '../src/vscode/settingRanges';
 import { DEFAULT_PROFILE_OPTIONS, type LeakFinding, type LeakReport } from '../src/report/types';
@@ -137,25 +137,6 @@ test('CodeLens titles: a class named with $(icon) syntax shows literally', () =>
   assert.deepEqual(renderLabelWithIcons(title), { shown: 'Leak Lens: leaks 1 {$(bug) icon}/call · 1 ref', icons: [] });
   const multiline = verdictTitle(leakReport(`{${EVIL_NAME}}`));
   assert.ok(!multiline.includes('\n'), multiline);
-});
-
-test('QuickPick items of "Open heap snapshot": heap names show literally', () => {
-  const object = { id: 42, name: '$(bug) Evil', type: '$(zap)', selfSize: 1, retainedSize: 2048, distance: 3, refs: 1 };
-  const items = [
-    classPick({ name: '{$(bug) icon}', count: 3, selfSize: 10, retainedSize: 20 } as Parameters<typeof classPick>[0]),
-    objectPick(object),
-    retainerPick({ edgeType: 'property', edgeName: `$(alert)${EVIL_NAME}`, retainer: object }),
-  ];
-  for (const item of items) {
-    for (const text of [item.label, item.description, item.detail]) {
-      if (text === undefined) continue;
-      assert.deepEqual(renderLabelWithIcons(text).icons, [], `no icon in ${JSON.stringify(text)}`);
-      assert.ok(!text.includes('\n'), `one line: ${JSON.stringify(text)}`);
-    }
-  }
-  assert.equal(renderLabelWithIcons(items[0].label).shown, '{$(bug) icon}');
-  assert.equal(renderLabelWithIcons(items[1].label).shown, '$(bug) Evil @42');
-  assert.equal(renderLabelWithIcons(items[1].description ?? '').shown, '$(zap)');
 });
 
 test('messageText: no [label](https://…) link in a notification', () => {

@@ -1,7 +1,9 @@
 /**
  * "Leak Lens: Profile endpoint leaks": asks for a request (recent ones first, kept in the
- * workspace's state), then profiles it through the runner like a function. Tests and other
- * commands may pass the request text and skip the questions.
+ * workspace's state), then profiles it through the runner like a function. A request is its
+ * line ("POST http://127.0.0.1:3000/sessions") and, for methods that carry one, a body; a JSON
+ * body is sent as application/json. Tests and other commands may pass the request and skip the
+ * questions.
  */
 import * as vscode from 'vscode';
 import { parseRequest, type EndpointRequest } from '../profile/httpRequest';
@@ -12,49 +14,101 @@ import { allowRemoteInspector } from './settings';
 const RECENT_KEY = 'leakLens.recentRequests';
 const RECENT_MAX = 10;
 
+/** What the command remembers and accepts: the request line, its headers and body. */
+export interface EndpointInput {
+  request: string;
+  headers?: string[];
+  body?: string;
+}
+
 /** The request, or the sentence saying what is wrong with it. */
-function check(text: string): EndpointRequest | string {
+function check(input: EndpointInput): EndpointRequest | string {
   try {
-    return parseRequest({ request: text, allowRemote: allowRemoteInspector() });
+    // From a command argument too: only strings count.
+    const headers = Array.isArray(input.headers) ? input.headers.filter((h): h is string => typeof h === 'string') : [];
+    const body = typeof input.body === 'string' ? input.body : undefined;
+    if (body && isJson(body) && !headers.some((h) => /^content-type\s*:/i.test(h))) headers.push('Content-Type: application/json');
+    return parseRequest({ request: input.request, headers, body: body || undefined, allowRemote: allowRemoteInspector() });
   } catch (e) {
     return (e as Error).message;
   }
 }
 
-async function askRequest(state: vscode.Memento): Promise<string | undefined> {
-  const recent = state.get<string[]>(RECENT_KEY, []);
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** "POST http://…/sessions {"user":"ana"}": how a recent request is listed. */
+function describe(input: EndpointInput): string {
+  const body = input.body ? ` ${input.body.length > 60 ? `${input.body.slice(0, 60)}…` : input.body}` : '';
+  return labelText(`${input.request}${body}`);
+}
+
+/** Recent requests, newest first; entries saved as plain strings by earlier versions still count. */
+function recentRequests(state: vscode.Memento): EndpointInput[] {
+  const saved = state.get<unknown[]>(RECENT_KEY, []);
+  return (Array.isArray(saved) ? saved : []).flatMap((r): EndpointInput[] => {
+    if (typeof r === 'string') return [{ request: r }];
+    const o = r as Partial<EndpointInput> | null;
+    if (!o || typeof o.request !== 'string') return [];
+    return [{ request: o.request, ...(typeof o.body === 'string' ? { body: o.body } : {}), ...(Array.isArray(o.headers) ? { headers: o.headers.filter((h) => typeof h === 'string') } : {}) }];
+  });
+}
+
+async function askRequest(state: vscode.Memento): Promise<EndpointInput | undefined> {
+  const recent = recentRequests(state);
   let value = '';
   if (recent.length > 0) {
     const NEW = 'New request…';
-    const pick = await vscode.window.showQuickPick([...recent.map((r) => labelText(r)), NEW], {
+    const items = [...recent.map((r) => ({ label: describe(r), input: r as EndpointInput | undefined })), { label: NEW, input: undefined }];
+    const pick = await vscode.window.showQuickPick(items, {
       title: 'Leak Lens: profile which endpoint?',
       placeHolder: 'A recent request, or a new one',
     });
     if (pick === undefined) return undefined;
-    if (pick !== NEW) return recent[recent.indexOf(pick)] ?? pick;
-    value = recent[0];
+    if (pick.input) return pick.input;
+    value = recent[0].request;
   }
-  return vscode.window.showInputBox({
+  const line = await vscode.window.showInputBox({
     title: 'Leak Lens: endpoint to profile',
     prompt: 'METHOD URL; each call of the run sends this request to the server being debugged',
     placeHolder: 'GET http://127.0.0.1:3000/bots/load',
     value,
     validateInput: (text) => {
-      const r = check(text);
+      const r = check({ request: text });
       return typeof r === 'string' ? r : undefined;
     },
   });
+  if (!line) return undefined;
+  if (/^\s*(GET|HEAD|DELETE|OPTIONS)\s/i.test(line) || !/^\s*[A-Za-z]+\s/.test(line)) return { request: line };
+  const body = await vscode.window.showInputBox({
+    title: 'Leak Lens: request body',
+    prompt: 'The body sent with each request (JSON is sent as application/json); leave empty for none',
+    placeHolder: '{"user": "ana"}',
+  });
+  if (body === undefined) return undefined;
+  return { request: line, ...(body ? { body } : {}) };
 }
 
-export async function profileEndpoint(runner: ProfileRunner, state: vscode.Memento, given?: string): Promise<unknown> {
-  const text = given ?? (await askRequest(state));
-  if (!text) return undefined;
-  const request = check(text);
+export async function profileEndpoint(runner: ProfileRunner, state: vscode.Memento, given?: string | EndpointInput): Promise<unknown> {
+  const input = typeof given === 'string' ? { request: given } : given ?? (await askRequest(state));
+  if (!input || typeof input.request !== 'string' || !input.request.trim()) return undefined;
+  const request = check(input);
   if (typeof request === 'string') {
     void vscode.window.showErrorMessage(`Leak Lens: ${request}`);
     return undefined;
   }
-  const recent = state.get<string[]>(RECENT_KEY, []);
-  await state.update(RECENT_KEY, [text.trim(), ...recent.filter((r) => r !== text.trim())].slice(0, RECENT_MAX));
+  const saved: EndpointInput = {
+    request: input.request.trim(),
+    ...(Array.isArray(input.headers) && input.headers.length ? { headers: input.headers.filter((h) => typeof h === 'string') } : {}),
+    ...(typeof input.body === 'string' && input.body ? { body: input.body } : {}),
+  };
+  const same = (r: EndpointInput) => r.request === saved.request && (r.body ?? '') === (saved.body ?? '');
+  await state.update(RECENT_KEY, [saved, ...recentRequests(state).filter((r) => !same(r))].slice(0, RECENT_MAX));
   return runner.profile({ endpoint: request });
 }

@@ -17,7 +17,7 @@ import { compareSnapshots, compareWith, openSnapshot } from './snapshotCommands'
 import { SnapshotEditorProvider } from './snapshotEditor';
 import type { SnapshotView } from './snapshotView';
 import { functionSymbols } from './symbols';
-import { profileEndpoint } from './endpointCommand';
+import { profileEndpoint, type EndpointInput } from './endpointCommand';
 
 /** What the extension offers other code (and its tests). */
 export interface LeakLensApi {
@@ -75,8 +75,8 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     vscode.commands.registerCommand('leakLens.cancelProfile', () => {
       if (!runner.cancel()) void vscode.window.showInformationMessage('Leak Lens: no profile run is in progress.');
     }),
-    vscode.commands.registerCommand('leakLens.profileEndpoint', (request?: string) =>
-      profileEndpoint(runner, context.workspaceState, typeof request === 'string' ? request : undefined)),
+    vscode.commands.registerCommand('leakLens.profileEndpoint', (request?: string | EndpointInput) =>
+      profileEndpoint(runner, context.workspaceState, typeof request === 'string' || (typeof request === 'object' && request !== null) ? request : undefined)),
     vscode.commands.registerCommand(PROFILE_AT_COMMAND, async (uri: vscode.Uri, line: number, name: string, container?: string) => {
       const receiver = await askReceiver(container, name);
       if (!receiver) return undefined;

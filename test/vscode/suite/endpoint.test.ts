@@ -2,6 +2,7 @@
  * In the real VS Code: a plain `http` server that leaks a Session per request runs under
  * js-debug, and "Leak Lens: Profile endpoint leaks" (given the request, so no input box) sends
  * the requests from the extension and reports the leak with its holder and the handler's line.
+ * Then a real express app's POST, with a JSON body, the same way; and its fixed twin is clean.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -13,7 +14,8 @@ import type { LeakLensApi } from '../../../src/vscode/extension';
 import { startSession } from './debugSessions';
 
 const EXTENSION_ID = 'leak-lens.leak-lens';
-const server = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'endpoints', 'http-leak.js');
+const fixture = (name: string) => path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'endpoints', name);
+const server = fixture('http-leak.js');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,5 +57,27 @@ suite('Leak Lens profiles an endpoint', () => {
     assert.match(top.culprit?.text ?? '', /^sessions in http-leak\.js/);
     const leakLine = fs.readFileSync(server, 'utf8').split('\n').findIndex((l) => l.includes('// LEAK-LINE')) + 1;
     assert.strictEqual(top.userCall?.line, leakLine, 'the handler\'s line');
+  });
+
+  test('Profile endpoint leaks on a debugged express app: a POST with a JSON body finds the Session; the fixed twin is clean', async function () {
+    this.timeout(180_000);
+    for (const [file, verdict] of [['express-leak.js', 'leak'], ['express-fixed.js', 'clean']] as const) {
+      const port = await freePort();
+      await startSession(fixture(file), { args: [String(port)] });
+      // Without the body the handler throws and express answers 500: the run would fail.
+      await vscode.commands.executeCommand('leakLens.profileEndpoint', { request: `POST http://127.0.0.1:${port}/sessions`, body: '{"user": " grace "}' });
+      const report = api.lastReport();
+      assert.ok(report, `a report for ${file}`);
+      assert.strictEqual(report.function?.name, 'POST /sessions');
+      assert.strictEqual(report.verdict, verdict, report.summary);
+      if (verdict === 'leak') {
+        const top = report.leaks.find((l) => l.primary);
+        assert.strictEqual(top?.className, 'Session');
+        assert.match(top?.culprit?.text ?? '', /^sessionsByRequest in express-leak\.js/);
+        const leakLine = fs.readFileSync(fixture(file), 'utf8').split('\n').findIndex((l) => l.includes('// LEAK-LINE')) + 1;
+        assert.strictEqual(top?.userCall?.line, leakLine, "the handler's line");
+      }
+      await vscode.debug.stopDebugging();
+    }
   });
 });
