@@ -64,7 +64,7 @@ function assertSessionLeak(r: ProcessOutput & { report: LeakReport | null }, fil
   assert.ok(session.userCall, 'the report names the user\'s line');
   assert.equal(path.resolve(session.userCall.scriptName.replace(/^file:\/\//, '')), fixture(file));
   assert.equal(session.userCall.line, leakLine(file), 'the user\'s line is the handler\'s new Session()');
-  assert.match(report.summary, new RegExp(`^${name} leaks 1 Session per call`));
+  assert.match(report.summary, new RegExp(`^${name} leaks 1 Session per request`));
 }
 
 test('a plain http server: the handler\'s Session per request is found, with its holder and the handler\'s line', async () => {

@@ -11,6 +11,7 @@ import { select } from 'd3-selection';
 import { line } from 'd3-shape';
 import type { LeakReport } from '../../src/report/types';
 import { byteSeriesFormat, byteUnit, formatBytes, signedBytes, unitTickFormat } from './format';
+import { callWords } from '../../src/report/format';
 
 const HEIGHT = 220;
 const MARGIN = { top: 14, right: 20, bottom: 38, left: 78 };
@@ -18,7 +19,7 @@ const MARGIN = { top: 14, right: 20, bottom: 38, left: 78 };
 /** The chart's heading text: the slope and its fit, or why there is none. */
 export function slopeText(report: LeakReport): string {
   if (!report.slope) return report.samples.length < 2 ? 'too few samples for a slope' : 'no slope';
-  return `${signedBytes(report.slope.bytesPerCall)}/call · R² ${report.slope.r2.toFixed(2)}`;
+  return `${signedBytes(report.slope.bytesPerCall)}/${callWords(report).one} · R² ${report.slope.r2.toFixed(2)}`;
 }
 
 export function drawChart(container: HTMLElement, report: LeakReport, width: number): void {
@@ -61,9 +62,10 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
   const last = samples[samples.length - 1];
   // One unit, fine enough that neighbouring samples differ, and the change since the first.
   const bytes = byteSeriesFormat(samples.map((s) => s.usedBytes));
+  const words = callWords(report);
   const label =
-    `${report.options.snapshots === 3 ? 'Heap used after GC' : 'Bytes the calls left alive'} for ${samples.length} calls, from ${bytes(first.usedBytes)} at call ${first.call} ` +
-    `to ${bytes(last.usedBytes)} at call ${last.call} (${signedBytes(last.usedBytes - first.usedBytes)}); fitted slope ${slopeText(report)}.` +
+    `${report.options.snapshots === 3 ? 'Heap used after GC' : `Bytes the ${words.many} left alive`} for ${samples.length} ${words.many}, from ${bytes(first.usedBytes)} at ${words.one} ${first.call} ` +
+    `to ${bytes(last.usedBytes)} at ${words.one} ${last.call} (${signedBytes(last.usedBytes - first.usedBytes)}); fitted slope ${slopeText(report)}.` +
     previousText(report);
 
   const svgSel = root
@@ -96,7 +98,7 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
     .attr('x', innerW)
     .attr('y', innerH + 32)
     .attr('text-anchor', 'end')
-    .text('call');
+    .text(words.one);
   g.append('g')
     .attr('class', 'll-axis ll-axis-y')
     .call(axisLeft(y).tickValues(yTicks).tickFormat((d) => formatY(Number(d))).tickSizeOuter(0));
@@ -124,7 +126,7 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
       .attr('cx', (d) => x(d.call))
       .attr('cy', (d) => yOf(d.usedBytes))
       .append('title')
-      .text((d) => `previous run, call ${d.call}: ${bytes(d.usedBytes)}`);
+      .text((d) => `previous run, ${words.one} ${d.call}: ${bytes(d.usedBytes)}`);
   }
   g.append('path').attr('class', 'll-series').attr('data-testid', 'chart-series').attr('d', path(samples) ?? '');
   g.append('g')
@@ -136,7 +138,7 @@ export function drawChart(container: HTMLElement, report: LeakReport, width: num
     .attr('cx', (d) => x(d.call))
     .attr('cy', (d) => yOf(d.usedBytes))
     .append('title')
-    .text((d) => `call ${d.call}: ${pointText(d.usedBytes, first, bytes)}`);
+    .text((d) => `${words.one} ${d.call}: ${pointText(d.usedBytes, first, bytes)}`);
 }
 
 /** The chart's description of the previous run, when the report has one. */

@@ -6,7 +6,7 @@
  * leak's culprit and fix, and its retainer graph. Selections are saved with setState.
  */
 import type { GrowthCheck, LeakFinding, RetainerPath, LeakReport } from '../../src/report/types';
-import { growthText } from '../../src/report/format';
+import { callWords, growthText } from '../../src/report/format';
 import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, type PanelUiState } from '../../src/report/panelProtocol';
 import { allocationDetails } from './allocation';
 import { drawChart, slopeText } from './chart';
@@ -101,7 +101,7 @@ class Panel {
     const verdictLeak = report.verdict === 'leak';
     const meta: string[] = [];
     if (report.target?.description) meta.push(report.target.description);
-    if (report.options) meta.push(`${report.options.iterations} + ${report.options.iterations} calls after ${report.options.warmup} warm-up`);
+    if (report.options) meta.push(`${report.options.iterations} + ${report.options.iterations} ${callWords(report).many} after ${report.options.warmup} warm-up`);
     if (report.createdAt) meta.push(new Date(report.createdAt).toLocaleString());
     this.actionsBox = el('div', { class: 'll-actions' });
     const header = el(
@@ -117,13 +117,13 @@ class Panel {
     const chartCard = el(
       'section',
       { class: 'll-card ll-chart-card', 'aria-labelledby': 'll-chart-title' },
-      el('h2', { id: 'll-chart-title' }, 'Memory per call ', el('span', { class: `ll-slope${verdictLeak ? ' ll-slope-leak' : ''}` }, slopeText(report))),
+      el('h2', { id: 'll-chart-title' }, `Memory per ${callWords(report).one} `, el('span', { class: `ll-slope${verdictLeak ? ' ll-slope-leak' : ''}` }, slopeText(report))),
       this.chartBox,
       el(
         'p',
         { class: 'll-legend ll-chart-legend' },
         el('span', { class: 'll-swatch ll-swatch-series', 'aria-hidden': 'true' }),
-        report.options.snapshots === 3 ? 'heap used after GC' : 'bytes the calls left alive',
+        report.options.snapshots === 3 ? 'heap used after GC' : `bytes the ${callWords(report).many} left alive`,
         el('span', { class: 'll-swatch ll-swatch-fit', 'aria-hidden': 'true' }),
         'fitted slope',
         report.comparison ? el('span', { class: 'll-swatch ll-swatch-previous', 'aria-hidden': 'true' }) : null,
@@ -221,7 +221,8 @@ class Panel {
         el('p', { class: 'll-fix', 'data-testid': 'fix' }),
       );
     }
-    const facts = `${formatPerCall(finding.countPerCall)} per call · ${formatBytes(finding.bytesPerCall)}/call · ${finding.survivors} survivors · refs ${refsText(finding.refs)}`;
+    const w = callWords(report);
+    const facts = `${formatPerCall(finding.countPerCall)} per ${w.one} · ${formatBytes(finding.bytesPerCall)}/${w.one} · ${finding.survivors} survivors · refs ${refsText(finding.refs)}`;
     const culprit = finding.culprit;
     const culpritLine: Child[] = [el('span', { class: 'll-label' }, 'Held by')];
     if (culprit) {
@@ -249,7 +250,7 @@ class Panel {
           { class: 'll-holds' },
           el('span', { class: 'll-label' }, 'Each also keeps'),
           groupedHolds(finding.holds).map((h) => `${formatPerCall(h.countPerCall)} × ${h.className}`).join(', '),
-          ' per call',
+          ` per ${w.one}`,
         ),
       );
     }
@@ -264,12 +265,12 @@ class Panel {
           { class: 'll-holds', 'data-testid': 'user-call' },
           el('span', { class: 'll-label' }, 'Your line'),
           at ? this.placeButton(at, `Open ${at.title}`) : `line ${call.line}`,
-          ` ${what} on every call`,
+          ` ${what} on every ${w.one}`,
         ),
       );
     }
     if (finding.growthCheck && finding.growthCheck.outcome !== 'unchecked') {
-      parts.push(el('p', { class: 'll-holds', 'data-testid': 'growth-check' }, el('span', { class: 'll-label' }, 'Growth check'), growthText(finding.growthCheck)));
+      parts.push(el('p', { class: 'll-holds', 'data-testid': 'growth-check' }, el('span', { class: 'll-label' }, 'Growth check'), growthText(finding.growthCheck, w)));
     }
     const path = finding.paths?.[0];
     if (path) parts.push(pathDetails(finding, path, finding.paths.reduce((s, p) => s + p.count, 0)));
@@ -513,7 +514,7 @@ function notLeaks(report: LeakReport): HTMLElement {
   const bounded = report.leaks.filter((l) => l.growthCheck?.outcome === 'bounded');
   const runtime = report.runtimeHeld ?? [];
   const items: HTMLElement[] = [
-    ...bounded.map((l) => el('li', {}, el('code', {}, l.className), ` bounded: ${growthText(l.growthCheck as GrowthCheck)}`)),
+    ...bounded.map((l) => el('li', {}, el('code', {}, l.className), ` bounded: ${growthText(l.growthCheck as GrowthCheck, callWords(report))}`)),
     ...runtime.map((r) => el('li', {}, el('code', {}, r.className), ` held by the runtime, not by your program (${r.via}): ${r.note}`)),
   ];
   if (items.length === 0) return el('div', { hidden: '' });

@@ -1,7 +1,7 @@
 /** The text form of a LeakReport: what a person needs to act on, in reading order. */
 import * as path from 'node:path';
 import type { AllocationFrame, GrowthCheck, LeakFinding, LeakReport, OriginalPosition, SourceLocation } from '../report/types';
-import { byteSeriesFormat, formatBytes, groupedHolds, growthText, printable, refsText, signedBytes } from '../report/format';
+import { byteSeriesFormat, callWords, formatBytes, groupedHolds, growthText, printable, refsText, signedBytes } from '../report/format';
 import { hasLabels, pathLines } from '../report/pathText';
 import { comparisonLines } from './renderComparison';
 
@@ -12,30 +12,31 @@ export interface RenderOptions {
 
 export function renderReport(r: LeakReport, options: RenderOptions = {}): string {
   const out: string[] = [];
+  const w = callWords(r);
   out.push(`Leak Lens — ${printable(r.summary)}`);
-  out.push(`  ${printable(r.target.description)} · ${r.options.iterations} + ${r.options.iterations} calls after ${r.options.warmup} warm-up`);
+  out.push(`  ${printable(r.target.description)} · ${r.options.iterations} + ${r.options.iterations} ${w.many} after ${r.options.warmup} warm-up`);
   if (r.samples.length > 0) {
-    out.push('', r.options.snapshots === 3 ? 'Heap used after GC, per call' : 'Bytes the calls left alive, per call');
-    out.push(...sparkRows(r.samples));
-    if (r.slope) out.push(`  slope ${signedBytes(r.slope.bytesPerCall)}/call (r² ${r.slope.r2})`);
+    out.push('', r.options.snapshots === 3 ? `Heap used after GC, per ${w.one}` : `Bytes the ${w.many} left alive, per ${w.one}`);
+    out.push(...sparkRows(r.samples, w.one));
+    if (r.slope) out.push(`  slope ${signedBytes(r.slope.bytesPerCall)}/${w.one} (r² ${r.slope.r2})`);
   }
   if (r.comparison) out.push('', ...comparisonLines(r));
   const primary = r.leaks.filter((l) => l.primary);
   if (primary.length === 0) {
-    out.push('', r.verdict === 'clean' ? 'No class survived and grew with the calls.' : '');
+    out.push('', r.verdict === 'clean' ? `No class survived and grew with the ${w.many}.` : '');
     const near = r.leaks.filter((l) => !l.primary && l.growthCheck?.outcome !== 'bounded').slice(0, 3);
     if (near.length) {
       out.push('Grew but not confirmed by the heap-use slope:');
-      for (const l of near) out.push(`  ${printable(l.className)}  ${l.countPerCall}/call, ${formatBytes(l.bytesPerCall)}/call`);
+      for (const l of near) out.push(`  ${printable(l.className)}  ${l.countPerCall}/${w.one}, ${formatBytes(l.bytesPerCall)}/${w.one}`);
     }
   }
   for (const l of primary) out.push('', ...renderLeak(r, l, options));
   const bounded = r.leaks.filter((l) => l.growthCheck?.outcome === 'bounded');
   if (bounded.length > 0) {
-    out.push('', 'Bounded, not leaks (the growth stopped when the function ran on):');
+    out.push('', `Bounded, not leaks (the growth stopped when the ${w.one === 'request' ? 'requests went' : 'function ran'} on):`);
     for (const l of bounded) {
       const holder = l.culprit ? ` in ${printable(l.culprit.where)}` : '';
-      out.push(`  ${printable(l.className)}${holder}: ${growthText(l.growthCheck as GrowthCheck)}`);
+      out.push(`  ${printable(l.className)}${holder}: ${growthText(l.growthCheck as GrowthCheck, w)}`);
     }
   }
   out.push(...runtimeHeldLines(r));
@@ -49,9 +50,10 @@ export function renderReport(r: LeakReport, options: RenderOptions = {}): string
 
 function renderLeak(r: LeakReport, l: LeakFinding, options: RenderOptions): string[] {
   const out: string[] = [];
+  const w = callWords(r);
   const where = l.location ? `  at ${place(r, l.location)}` : '';
   out.push(
-    `LEAK ${printable(l.className)}: ${l.countPerCall}/call · ${formatBytes(l.bytesPerCall)}/call retained · ${l.survivors} survivors · refs ${refsText(l.refs)}${where}`,
+    `LEAK ${printable(l.className)}: ${l.countPerCall}/${w.one} · ${formatBytes(l.bytesPerCall)}/${w.one} retained · ${l.survivors} survivors · refs ${refsText(l.refs)}${where}`,
   );
   // A string holds nothing a person put there: its parts are the string itself.
   if (l.holds.length && !isStringClass(l.className)) {
@@ -65,7 +67,7 @@ function renderLeak(r: LeakReport, l: LeakFinding, options: RenderOptions): stri
     // Source terms by default; the snapshot's own edges with --raw-paths (and in --json).
     const raw = options.rawPaths === true || !hasLabels(path);
     pathLines(path, raw).forEach((line, i) => {
-      const mark = line.mark === 'culprit' ? '   ◀ culprit' : line.mark === 'grows' ? '   ◀ grows on every call' : '';
+      const mark = line.mark === 'culprit' ? '   ◀ culprit' : line.mark === 'grows' ? `   ◀ grows on every ${w.one}` : '';
       if (raw) {
         const st = path.steps[i];
         out.push(`    ${printable(st.from)}${st.fromOld ? '' : ' (new)'} —${printable(st.edgeType)} ${printable(st.edgeName)}→${mark}`);
@@ -82,9 +84,9 @@ function renderLeak(r: LeakReport, l: LeakFinding, options: RenderOptions): stri
   if (l.userCall) {
     const what = l.userCall.constructs ? `new ${printable(l.userCall.callee)}()` : `calls ${printable(l.userCall.callee)}()`;
     const at = l.userCall.original ? originalText(l.userCall.original) : `${printable(l.userCall.scriptName)}:${l.userCall.line}`;
-    out.push(`  Your line: ${at}  (${what} on every call)`);
+    out.push(`  Your line: ${at}  (${what} on every ${w.one})`);
   }
-  if (l.growthCheck && l.growthCheck.outcome === 'grows') out.push(`  Growth check: ${growthText(l.growthCheck)}`);
+  if (l.growthCheck && l.growthCheck.outcome === 'grows') out.push(`  Growth check: ${growthText(l.growthCheck, w)}`);
   if (l.fixHint) out.push(`  Fix: ${printable(l.fixHint)}`);
   return out;
 }
@@ -133,7 +135,7 @@ function originalText(o: OriginalPosition): string {
  * One row per sample: the value in one unit with the digits that tell the rows apart, the
  * change since the first sample, and a bar relative to the smallest and largest value.
  */
-function sparkRows(samples: LeakReport['samples']): string[] {
+function sparkRows(samples: LeakReport['samples'], unit: string): string[] {
   const values = samples.map((s) => s.usedBytes);
   const min = Math.min(...values);
   const span = Math.max(1, Math.max(...values) - min);
@@ -143,7 +145,7 @@ function sparkRows(samples: LeakReport['samples']): string[] {
   const widths = [0, 1].map((c) => Math.max(...cells.map((row) => row[c].length)));
   return samples.map((s, i) => {
     const bar = '█'.repeat(1 + Math.round(((s.usedBytes - min) / span) * 30));
-    return `  call ${String(s.call).padStart(3)}  ${cells[i][0].padStart(widths[0])}  ${cells[i][1].padStart(widths[1])}  ${bar}`;
+    return `  ${unit} ${String(s.call).padStart(3)}  ${cells[i][0].padStart(widths[0])}  ${cells[i][1].padStart(widths[1])}  ${bar}`;
   });
 }
 
@@ -157,7 +159,7 @@ function runtimeHeldLines(r: LeakReport): string[] {
   if (held.length === 0) return [];
   const out = ['', 'Held by the runtime, not by your program (not leaks):'];
   for (const h of held) {
-    out.push(`  ${printable(h.className)}: ${h.countPerCall}/call · ${h.count} survivors · via ${printable(h.via)}`);
+    out.push(`  ${printable(h.className)}: ${h.countPerCall}/${callWords(r).one} · ${h.count} survivors · via ${printable(h.via)}`);
     out.push(`    ${printable(h.note)}`);
   }
   return out;

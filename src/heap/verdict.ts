@@ -273,14 +273,20 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
     let roots = 0;
     let retained = 0;
     let self = 0;
+    let heldByOther = 0;
     for (const v of members) {
       self += s.selfSize[v];
       const r = rootOf[v] >= 0 ? rootOf[v] : (rootOf[v] = leakRoot(v));
       if (r === v && !container[v]) {
         roots++;
         retained += target.retainedSize[v];
-      }
+      } else if (r !== v && leakClassKey(s, target.classTable, r) !== key) heldByOther++;
     }
+    // Survivors that another class's leak holds are part of that leak. When those are most of
+    // the class and the rest is less than one per call (a request's URL strings inside its
+    // leaked Session, beside one date string a runtime cache replaced), the rest is no leak.
+    const ownPerCall = (members.length - heldByOther) / n;
+    const primary = roots > 0 && (heldByOther === 0 || ownPerCall >= 1);
     const allocation = allocationSiteOf(s, ages.traced ? ages.traced(key, (v) => leakClassKey(s, target.classTable, v)) : members);
     verdicts.push({
       key,
@@ -290,7 +296,7 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
       bytesPerCall: Math.round((roots > 0 ? retained : self) / n),
       retainedSize: roots > 0 ? retained : self,
       growth,
-      primary: roots > 0,
+      primary,
       refs: refStats(target, members),
       location: codeLocation(s, members[0]),
       examples: [],

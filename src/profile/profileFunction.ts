@@ -365,7 +365,7 @@ async function profileIn(
       samples,
       slope,
       verdict,
-      summary: summarize(fn.name, verdict, confirmed, slope, n, opts.snapshots === 3),
+      summary: summarize(fn.name, verdict, confirmed, slope, n, opts.snapshots === 3, request ? 'request' : 'call'),
       // Unconfirmed classes stay in the list, as context, but are not reported as leaks.
       leaks: findings.leaks.map((l) => (l.primary && !confirmed.includes(l) ? { ...l, primary: false } : l)),
       watch: findings.watch,
@@ -435,12 +435,13 @@ function summarize(
   slope: LeakReport['slope'],
   n: number,
   threeSnapshots: boolean,
+  unit: 'call' | 'request',
 ): string {
-  if (verdict === 'clean') return `No leak in ${2 * n} calls of ${name}.`;
+  if (verdict === 'clean') return `No leak in ${2 * n} ${unit}s of ${name}.`;
   const top = confirmed[0];
   return (
-    `${name} leaks ${top.countPerCall} ${top.className} per call (${formatKb(top.bytesPerCall)}/call retained` +
-    `${slope ? `, ${threeSnapshots ? 'heap use' : 'left alive'} +${formatKb(slope.bytesPerCall)}/call` : ''})` +
+    `${name} leaks ${top.countPerCall} ${top.className} per ${unit} (${formatKb(top.bytesPerCall)}/${unit} retained` +
+    `${slope ? `, ${threeSnapshots ? 'heap use' : 'left alive'} +${formatKb(slope.bytesPerCall)}/${unit}` : ''})` +
     (top.culprit ? ` — held by ${top.culprit.text}.` : '.')
   );
 }

@@ -1,5 +1,5 @@
 /** Text formatting for the CLI's human-readable output. */
-import type { GrowthCheck } from './types';
+import type { GrowthCheck, LeakReport } from './types';
 
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
@@ -107,14 +107,24 @@ export function groupedHolds(holds: readonly { className: string; countPerCall: 
   return [...holds.filter((h) => !bound.includes(h)), { className: `bound functions (${shown})`, countPerCall: count }];
 }
 
+/** What one run of the target is called in the report's text: an endpoint's are requests. */
+export interface CallWords {
+  one: 'call' | 'request';
+  many: 'calls' | 'requests';
+}
+
+export function callWords(report: Pick<LeakReport, 'function'> | undefined): CallWords {
+  return report?.function?.request ? { one: 'request', many: 'requests' } : { one: 'call', many: 'calls' };
+}
+
 /** "grew to 100, then flat for 56 calls: bounded, not a leak" and the like. */
-export function growthText(c: GrowthCheck): string {
+export function growthText(c: GrowthCheck, words: CallWords = callWords(undefined)): string {
   const first = c.sizes[0];
   const last = c.sizes[c.sizes.length - 1];
   if (c.outcome === 'bounded') {
     const prev = c.sizes[c.sizes.length - 2];
-    return `grew from ${first.size} to ${prev.size} by call ${prev.call}, then flat for ${last.call - prev.call} calls: bounded, not a leak`;
+    return `grew from ${first.size} to ${prev.size} by ${words.one} ${prev.call}, then flat for ${last.call - prev.call} ${words.many}: bounded, not a leak`;
   }
-  if (c.outcome === 'grows') return `kept growing in every batch: ${c.sizes.map((s) => `${s.size} at call ${s.call}`).join(', ')}`;
+  if (c.outcome === 'grows') return `kept growing in every batch: ${c.sizes.map((s) => `${s.size} at ${words.one} ${s.call}`).join(', ')}`;
   return 'not checked further';
 }

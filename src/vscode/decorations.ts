@@ -14,6 +14,7 @@ import { markdownCodeBlock, oneLine } from './inertText';
 import { fileUriOf } from './paths';
 import { mayDecorate } from './revealPolicy';
 import { hasLabels, pathLines } from '../report/pathText';
+import { callWords } from '../report/format';
 
 export interface InlineNote {
   uri: string;
@@ -136,7 +137,7 @@ async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNo
       notes.push({
         uri: uri.toString(),
         line,
-        text: `◀ ${what} ${leak.countPerCall} ${className} per call that never dies — Leak Lens`,
+        text: `◀ ${what} ${leak.countPerCall} ${className} per ${callWords(report).one} that never dies — Leak Lens`,
         hover: `${className} objects made through this call stay alive.\n\n${pathText}\n\nFix: ${oneLine(leak.fixHint ?? '')}`,
       });
     }
