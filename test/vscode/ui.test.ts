@@ -2,25 +2,28 @@
  * The extension as a person uses it, in a real VS Code (server build) in headless Chromium:
  * open the example, start debugging, click the "Profile leaks" CodeLens, read the report
  * panel's graph, click a node and see the editor jump. Then the same with a program whose heap
- * strings are HTML/script payloads: shown as text, nothing runs. Screenshots go to
+ * strings are HTML/script payloads: shown as text, nothing runs. Then a .heapsnapshot clicked
+ * in the explorer opens in the snapshot editor. Screenshots go to
  * test-artifacts/ (the README's pictures come from here).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { clickLensUntilProfiling, codeLenses, lensAbove, openFile, reportFrame, runCommand, screenshot, waitForWorkbench } from './browser';
+import { clickLensUntilProfiling, codeLenses, lensAbove, openFile, reportFrame, runCommand, screenshot, waitForWebview, waitForWorkbench } from './browser';
 import { REPO_ROOT } from './paths';
 import { startVscodeHost, type VscodeHost } from './vscodeHost';
 
 let host: VscodeHost;
 let page: Page;
+let workspace: string;
 
 before(async () => {
   // The workspace: the examples, the payload fixture, and a launch config for the open file.
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-lens-ui-'));
+  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'leak-lens-ui-'));
   fs.cpSync(path.join(REPO_ROOT, 'examples'), workspace, { recursive: true });
   fs.copyFileSync(path.join(REPO_ROOT, 'test/fixtures/ui/payload.js'), path.join(workspace, 'payload.js'));
   fs.mkdirSync(path.join(workspace, '.vscode'));
@@ -139,4 +142,38 @@ test('heap strings with HTML and script payloads render as text and run nothing'
   assert.equal(await frame.locator('img').count(), 0, 'no element made from the payload');
   await screenshot(page, 'ui-4-payload');
   await stopDebugging();
+});
+
+test('a .heapsnapshot clicked in the explorer opens in the snapshot editor: classes, a class\'s objects, the path from a root', { timeout: 300_000 }, async () => {
+  // A real snapshot of the example after 8 loads: 8 Processors held by Processor.instanceMap.
+  const file = path.join(workspace, 'registry-8-loads.heapsnapshot');
+  const leaky = path.join(workspace, 'registry', 'leaky.js');
+  const written = spawnSync(process.execPath, ['-e', `const app = require(${JSON.stringify(leaky)}); for (let i = 0; i < 8; i++) app.loadApp(); require('v8').writeHeapSnapshot(${JSON.stringify(file)});`], { encoding: 'utf8' });
+  assert.equal(written.status, 0, written.stderr);
+
+  await page.keyboard.press('Escape');
+  await runCommand(page, 'View: Show Explorer');
+  await runCommand(page, 'Refresh Explorer');
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'registry-8-loads.heapsnapshot' }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  await row.click();
+
+  // The custom editor, not the JSON text: its tab, its title-bar action, and its page.
+  await page.locator('.tabs-container .tab.active', { hasText: 'registry-8-loads.heapsnapshot' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  assert.equal(await page.locator('.editor-instance .monaco-editor .view-lines').count(), 0, 'no text editor shows the raw JSON');
+  await page.locator('.editor-actions [aria-label*="Compare with"]').first().waitFor({ state: 'visible', timeout: 30_000 });
+  const frame = await waitForWebview(page, { selector: '.ll-snap-table td.ll-class' }, 120_000);
+  assert.match(await frame.locator('.ll-snap-totals').innerText(), /nodes/);
+  const processorRow = frame.locator('.ll-snap-table tr.ll-row', { has: frame.locator('td.ll-class', { hasText: /^Processor$/ }) }).first();
+  assert.equal((await processorRow.locator('td.num').first().innerText()).trim(), '8', 'the snapshot holds the 8 Processors');
+
+  await processorRow.click();
+  const objects = frame.locator('.ll-snap-object');
+  await objects.first().waitFor({ state: 'visible', timeout: 60_000 });
+  assert.equal(await objects.count(), 8);
+  await objects.first().click();
+  const pathSection = frame.locator('.ll-snap-path');
+  await pathSection.locator('.ll-snap-steps').waitFor({ state: 'visible', timeout: 60_000 });
+  assert.match(await pathSection.innerText(), /instanceMap/);
+  await screenshot(page, 'ui-5-snapshot-editor');
 });
