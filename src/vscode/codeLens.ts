@@ -1,7 +1,8 @@
 /**
  * "Profile leaks" above each function and method in JS/TS files, once a Node debug session
  * exists (before that, no symbols are even asked for). Titles carry the last verdict for
- * that function; a burst of session changes refreshes them once.
+ * that function; a burst of session changes refreshes them once. Route registrations
+ * (`app.get('/path', …)`) get "Profile endpoint leaks".
  */
 import * as vscode from 'vscode';
 import { targetKey, verdictTitle, type ReportStore } from './reports';
@@ -9,8 +10,10 @@ import { RERUN_COMMAND } from './rerun';
 import type { DebugSessions } from './sessions';
 import { codeLensEnabled } from './settings';
 import { functionSymbols, type FunctionSymbol } from './symbols';
+import { findRoutes } from './routes';
 
 export const PROFILE_AT_COMMAND = 'leakLens.profileAt';
+export const PROFILE_ROUTE_COMMAND = 'leakLens.profileRoute';
 
 export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -42,11 +45,21 @@ export class LeakCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
     // The command is attached here, not in resolveCodeLens: in the web workbench a lens
     // resolved against an older provide call can keep a command VS Code has already released
     // ("Actual command not found"). The title is a map lookup, so nothing is lost.
-    return symbols.flatMap((s) => {
+    const functions = symbols.flatMap((s) => {
       const lens = new vscode.CodeLens(s.selection, this.command(document.uri, s));
       const again = this.rerunCommand(document.uri, s);
       return again ? [lens, new vscode.CodeLens(s.selection, again)] : [lens];
     });
+    const routes = findRoutes(document.getText()).map((route) => {
+      const at = new vscode.Range(route.line, route.column, route.line, route.column);
+      return new vscode.CodeLens(at, {
+        title: 'Profile endpoint leaks',
+        tooltip: `Send ${route.method} ${route.path} to the debugged server N times and look for leaks`,
+        command: PROFILE_ROUTE_COMMAND,
+        arguments: [document.uri, route],
+      });
+    });
+    return [...functions, ...routes];
   }
 
   /** After a verdict, "Re-run": the same run again, with the previous one beside it. */

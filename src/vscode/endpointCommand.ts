@@ -3,11 +3,13 @@
  * workspace's state), then profiles it through the runner like a function. A request is its
  * line ("POST http://127.0.0.1:3000/sessions") and, for methods that carry one, a body; a JSON
  * body is sent as application/json. Tests and other commands may pass the request and skip the
- * questions.
+ * questions. From a route's lens the line comes filled in: the route on the port the debugged
+ * server listens on, with the part to edit (a `:param`, else the port) selected.
  */
 import * as vscode from 'vscode';
 import { parseRequest, type EndpointRequest } from '../profile/httpRequest';
 import { labelText } from './inertText';
+import { portsInText, suggestedRequest, type RouteRegistration } from './routes';
 import type { ProfileRunner } from './runner';
 import { allowRemoteInspector } from './settings';
 
@@ -60,10 +62,10 @@ function recentRequests(state: vscode.Memento): EndpointInput[] {
   });
 }
 
-async function askRequest(state: vscode.Memento): Promise<EndpointInput | undefined> {
+async function askRequest(state: vscode.Memento, suggested?: { line: string; edit: [number, number] }): Promise<EndpointInput | undefined> {
   const recent = recentRequests(state);
-  let value = '';
-  if (recent.length > 0) {
+  let value = suggested?.line ?? '';
+  if (!suggested && recent.length > 0) {
     const NEW = 'New request…';
     const items = [...recent.map((r) => ({ label: describe(r), input: r as EndpointInput | undefined })), { label: NEW, input: undefined }];
     const pick = await vscode.window.showQuickPick(items, {
@@ -79,6 +81,7 @@ async function askRequest(state: vscode.Memento): Promise<EndpointInput | undefi
     prompt: 'METHOD URL; each call of the run sends this request to the server being debugged',
     placeHolder: 'GET http://127.0.0.1:3000/bots/load',
     value,
+    ...(suggested ? { valueSelection: suggested.edit } : {}),
     validateInput: (text) => {
       const r = check({ request: text });
       return typeof r === 'string' ? r : undefined;
@@ -97,6 +100,25 @@ async function askRequest(state: vscode.Memento): Promise<EndpointInput | undefi
 
 export async function profileEndpoint(runner: ProfileRunner, state: vscode.Memento, given?: string | EndpointInput): Promise<unknown> {
   const input = typeof given === 'string' ? { request: given } : given ?? (await askRequest(state));
+  return runEndpoint(runner, state, input);
+}
+
+/** The route's lens: asks for the request with the route filled in, then runs it. */
+export async function profileRoute(runner: ProfileRunner, state: vscode.Memento, ports: readonly number[], document: vscode.TextDocument, route: RouteRegistration): Promise<unknown> {
+  const port = ports[0] ?? portsInText(document.getText())[0] ?? recentPort(state) ?? 3000;
+  const input = await askRequest(state, suggestedRequest(route, port));
+  return runEndpoint(runner, state, input);
+}
+
+function recentPort(state: vscode.Memento): number | undefined {
+  for (const r of recentRequests(state)) {
+    const port = /^\s*[A-Za-z]+\s+http:\/\/[^/:\s]+:(\d+)/.exec(r.request)?.[1];
+    if (port) return Number(port);
+  }
+  return undefined;
+}
+
+async function runEndpoint(runner: ProfileRunner, state: vscode.Memento, input: EndpointInput | undefined): Promise<unknown> {
   if (!input || typeof input.request !== 'string' || !input.request.trim()) return undefined;
   const request = check(input);
   if (typeof request === 'string') {

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { LeakReport } from '../report/types';
-import { LeakCodeLensProvider, PROFILE_AT_COMMAND } from './codeLens';
+import { LeakCodeLensProvider, PROFILE_AT_COMMAND, PROFILE_ROUTE_COMMAND } from './codeLens';
 import { RetainerDecorations, type InlineNote } from './decorations';
 import { LeakReportPanel, LeakReportSerializer, PANEL_VIEW_TYPE, type RevealOutcome } from './panel';
 import { ReportStore, targetKey } from './reports';
@@ -12,12 +12,13 @@ import { repeatRequest, rerun, RERUN_COMMAND } from './rerun';
 import { withComparison } from '../report/compareRuns';
 import { askInspectorAddress, ProfileRunner, type ProfileRequest } from './runner';
 import { labelText } from './inertText';
-import { DebugSessions } from './sessions';
+import { DebugSessions, listeningPorts } from './sessions';
+import type { RouteRegistration } from './routes';
 import { compareSnapshots, compareWith, openSnapshot } from './snapshotCommands';
 import { SnapshotEditorProvider } from './snapshotEditor';
 import type { SnapshotView } from './snapshotView';
 import { functionSymbols } from './symbols';
-import { profileEndpoint, type EndpointInput } from './endpointCommand';
+import { profileEndpoint, profileRoute, type EndpointInput } from './endpointCommand';
 
 /** What the extension offers other code (and its tests). */
 export interface LeakLensApi {
@@ -77,6 +78,11 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     }),
     vscode.commands.registerCommand('leakLens.profileEndpoint', (request?: string | EndpointInput) =>
       profileEndpoint(runner, context.workspaceState, typeof request === 'string' || (typeof request === 'object' && request !== null) ? request : undefined)),
+    vscode.commands.registerCommand(PROFILE_ROUTE_COMMAND, async (uri: vscode.Uri, route: RouteRegistration) => {
+      const document = await vscode.workspace.openTextDocument(uri);
+      const ports = await listeningPorts(sessions.concrete[0]);
+      return profileRoute(runner, context.workspaceState, ports, document, route);
+    }),
     vscode.commands.registerCommand(PROFILE_AT_COMMAND, async (uri: vscode.Uri, line: number, name: string, container?: string) => {
       const receiver = await askReceiver(container, name);
       if (!receiver) return undefined;

@@ -112,3 +112,28 @@ export async function requestCdpProxy(session: vscode.DebugSession): Promise<JsD
     clearTimeout(timer);
   }
 }
+
+/**
+ * The TCP ports the session's process listens on, read through the debugger (a string comes
+ * back, so the debugger keeps no object of ours). Empty when the process cannot say.
+ */
+const LISTENING_PORTS = `(() => { try { const ports = []; for (const h of process._getActiveHandles()) {
+  if (h && h.listening === true && typeof h.address === 'function') { const a = h.address(); if (a && typeof a.port === 'number') ports.push(a.port); } }
+  return JSON.stringify(ports); } catch { return '[]'; } })()`;
+
+export async function listeningPorts(session: vscode.DebugSession | undefined): Promise<number[]> {
+  if (!session) return [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const reply = (await Promise.race([
+      session.customRequest('evaluate', { expression: LISTENING_PORTS, context: 'repl' }),
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 2000))),
+    ])) as { result?: unknown } | undefined;
+    const text = typeof reply?.result === 'string' ? reply.result : '';
+    return (text.match(/\d{1,5}/g) ?? []).map(Number).filter((p) => p > 0 && p < 65536);
+  } catch {
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}

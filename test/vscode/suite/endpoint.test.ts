@@ -3,6 +3,8 @@
  * js-debug, and "Leak Lens: Profile endpoint leaks" (given the request, so no input box) sends
  * the requests from the extension and reports the leak with its holder and the handler's line.
  * Then a real express app's POST, with a JSON body, the same way; and its fixed twin is clean.
+ * Then the lens above an express route: the request comes filled in with the port the
+ * debugged server listens on, and accepting it profiles the route.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -79,5 +81,38 @@ suite('Leak Lens profiles an endpoint', () => {
       }
       await vscode.debug.stopDebugging();
     }
+  });
+
+  test('the lens above an express route offers the route on the server\'s own port and profiles it', async function () {
+    this.timeout(120_000);
+    const file = fixture('express-router-leak.js');
+    const port = await freePort();
+    await startSession(file, { args: [String(port)] });
+    const document = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(document);
+    const routeLine = document.getText().split('\n').findIndex((l) => l.includes("router.get('/bots/:id/load'"));
+    let lens: vscode.CodeLens | undefined;
+    for (let i = 0; i < 40 && !lens; i++) {
+      const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
+      lens = lenses.find((l) => l.command?.title === 'Profile endpoint leaks' && l.range.start.line === routeLine);
+      if (!lens) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(lens?.command, 'a "Profile endpoint leaks" lens above the route');
+    // The command asks for the request, filled in; accept it as offered (a GET has no body).
+    let settled = false;
+    const run = Promise.resolve(vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []))).finally(() => (settled = true));
+    while (!settled) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    await run;
+    const report = api.lastReport();
+    assert.ok(report, 'a report');
+    assert.strictEqual(report.function?.name, 'GET /bots/:id/load');
+    assert.strictEqual(report.function?.request?.url, `http://127.0.0.1:${port}/bots/:id/load`, 'the port the server listens on');
+    assert.strictEqual(report.verdict, 'leak', report.summary);
+    const top = report.leaks.find((l) => l.primary);
+    assert.strictEqual(top?.className, 'Bot');
+    assert.match(top?.culprit?.text ?? '', /^loadedBots in express-router-leak\.js/);
   });
 });
