@@ -74,6 +74,20 @@ test('a listener added per call to a long-lived EventEmitter', async () => {
   assert.match(top.fixHint ?? '', /removeListener/);
 });
 
+test('listeners on an emitter reached through another emitter\'s listener: the culprit is the inner one\'s event', async () => {
+  const r = await profile(leaks('nestedListeners.js'), 'subscribe');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'deliver()');
+  assert.equal(top.culprit?.kind, 'listeners');
+  assert.match(top.culprit?.text ?? '', /^EventEmitter listeners for "news" \(bus\._events\.news\) → deliver\(\)$/);
+  // The user's line is the call the listener is handed to.
+  const source = fs.readFileSync(leaks('nestedListeners.js'), 'utf8').split('\n');
+  assert.equal(top.userCall?.line, source.findIndex((l) => l.includes('// LEAK-LINE')) + 1);
+  assert.equal(top.userCall?.callee, 'on');
+  assert.equal(top.userCall?.constructs, false);
+});
+
 test('an uncleared setInterval capturing per-call data', async () => {
   const r = await profile(leaks('interval.js'), 'startPolling');
   assert.equal(r.code, 1, r.stderr);

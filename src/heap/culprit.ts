@@ -63,10 +63,17 @@ export function describeCulprit(a: HeapAnalysis, path: RetainerPath, leaked: str
   const where = holderText(holder, steps, isCollection ? i - 1 : i, edgeName);
   let text = collection ? `${withCollection(where, collection)} → ${entryWord(steps, i, true)} → ${leaked}` : `${where} → ${leaked}`;
   if (kind === 'listeners') {
-    const events = steps.findIndex((x) => x.edgeName === '_events');
+    // The emitter next to the culprit: the way from the root often crosses other emitters
+    // (an HTTP server's "request" listener) before it reaches the one that grows.
+    const from = Math.max(0, i - 1);
+    const after = steps.slice(from).findIndex((x) => x.edgeName === '_events');
+    const events = after >= 0 ? from + after : -1;
     const emitter = events >= 0 ? steps[events].from : holder;
     const eventName = events >= 0 && steps[events + 1] ? steps[events + 1].edgeName : '?';
-    text = `${emitter} listeners for "${eventName}" (${emitter}._events.${eventName}) → ${leaked}`;
+    // Its variable or property name when the step before names it ("bus"), else its class.
+    const named = events > 0 ? steps[events - 1] : undefined;
+    const variable = named && (named.edgeType === 'context' || named.edgeType === 'property') && /^[A-Za-z_$][\w$]*$/.test(named.edgeName) ? named.edgeName : emitter;
+    text = `${emitter} listeners for "${eventName}" (${variable}._events.${eventName}) → ${leaked}`;
     holder = emitter;
     edgeName = `_events.${eventName}`;
   } else if (kind === 'timer') {

@@ -105,6 +105,40 @@ function functionText(source: string, offset: number): { start: number; text: st
   return { start: offset, text: out.join('') };
 }
 
+/**
+ * The call a function written at `line`:`column` (0-based) is an argument of: the name before
+ * the nearest unclosed "(" on the way back, within the function's own line and the one before
+ * (`emitter.on('x',\n  (n) => …)`). 1-based line of that name; undefined when it is not in a call.
+ */
+export function callTakingFunction(source: string, line: number, column: number): { line: number; column: number; name: string } | undefined {
+  let lineStart = 0;
+  for (let i = 0; i < line; i++) {
+    lineStart = source.indexOf('\n', lineStart) + 1;
+    if (lineStart === 0) return undefined;
+  }
+  const at = lineStart + column;
+  const floor = Math.max(0, source.lastIndexOf('\n', lineStart - 2) + 1);
+  let depth = 0;
+  for (let i = at - 1; i >= floor; i--) {
+    const c = source[i];
+    if (c === ')' || c === ']' || c === '}') depth++;
+    else if (c === '[' || c === '{') {
+      if (depth === 0) return undefined;
+      depth--;
+    } else if (c === '(') {
+      if (depth > 0) {
+        depth--;
+        continue;
+      }
+      const name = /([A-Za-z_$][\w$]*)\s*(?:\?\.)?$/.exec(source.slice(floor, i));
+      if (!name || /^(function|if|while|for|switch|catch|return)$/.test(name[1])) return undefined;
+      const nameAt = floor + name.index;
+      return { line: 1 + countNewlines(source, 0, nameAt), column: nameAt - (source.lastIndexOf('\n', nameAt - 1) + 1), name: name[1] };
+    }
+  }
+  return undefined;
+}
+
 function lineEnd(source: string, i: number): number {
   const end = source.indexOf('\n', i);
   return end < 0 ? source.length : end - 1;
@@ -171,6 +205,13 @@ export async function attachUserCalls(
     if (!sources.has(id)) sources.set(id, session.scriptSource(id));
     const source = await sources.get(id);
     if (source === undefined) continue;
+    // A function made on every call is "constructed" where it is written: the user's line is
+    // the call it is handed to (`bus.on('news', (n) => …)`), when it is written in a call.
+    const passed = call.constructs && /\(\)$/.test(f.className) && f.location?.scriptId === id ? callTakingFunction(source, f.location.line, f.location.column) : undefined;
+    if (passed) {
+      f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: passed.line, column: passed.column, callee: passed.name, constructs: false };
+      continue;
+    }
     const found = findCallLine(source, call.frame.line, call.frame.column, call.callee, call.constructs);
     if (found === undefined) continue;
     f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: found.line, column: found.column, callee: found.name, constructs: call.constructs };
