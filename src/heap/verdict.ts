@@ -393,9 +393,23 @@ function leakClassKey(s: HeapSnapshot, table: ClassTable, v: number): string {
   const where = loc ? `\u0000${loc.scriptId}:${loc.line}:${loc.column}` : '';
   const t = s.nodeTypeNames[s.nodeType[v]];
   if (t === 'closure') return functionClassKey(s, v); // a bound function by its target (names.ts)
-  if (t === 'object') return table.classes[table.classOf[v]].name + where;
+  if (t === 'object') {
+    const name = table.classes[table.classOf[v]].name;
+    // Node's timers are one class: told apart by their callback, the user's per-call timer is
+    // not mixed with the runtime's own (http's date cache renews one every second).
+    return name === 'Timeout' ? name + where + timerCallbackKey(s, v) : name + where;
+  }
   if (t === 'native') return s.strings.get(s.nodeName[v]) || '(native)';
   return `(${t})`;
+}
+
+function timerCallbackKey(s: HeapSnapshot, v: number): string {
+  for (let e = s.firstEdge[v]; e < s.firstEdge[v + 1]; e++) {
+    if (s.edgeType[e] !== s.edgeKinds.property || s.strings.get(s.edgeName[e]) !== '_onTimeout') continue;
+    const loc = locationOf(s, s.edgeTarget[e]);
+    return loc ? `\u0000on ${loc.scriptId}:${loc.line}:${loc.column}` : '';
+  }
+  return '';
 }
 
 function displayName(key: string): string {
