@@ -78,6 +78,18 @@ test('an express app: a POST with a header and a JSON body; the leak, its holder
   assertSessionLeak(r, 'express-leak.js', 'POST /sessions', 'sessionsByRequest');
 });
 
+test('requests kept by a middleware: the leaked IncomingMessage is Node\'s, the user\'s line is the one that stores it', async () => {
+  const r = await profileEndpoint('express-inflight-leak.js', 'GET', '/hello');
+  assert.equal(r.code, 1, r.stderr);
+  const report = r.report as LeakReport;
+  const top = report.leaks.find((l) => l.primary);
+  assert.equal(top?.className, 'IncomingMessage', report.summary);
+  assert.equal(top.countPerCall, 1);
+  assert.match(top.culprit?.text ?? '', /^inflight in express-inflight-leak\.js \(module variable, Map\) → value → IncomingMessage$/);
+  assert.equal(top.userCall?.line, leakLine('express-inflight-leak.js'), 'the line that stores each request');
+  assert.equal(top.userCall?.callee, 'inflight.set');
+});
+
 test('the fixed twins come out clean (the express one with --body @file)', async () => {
   const plain = await profileEndpoint('http-fixed.js', 'GET', '/bots/load');
   assert.equal(plain.code, 0, plain.stderr);

@@ -1,8 +1,8 @@
 /** Text for the page: sizes, counts, references and source places. */
 import type { LeakFinding, LeakReport, OriginalPosition, SourceLocation } from '../../src/report/types';
-import { byteSeriesFormat, formatBytes, groupedHolds, refsText, signedBytes } from '../../src/report/format';
+import { byteSeriesFormat, formatBytes, groupedHolds, refsText, shownHolds, signedBytes } from '../../src/report/format';
 
-export { byteSeriesFormat, formatBytes, groupedHolds, refsText, signedBytes };
+export { byteSeriesFormat, formatBytes, groupedHolds, refsText, shownHolds, signedBytes };
 
 /** Per-call counts are often whole; when not, two decimals at most ("1.14"). */
 export function formatPerCall(n: number): string {

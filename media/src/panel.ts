@@ -12,7 +12,7 @@ import { allocationDetails } from './allocation';
 import { drawChart, slopeText } from './chart';
 import { comparisonCard } from './comparison';
 import { el, onActivate, replaceChildren, svg, type Child } from './dom';
-import { findingPlace, formatBytes, formatPerCall, groupedHolds, placeOf, refsText, type Place } from './format';
+import { findingPlace, formatBytes, formatPerCall, groupedHolds, placeOf, refsText, shownHolds, type Place } from './format';
 import { hasLabels, pathLines } from '../../src/report/pathText';
 import { GraphView } from './graph';
 import { connectHost, type Host } from './messages';
@@ -244,12 +244,15 @@ class Panel {
     ];
     // A string's parts are the string itself: nothing it "holds" is worth a line.
     if (finding.holds?.length && !/^\((?:[a-z]+ )?string\)$/.test(finding.className)) {
+      // The biggest kinds first; the whole list on hover.
+      const held = (list: { className: string; countPerCall: number }[]) => list.map((h) => `${formatPerCall(h.countPerCall)} × ${h.className}`).join(', ');
+      const { shown, more } = shownHolds(finding.holds, 8);
       parts.push(
         el(
           'p',
-          { class: 'll-holds' },
+          { class: 'll-holds', title: more ? held(groupedHolds(finding.holds)) : null },
           el('span', { class: 'll-label' }, 'Each also keeps'),
-          groupedHolds(finding.holds).map((h) => `${formatPerCall(h.countPerCall)} × ${h.className}`).join(', '),
+          held(shown) + (more ? `, and ${more} more kinds` : ''),
           ` per ${w.one}`,
         ),
       );

@@ -1,7 +1,7 @@
 /** The text form of a LeakReport: what a person needs to act on, in reading order. */
 import * as path from 'node:path';
 import type { AllocationFrame, GrowthCheck, LeakFinding, LeakReport, OriginalPosition, SourceLocation } from '../report/types';
-import { byteSeriesFormat, callWords, formatBytes, groupedHolds, growthText, printable, refsText, signedBytes } from '../report/format';
+import { byteSeriesFormat, callWords, formatBytes, shownHolds, growthText, printable, refsText, signedBytes } from '../report/format';
 import { hasLabels, pathLines } from '../report/pathText';
 import { comparisonLines } from './renderComparison';
 
@@ -57,7 +57,8 @@ function renderLeak(r: LeakReport, l: LeakFinding, options: RenderOptions): stri
   );
   // A string holds nothing a person put there: its parts are the string itself.
   if (l.holds.length && !isStringClass(l.className)) {
-    out.push(`  each holds: ${groupedHolds(l.holds).map((h) => `${h.countPerCall} ${printable(h.className)}`).join(', ')}`);
+    const { shown, more } = shownHolds(l.holds);
+    out.push(`  each holds: ${shown.map((h) => `${h.countPerCall} ${printable(h.className)}`).join(', ')}${more ? `, and ${more} more kinds` : ''}`);
   }
   out.push(allocationLine(l));
   const path = l.paths[0];

@@ -197,30 +197,74 @@ export async function attachUserCalls(
   scripts: Record<string, string>,
 ): Promise<void> {
   const sources = new Map<number, Promise<string | undefined>>();
-  for (const f of leaks) {
-    if (!f.allocation) continue;
-    const call = callFromUserFrame(f.allocation, f.className);
-    if (!call) continue;
-    const id = call.frame.scriptId;
+  const sourceOf = (id: number): Promise<string | undefined> => {
     if (!sources.has(id)) sources.set(id, session.scriptSource(id));
-    const source = await sources.get(id);
-    if (source === undefined) continue;
-    // A function made on every call is "constructed" where it is written: the user's line is
-    // the call it is handed to (`bus.on('news', (n) => …)`), when it is written in a call.
-    const passed = call.constructs && /\(\)$/.test(f.className) && f.location?.scriptId === id ? callTakingFunction(source, f.location.line, f.location.column) : undefined;
-    if (passed) {
-      f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: passed.line, column: passed.column, callee: passed.name, constructs: false };
-      continue;
-    }
-    const found = findCallLine(source, call.frame.line, call.frame.column, call.callee, call.constructs);
-    if (found === undefined) continue;
-    f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: found.line, column: found.column, callee: found.name, constructs: call.constructs };
-    // A package's holder (timers and listeners keep their own hints: the fix is clear/off).
-    const holderScript = f.culprit?.holderLocation ? scripts[String(f.culprit.holderLocation.scriptId)] : undefined;
-    const kind = f.culprit?.kind;
-    if ((kind === 'collection' || kind === 'property') && holderScript !== undefined && isPackageScript(holderScript)) {
-      const hint = dependencyHint(f, f.userCall, false);
-      if (hint) f.fixHint = hint;
-    }
+    return sources.get(id) as Promise<string | undefined>;
+  };
+  for (const f of leaks) {
+    await attachUserCall(f, sourceOf, scripts);
+    // Objects the runtime or a package made (a request, a socket) have no user frame: then the
+    // user's line is where their code adds to the collection that holds them.
+    if (!f.userCall && f.primary) await attachCollectionWrite(f, sourceOf, scripts);
   }
+}
+
+async function attachUserCall(f: LeakFinding, sourceOf: (id: number) => Promise<string | undefined>, scripts: Record<string, string>): Promise<void> {
+  if (!f.allocation) return;
+  const call = callFromUserFrame(f.allocation, f.className);
+  if (!call) return;
+  const id = call.frame.scriptId;
+  const source = await sourceOf(id);
+  if (source === undefined) return;
+  // A function made on every call is "constructed" where it is written: the user's line is
+  // the call it is handed to (`bus.on('news', (n) => …)`), when it is written in a call.
+  const passed = call.constructs && /\(\)$/.test(f.className) && f.location?.scriptId === id ? callTakingFunction(source, f.location.line, f.location.column) : undefined;
+  if (passed) {
+    f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: passed.line, column: passed.column, callee: passed.name, constructs: false };
+    return;
+  }
+  const found = findCallLine(source, call.frame.line, call.frame.column, call.callee, call.constructs);
+  if (found === undefined) return;
+  f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: found.line, column: found.column, callee: found.name, constructs: call.constructs };
+  // A package's holder (timers and listeners keep their own hints: the fix is clear/off).
+  const holderScript = f.culprit?.holderLocation ? scripts[String(f.culprit.holderLocation.scriptId)] : undefined;
+  const kind = f.culprit?.kind;
+  if ((kind === 'collection' || kind === 'property') && holderScript !== undefined && isPackageScript(holderScript)) {
+    const hint = dependencyHint(f, f.userCall, false);
+    if (hint) f.fixHint = hint;
+  }
+}
+
+/** Methods that add to a collection. */
+const ADDS = 'set|add|push|unshift|splice|append';
+
+/**
+ * For a leak held in a collection of the user's (a module variable, a class's static): the one
+ * line of the user's scripts that adds to it (`inflight.set(id, req)`). Read from the source;
+ * none when no line or several scripts match.
+ */
+async function attachCollectionWrite(f: LeakFinding, sourceOf: (id: number) => Promise<string | undefined>, scripts: Record<string, string>): Promise<void> {
+  const c = f.culprit;
+  if (c?.kind !== 'collection' || !/^[A-Za-z_$][\w$]*$/.test(c.edgeName)) return;
+  // "inflight in src/app.js (module variable)" names the file; a property holder names none.
+  const file = /^\S+ in (.+?) \((?:module|closure) variable/.exec(c.where)?.[1];
+  const base = file?.split(/[\\/]/).pop();
+  const candidates = Object.entries(scripts)
+    .filter(([, name]) => isUserScript(name) && (!base || name.split(/[\\/]/).pop()?.replace(/\.[cm]?js$/, '') === base.replace(/\.[cm]?[jt]sx?$/, '')))
+    .slice(0, 20);
+  const name = c.edgeName.replace(/[$]/g, '\\$');
+  const variable = c.where.includes(' variable') && !c.where.startsWith('closure variable');
+  const pattern = new RegExp(`${variable ? '(?:^|[^\\w$.])' : '\\.'}${name}\\s*(?:\\?\\.|\\.)\\s*(${ADDS})\\s*\\(`, 'm');
+  const found: NonNullable<LeakFinding['userCall']>[] = [];
+  for (const [id, scriptName] of candidates) {
+    const source = await sourceOf(Number(id));
+    if (source === undefined) continue;
+    const m = pattern.exec(source);
+    if (!m) continue;
+    const at = m.index + m[0].indexOf(c.edgeName);
+    const lineStart = source.lastIndexOf('\n', at - 1) + 1;
+    if (/^\s*(\/\/|\*)/.test(source.slice(lineStart, at))) continue;
+    found.push({ scriptId: Number(id), scriptName, line: 1 + countNewlines(source, 0, at), column: at - lineStart, callee: `${c.edgeName}.${m[1]}`, constructs: false });
+  }
+  if (found.length === 1) f.userCall = found[0];
 }

@@ -107,6 +107,12 @@ export function groupedHolds(holds: readonly { className: string; countPerCall: 
   return [...holds.filter((h) => !bound.includes(h)), { className: `bound functions (${shown})`, countPerCall: count }];
 }
 
+/** The holds worth a line: the first `max` (the biggest come first), and how many kinds are left. */
+export function shownHolds(holds: readonly { className: string; countPerCall: number }[], max = 6): { shown: { className: string; countPerCall: number }[]; more: number } {
+  const grouped = groupedHolds(holds);
+  return { shown: grouped.slice(0, max), more: Math.max(0, grouped.length - max) };
+}
+
 /** What one run of the target is called in the report's text: an endpoint's are requests. */
 export interface CallWords {
   one: 'call' | 'request';
