@@ -74,6 +74,22 @@ test('a listener added per call to a long-lived EventEmitter', async () => {
   assert.match(top.fixHint ?? '', /removeListener/);
 });
 
+test('a module reloaded on every call: Module.children holds each copy, the user\'s require() line, a fix for reloading; the clean reload is clean', async () => {
+  const r = await profile(leaks('moduleReload.js'), 'reloadPlugin');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'Module');
+  assert.equal(top.countPerCall, 1);
+  assert.match(top.culprit?.text ?? '', /^Module\.children \(Array\) → \[i\] → Module$/);
+  const source = fs.readFileSync(leaks('moduleReload.js'), 'utf8').split('\n');
+  assert.equal(top.userCall?.line, source.findIndex((l) => l.includes('// LEAK-LINE')) + 1);
+  assert.equal(top.userCall?.callee, 'require');
+  assert.match(top.fixHint ?? '', /require\.cache does not take it out/);
+  const clean = await profile(leaks('moduleReload.js'), 'reloadPluginCleanly');
+  assert.equal(clean.code, 0, clean.report?.summary ?? clean.stderr);
+  assert.equal(clean.report?.verdict, 'clean');
+});
+
 test('listeners on an emitter reached through another emitter\'s listener: the culprit is the inner one\'s event', async () => {
   const r = await profile(leaks('nestedListeners.js'), 'subscribe');
   assert.equal(r.code, 1, r.stderr);

@@ -144,6 +144,10 @@ export function fixHint(c: Culprit): string {
       }
       return `Each call's object keeps the one before it alive through ${c.where}, so every call keeps all earlier ones alive (a chain). Cut the link when the older one is no longer needed (set ${c.edgeName} to null), or keep only a bounded number of them.`;
     case 'collection':
+      // Node's module loader: a module loaded again after `delete require.cache[…]`.
+      if (c.holder === 'Module' && c.edgeName === 'children') {
+        return 'Node keeps every module a module requires in its module.children, and deleting it from require.cache does not take it out: each reload adds one. Load it once and reuse it; or, when reloading, also remove the old module from its parent\'s children (module.children.splice(module.children.indexOf(old), 1)); or load it in a worker or vm context that you drop.';
+      }
       return `${c.where} is ${withArticle(c.collection ?? 'collection')} that gains an entry on every call and never loses one. Hold the values weakly — store new WeakRef(value) and delete entries from a FinalizationRegistry callback — or use a WeakMap keyed by the owner, or delete the entry when the object is disposed.`;
     default:
       return `${c.where} keeps new objects alive across calls. Clear it when the object is no longer needed, or hold it through a WeakRef.`;

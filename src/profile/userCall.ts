@@ -163,10 +163,10 @@ function countNewlines(source: string, from: number, to: number): number {
  * When the culprit holder is in a dependency (or V8 names no user holder), the fix is at the
  * user's call: the hint says what to do there, not how to change the package.
  */
-export function dependencyHint(f: LeakFinding, call: UserCall, holderIsUsers: boolean): string | undefined {
+export function dependencyHint(f: LeakFinding, call: UserCall, holderIsUsers: boolean, inside: 'a dependency' | 'Node' = 'a dependency'): string | undefined {
   if (holderIsUsers || call.constructs) return undefined;
   const at = `${call.callee}() at ${shortName(call.scriptName)}:${call.line}`;
-  const holder = f.culprit ? `${f.culprit.where}, inside a dependency,` : 'A dependency';
+  const holder = f.culprit ? `${f.culprit.where}, inside ${inside},` : inside === 'Node' ? 'Node' : 'A dependency';
   const undo =
     f.culprit?.kind === 'listeners'
       ? 'remove it when done with the package\'s own API (off, removeListener, unsubscribe)'
@@ -229,8 +229,11 @@ async function attachUserCall(f: LeakFinding, sourceOf: (id: number) => Promise<
   // A package's holder (timers and listeners keep their own hints: the fix is clear/off).
   const holderScript = f.culprit?.holderLocation ? scripts[String(f.culprit.holderLocation.scriptId)] : undefined;
   const kind = f.culprit?.kind;
-  if ((kind === 'collection' || kind === 'property') && holderScript !== undefined && isPackageScript(holderScript)) {
-    const hint = dependencyHint(f, f.userCall, false);
+  // Node's own holder the same way, except module.children, whose hint says what to do.
+  const moduleChildren = f.culprit?.holder === 'Module' && f.culprit.edgeName === 'children';
+  const inNode = holderScript?.startsWith('node:') === true && !moduleChildren;
+  if ((kind === 'collection' || kind === 'property') && holderScript !== undefined && (isPackageScript(holderScript) || inNode)) {
+    const hint = dependencyHint(f, f.userCall, false, inNode ? 'Node' : 'a dependency');
     if (hint) f.fixHint = hint;
   }
 }
