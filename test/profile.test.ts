@@ -74,6 +74,19 @@ test('a listener added per call to a long-lived EventEmitter', async () => {
   assert.match(top.fixHint ?? '', /removeListener/);
 });
 
+test('objects kept as Map keys: the path and the culprit say key, the fix says WeakMap; the WeakMap twin is clean', async () => {
+  const r = await profile(leaks('mapKeys.js'), 'track');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, 'Connection');
+  assert.match(top.culprit?.text ?? '', /^lastSeen in mapKeys\.js \(module variable, Map\) → key → Connection$/);
+  assert.equal(top.culprit?.entry, 'key');
+  assert.match(top.fixHint ?? '', /keyed by the leaked objects.*WeakMap/);
+  assert.ok(top.paths[0].steps.some((st) => st.label === 'Map → key'), 'the path names the key slot');
+  const clean = await profile(leaks('mapKeys.js'), 'trackWeakly');
+  assert.equal(clean.report?.verdict, 'clean', clean.report?.summary ?? clean.stderr);
+});
+
 test('a module reloaded on every call: Module.children holds each copy, the user\'s require() line, a fix for reloading; the clean reload is clean', async () => {
   const r = await profile(leaks('moduleReload.js'), 'reloadPlugin');
   assert.equal(r.code, 1, r.stderr);

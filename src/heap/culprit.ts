@@ -83,6 +83,7 @@ export function describeCulprit(a: HeapAnalysis, path: RetainerPath, leaked: str
   const holderNode = findById(s, holderId);
   const culprit: Culprit = { text, where, holder, holderId, edgeName, kind };
   if (collection) culprit.collection = collection;
+  if (collection && entryWord(steps, i, true) === 'key') culprit.entry = 'key';
   const loc = holderNode >= 0 ? locationOf(s, holderNode) : undefined;
   if (loc) culprit.holderLocation = loc;
   return culprit;
@@ -117,7 +118,7 @@ function contextOwner(steps: PathStep[], at: number): string {
 function entryWord(steps: PathStep[], i: number, isCollection: boolean): string {
   if (!isCollection) return steps[i].edgeName;
   const kind = steps[i].from;
-  if (kind === 'Map' || kind === 'WeakMap') return 'value';
+  if (kind === 'Map' || kind === 'WeakMap') return steps.slice(i, i + 3).some((x) => x.label === `${kind} → key`) ? 'key' : 'value';
   if (kind === 'Set' || kind === 'WeakSet') return 'entry';
   if (kind === 'Array') return '[i]';
   // A plain object used as a dictionary: name the property shape rather than one key.
@@ -147,6 +148,9 @@ export function fixHint(c: Culprit): string {
       // Node's module loader: a module loaded again after `delete require.cache[…]`.
       if (c.holder === 'Module' && c.edgeName === 'children') {
         return 'Node keeps every module a module requires in its module.children, and deleting it from require.cache does not take it out: each reload adds one. Load it once and reuse it; or, when reloading, also remove the old module from its parent\'s children (module.children.splice(module.children.indexOf(old), 1)); or load it in a worker or vm context that you drop.';
+      }
+      if (c.entry === 'key') {
+        return `${c.where} is ${withArticle(c.collection ?? 'Map')} keyed by the leaked objects, and it gains a key on every call and never loses one. Make it a WeakMap, so that an entry goes when its key object does, or delete the entry when the object is disposed.`;
       }
       return `${c.where} is ${withArticle(c.collection ?? 'collection')} that gains an entry on every call and never loses one. Hold the values weakly — store new WeakRef(value) and delete entries from a FinalizationRegistry callback — or use a WeakMap keyed by the owner, or delete the entry when the object is disposed.`;
     default:

@@ -305,6 +305,22 @@ export function readableName(a: HeapAnalysis, v: number): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Paths in source terms
 
+/**
+ * Whether a slot of a Map's hash table holds a key. V8's OrderedHashMap is 3 header slots, then
+ * one bucket per two entries, then (key, value, chain) per entry; its slot count follows from
+ * its size (16-byte header, 8-byte slots). When the table's size was counted in its Map's
+ * (shallowSizes.ts), it is the Map's less the Map's own 32 bytes. Undefined when the size does
+ * not fit that layout.
+ */
+function isMapKeySlot(s: HeapSnapshot, map: number, table: number, index: number): boolean | undefined {
+  const bytes = s.selfSize[table] > 0 ? s.selfSize[table] : s.selfSize[map] - 32;
+  const slots = (bytes - 16) / 8;
+  const capacity = (slots - 3) / 3.5;
+  if (!Number.isInteger(slots) || !Number.isInteger(capacity) || capacity <= 0 || !Number.isInteger(index)) return undefined;
+  const first = 3 + capacity / 2;
+  return index >= first ? (index - first) % 3 === 0 : undefined;
+}
+
 /** How a collection's entries are named when its hash table is on the path. */
 function entryWord(collection: string): string {
   return collection === 'Set' || collection === 'WeakSet' ? 'entry' : 'value';
@@ -369,7 +385,7 @@ export function sourceStepLabels(a: HeapAnalysis, edges: readonly number[], name
       labels.push(`${holder}[${name}]`);
     } else if (type === k.internal && name === 'table' && s.nodeType[to] === s.types.array) {
       labels.push('');
-      pending = () => `${holder} → ${entryWord(holder)}`;
+      pending = (slot) => `${holder} → ${(holder === 'Map' || holder === 'WeakMap') && isMapKeySlot(s, from, to, Number(edgeNameText(s, slot))) ? 'key' : entryWord(holder)}`;
     } else if (type === k.internal && name === 'elements' && s.nodeType[to] === s.types.array) {
       labels.push('');
       pending = (slot) => `${holder}[${edgeNameText(s, slot)}]`;

@@ -167,6 +167,8 @@ export interface Culprit {
   edgeName: string;
   /** The collection the holder points to, when there is one (Map, Set, Array, Object). */
   collection?: string;
+  /** 'key' when the leaked objects are the keys of a Map (values otherwise). */
+  entry?: 'key';
   holderLocation?: SourceLocation;
   /**
    * A chain linked through a closure's scope: the closure (`someMethod()`) whose scope holds
