@@ -87,6 +87,18 @@ test('objects kept as Map keys: the path and the culprit say key, the fix says W
   assert.equal(clean.report?.verdict, 'clean', clean.report?.summary ?? clean.stderr);
 });
 
+test('log lines pushed onto an array: the array is the culprit (a string\'s nested parts are no chain), the fix bounds it', async () => {
+  const r = await profile(leaks('logBuffer.js'), 'handle');
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.match(top.className, /string\)$/);
+  assert.equal(top.culprit?.kind, 'collection');
+  assert.match(top.culprit?.text ?? '', /^logs in logBuffer\.js \(module variable, Array\) → \[i\] → /);
+  assert.match(top.fixHint ?? '', /Strings cannot be held weakly: keep only the last N/);
+  const source = fs.readFileSync(leaks('logBuffer.js'), 'utf8').split('\n');
+  assert.equal(top.userCall?.line, source.findIndex((l) => l.includes('// LEAK-LINE')) + 1);
+});
+
 test('a module reloaded on every call: Module.children holds each copy, the user\'s require() line, a fix for reloading; the clean reload is clean', async () => {
   const r = await profile(leaks('moduleReload.js'), 'reloadPlugin');
   assert.equal(r.code, 1, r.stderr);

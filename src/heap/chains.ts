@@ -10,7 +10,9 @@
  * Detection, from the dominator tree: walking up from a survivor through new objects only, a
  * survivor of the same class is reached (the one that holds it). A class is a chain when most
  * of its survivors are held so, each by a different one (a single object of the class holding
- * all the others is a container, not a chain). The link is then the last edge, on the retainer
+ * all the others is a container, not a chain), and the chain runs across calls: fewer unheld
+ * survivors (chain heads) than calls. Parts nested within each call's object (the pieces of a
+ * string built from a template) have a head per call. The link is then the last edge, on the retainer
  * path of a linked survivor, that leaves a real object (not V8 storage) after the survivor that
  * holds it.
  */
@@ -37,7 +39,7 @@ const MAX_HOPS = 8;
 
 /**
  * The classes (by key) whose survivors form chains. `survivor` marks the survivors; `keyOf`
- * gives a survivor's class key; old nodes end a walk.
+ * gives a survivor's class key; old nodes end a walk; `calls` made the survivors.
  */
 export function findChains(
   a: HeapAnalysis,
@@ -45,6 +47,7 @@ export function findChains(
   survivor: Uint8Array,
   keyOf: (v: number) => string,
   old: OldIds,
+  calls: number,
 ): Map<string, Chain> {
   const chains = new Map<string, Chain>();
   for (const [key, members] of groups) {
@@ -64,7 +67,8 @@ export function findChains(
       // The link nearest the roots gives the shortest path to show.
       if (!best || a.distances[v] < a.distances[best.linked]) best = { linked: v, holder };
     }
-    if (best && count >= 2 && count * 2 >= looked && holders.size * 2 >= count) {
+    const heads = ((looked - count) * members.length) / looked;
+    if (best && count >= 2 && count * 2 >= looked && holders.size * 2 >= count && heads < Math.max(2, calls / 2)) {
       chains.set(key, { ...best, count: Math.round((count * members.length) / looked) });
     }
   }

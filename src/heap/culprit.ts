@@ -131,7 +131,7 @@ function findById(s: HeapSnapshot, id: number): number {
   return -1;
 }
 
-export function fixHint(c: Culprit): string {
+export function fixHint(c: Culprit, leaked = ''): string {
   switch (c.kind) {
     case 'listeners':
       return `A listener is added on every call and never removed. Remove it when done (emitter.off / removeListener), use once(), or pass an AbortSignal.`;
@@ -148,6 +148,10 @@ export function fixHint(c: Culprit): string {
       // Node's module loader: a module loaded again after `delete require.cache[…]`.
       if (c.holder === 'Module' && c.edgeName === 'children') {
         return 'Node keeps every module a module requires in its module.children, and deleting it from require.cache does not take it out: each reload adds one. Load it once and reuse it; or, when reloading, also remove the old module from its parent\'s children (module.children.splice(module.children.indexOf(old), 1)); or load it in a worker or vm context that you drop.';
+      }
+      // A string cannot be held weakly: the collection itself needs a bound.
+      if (/^\((?:[a-z]+ )?string\)$/.test(leaked)) {
+        return `${c.where} is ${withArticle(c.collection ?? 'collection')} that gains a string on every call and never loses one. Strings cannot be held weakly: keep only the last N (a ring buffer), or write them out (a file, a stream, a log transport) and clear it, or delete each entry when done with it.`;
       }
       if (c.entry === 'key') {
         return `${c.where} is ${withArticle(c.collection ?? 'Map')} keyed by the leaked objects, and it gains a key on every call and never loses one. Make it a WeakMap, so that an entry goes when its key object does, or delete the entry when the object is disposed.`;

@@ -217,7 +217,7 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
   // New objects per class at the end (for the growth rule), the runtime's counted apart.
   const finalNew = ages.newAtEnd((v) => (isRuntimeHeld(runtime, v) ? RUNTIME_KEY : '') + leakClassKey(s, target.classTable, v));
   // Classes whose survivors each hold the one before (chains.ts): their newest is no container.
-  const chains = findChains(target, groups, survivor, (v) => leakClassKey(s, target.classTable, v), baselineIds);
+  const chains = findChains(target, groups, survivor, (v) => leakClassKey(s, target.classTable, v), baselineIds, n);
 
   // Leak roots: survivors not dominated by another survivor. The walk up the dominator tree
   // passes through any new node, so V8 storage between two survivors (a Map's table, filtered
@@ -339,10 +339,10 @@ function judge(target: HeapAnalysis, options: LeakOptions, ages: Ages): LeakFind
     const top = f.paths[0];
     if (link) {
       f.culprit = chainCulprit(target, link, f.className);
-      f.fixHint = fixHint(f.culprit);
+      f.fixHint = fixHint(f.culprit, f.className);
     } else if (top && top.culprit >= 0) {
       f.culprit = describeCulprit(target, top, f.className, roots[0]);
-      f.fixHint = fixHint(f.culprit);
+      f.fixHint = fixHint(f.culprit, f.className);
     } else {
       f.fixHint = 'No old object holds these directly; follow the retainer path to see what keeps them alive.';
     }
