@@ -24,6 +24,12 @@ const CASES: [script: string, fn: string][] = [
   [leaks('controls.js'), 'useLru'],
   [leaks('controls.js'), 'temporaries'],
   [leaks('controls.js'), 'logs'],
+  [leaks('nestedListeners.js'), 'subscribe'],
+  [leaks('mapKeys.js'), 'track'],
+  [leaks('mapKeys.js'), 'trackWeakly'],
+  [leaks('logBuffer.js'), 'handle'],
+  [leaks('moduleReload.js'), 'reloadPlugin'],
+  [leaks('moduleReload.js'), 'reloadPluginCleanly'],
 ];
 
 async function verdict(script: string, fn: string, snapshots: '1' | '3') {
