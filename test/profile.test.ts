@@ -51,6 +51,11 @@ test('static registry (CommonJS, the story): Processor, 1 per call, instanceMap 
   assert.equal(path0.steps[path0.culprit - 1].edgeName, 'instanceMap');
   assert.ok(top.graph?.edges.some((e) => e.culprit && e.name === 'instanceMap'));
   assert.ok((top.graph?.nodes.length ?? 0) > 3);
+  // The user's lines: where each Processor is made, and where the map keeps it.
+  const source = fs.readFileSync(example('leaky.js'), 'utf8').split('\n');
+  assert.equal(top.userCall?.line, source.findIndex((l) => l.includes('new Processor(')) + 1);
+  assert.equal(top.storedAt?.line, source.findIndex((l) => l.includes('Processor.instanceMap.set(')) + 1);
+  assert.equal(top.storedAt?.callee, 'instanceMap.set');
 });
 
 test('static registry (ES module)', async () => {

@@ -272,6 +272,19 @@ class Panel {
         ),
       );
     }
+    const stored = finding.storedAt;
+    if (stored) {
+      const at = placeOf(report, { scriptId: stored.scriptId, line: stored.line - 1, column: 0, original: stored.original });
+      parts.push(
+        el(
+          'p',
+          { class: 'll-holds', 'data-testid': 'stored-at' },
+          el('span', { class: 'll-label' }, 'Stored at'),
+          at ? this.placeButton(at, `Open ${at.title}`) : `line ${stored.line}`,
+          ` ${stored.callee}() on every ${w.one}, never removed`,
+        ),
+      );
+    }
     if (finding.growthCheck && finding.growthCheck.outcome !== 'unchecked') {
       parts.push(el('p', { class: 'll-holds', 'data-testid': 'growth-check' }, el('span', { class: 'll-label' }, 'Growth check'), growthText(finding.growthCheck, w)));
     }

@@ -87,6 +87,10 @@ function renderLeak(r: LeakReport, l: LeakFinding, options: RenderOptions): stri
     const at = l.userCall.original ? originalText(l.userCall.original) : `${printable(l.userCall.scriptName)}:${l.userCall.line}`;
     out.push(`  Your line: ${at}  (${what} on every ${w.one})`);
   }
+  if (l.storedAt) {
+    const at = l.storedAt.original ? originalText(l.storedAt.original) : `${printable(l.storedAt.scriptName)}:${l.storedAt.line}`;
+    out.push(`  Stored at: ${at}  (${printable(l.storedAt.callee)}() on every ${w.one}, never removed)`);
+  }
   if (l.growthCheck && l.growthCheck.outcome === 'grows') out.push(`  Growth check: ${growthText(l.growthCheck, w)}`);
   if (l.fixHint) out.push(`  Fix: ${printable(l.fixHint)}`);
   return out;

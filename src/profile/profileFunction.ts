@@ -417,6 +417,7 @@ function pickScripts(leaks: LeakReport['leaks'], all: Record<string, string>): R
     use(l.location?.scriptId);
     use(l.culprit?.holderLocation?.scriptId);
     use(l.userCall?.scriptId);
+    use(l.storedAt?.scriptId);
     for (const n of l.graph?.nodes ?? []) use(n.location?.scriptId);
   }
   return used;

@@ -169,8 +169,8 @@ export async function addOriginalPositions(maps: SourceMaps, leaks: LeakFinding[
       const o = await maps.original(f.scriptId, scripts[String(f.scriptId)] ?? f.scriptName, f.line - 1, Math.max(0, f.column - 1)).catch(() => undefined);
       if (o) f.original = o;
     }
-    const call = l.userCall;
-    if (call) {
+    for (const call of [l.userCall, l.storedAt]) {
+      if (!call) continue;
       const o = await maps.original(call.scriptId, scripts[String(call.scriptId)] ?? call.scriptName, call.line - 1, call.column ?? 0).catch(() => undefined);
       if (o) call.original = o;
     }

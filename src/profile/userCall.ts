@@ -204,8 +204,13 @@ export async function attachUserCalls(
   for (const f of leaks) {
     await attachUserCall(f, sourceOf, scripts);
     // Objects the runtime or a package made (a request, a socket) have no user frame: then the
-    // user's line is where their code adds to the collection that holds them.
-    if (!f.userCall && f.primary) await attachCollectionWrite(f, sourceOf, scripts);
+    // user's line is where their code adds to the collection that holds them. Otherwise that
+    // line, when it is another, is where they are stored.
+    if (!f.primary) continue;
+    const write = await collectionWrite(f, sourceOf, scripts);
+    if (!write) continue;
+    if (!f.userCall) f.userCall = write;
+    else if (write.scriptId !== f.userCall.scriptId || write.line !== f.userCall.line) f.storedAt = write;
   }
 }
 
@@ -246,9 +251,9 @@ const ADDS = 'set|add|push|unshift|splice|append';
  * line of the user's scripts that adds to it (`inflight.set(id, req)`). Read from the source;
  * none when no line or several scripts match.
  */
-async function attachCollectionWrite(f: LeakFinding, sourceOf: (id: number) => Promise<string | undefined>, scripts: Record<string, string>): Promise<void> {
+async function collectionWrite(f: LeakFinding, sourceOf: (id: number) => Promise<string | undefined>, scripts: Record<string, string>): Promise<UserCall | undefined> {
   const c = f.culprit;
-  if (c?.kind !== 'collection' || !/^[A-Za-z_$][\w$]*$/.test(c.edgeName)) return;
+  if (c?.kind !== 'collection' || !/^[A-Za-z_$][\w$]*$/.test(c.edgeName)) return undefined;
   // "inflight in src/app.js (module variable)" names the file; a property holder names none.
   const file = /^\S+ in (.+?) \((?:module|closure) variable/.exec(c.where)?.[1];
   const base = file?.split(/[\\/]/).pop();
@@ -269,5 +274,5 @@ async function attachCollectionWrite(f: LeakFinding, sourceOf: (id: number) => P
     if (/^\s*(\/\/|\*)/.test(source.slice(lineStart, at))) continue;
     found.push({ scriptId: Number(id), scriptName, line: 1 + countNewlines(source, 0, at), column: at - lineStart, callee: `${c.edgeName}.${m[1]}`, constructs: false });
   }
-  if (found.length === 1) f.userCall = found[0];
+  return found.length === 1 ? found[0] : undefined;
 }

@@ -15,6 +15,7 @@ export function reportFiles(report: LeakReport): Record<string, string> {
     add(l.location?.original);
     add(l.culprit?.holderLocation?.original);
     add(l.userCall?.original);
+    add(l.storedAt?.original);
     for (const f of l.allocation?.frames ?? []) add(f.original);
     for (const node of l.graph?.nodes ?? []) add(node.location?.original);
   }

@@ -271,6 +271,11 @@ export interface LeakFinding {
   allocation?: AllocationSite;
   /** The user's line behind the leak, read from the allocation stack and the source (profile/userCall.ts). */
   userCall?: UserCall;
+  /**
+   * For a leak held in the user's collection: the one line of their scripts that adds to it
+   * (`Processor.instanceMap.set(…)`), when it differs from `userCall`'s. `callee` is that call.
+   */
+  storedAt?: UserCall;
   /** What its collection did while the function ran on (profile/boundedGrowth.ts). */
   growthCheck?: GrowthCheck;
 }

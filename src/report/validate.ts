@@ -32,10 +32,12 @@ export function validateReport(value: unknown): LeakReport {
     }
     if (!isObject(l.refs) || typeof l.refs.min !== 'number') fail(`leak ${String(l.className)} lacks "refs"`);
     if (!Array.isArray(l.holds)) fail(`leak ${String(l.className)} lacks "holds"`);
-    const call = (l as { userCall?: Record<string, unknown> }).userCall;
-    if (call !== undefined && !(typeof call === 'object' && call !== null && Number.isInteger(call.line) && Number.isInteger(call.scriptId) &&
-        typeof call.scriptName === 'string' && typeof call.callee === 'string' && typeof call.constructs === 'boolean')) {
-      fail(`the user call of ${String(l.className)} is malformed`);
+    for (const field of ['userCall', 'storedAt'] as const) {
+      const call = (l as Record<string, Record<string, unknown> | undefined>)[field];
+      if (call !== undefined && !(typeof call === 'object' && call !== null && Number.isInteger(call.line) && Number.isInteger(call.scriptId) &&
+          typeof call.scriptName === 'string' && typeof call.callee === 'string' && typeof call.constructs === 'boolean')) {
+        fail(`the ${field === 'userCall' ? 'user call' : 'storing line'} of ${String(l.className)} is malformed`);
+      }
     }
     if ('allocation' in l && l.allocation !== undefined && !isAllocation(l.allocation)) {
       fail(`the allocation site of ${String(l.className)} is malformed`);
@@ -118,7 +120,7 @@ function isRuntimeHeld(v: unknown): boolean {
  * map, have none.
  */
 function originalsValid(l: Record<string, unknown>): boolean {
-  const carriers: unknown[] = [l.location, l.userCall];
+  const carriers: unknown[] = [l.location, l.userCall, l.storedAt];
   if (isObject(l.culprit)) carriers.push(l.culprit.holderLocation);
   if (isObject(l.graph) && Array.isArray(l.graph.nodes)) for (const n of l.graph.nodes) if (isObject(n)) carriers.push(n.location);
   if (isObject(l.allocation) && Array.isArray(l.allocation.frames)) carriers.push(...l.allocation.frames);

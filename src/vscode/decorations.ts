@@ -142,6 +142,20 @@ async function notesFor(report: LeakReport, leak: LeakFinding): Promise<InlineNo
       });
     }
   }
+  const stored = leak.storedAt;
+  if (stored) {
+    // The line that adds each leaked object to the collection that keeps it.
+    const uri = scriptUri(report, stored.scriptId, stored.original);
+    const line = (stored.original?.line ?? stored.line) - 1;
+    if (uri && !notes.some((n) => n.uri === uri.toString() && n.line === line)) {
+      notes.push({
+        uri: uri.toString(),
+        line,
+        text: `◀ stores ${leak.countPerCall} ${className} per ${callWords(report).one} that is never removed — Leak Lens`,
+        hover: `${oneLine(stored.callee)}() adds each ${className} here, and nothing takes it out.\n\n${pathText}\n\nFix: ${oneLine(leak.fixHint ?? '')}`,
+      });
+    }
+  }
   if (leak.location) {
     const uri = scriptUri(report, leak.location.scriptId, leak.location.original);
     const line = leak.location.original ? leak.location.original.line - 1 : leak.location.line;

@@ -97,6 +97,11 @@ suite('Leak Lens profiles in a debug session', () => {
     const made = notes.find((n) => n.uri === doc.uri.toString() && n.line === newLine);
     assert.ok(made, `a note at line ${newLine + 1}: ${JSON.stringify(notes)}`);
     assert.match(made.text, /allocates 1 Processor per call that never dies/);
+    // And the line that stores each one in the map.
+    const setLine = doc.getText().split('\n').findIndex((l) => l.includes('Processor.instanceMap.set('));
+    const stored = notes.find((n) => n.uri === doc.uri.toString() && n.line === setLine);
+    assert.ok(stored, `a note at line ${setLine + 1}: ${JSON.stringify(notes)}`);
+    assert.match(stored.text, /stores 1 Processor per call that is never removed/);
   });
 
   test('the fixed example reports no leak', async function () {
