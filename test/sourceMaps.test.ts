@@ -28,6 +28,7 @@ const HANDLE_LINE = lineOf('app.ts', 'export function handle');
 const HEALTH_LINE = lineOf('health.ts', 'export function handle');
 const NEW_SESSION_LINE = lineOf('registry.ts', 'new Session(');
 const OPEN_SESSION_LINE = lineOf('registry.ts', 'export function openSession');
+const STORE_SESSION_LINE = lineOf('registry.ts', 'Session.all.set(');
 
 let compiled: Promise<string> | undefined;
 /** The fixture compiled by the real tsc (sourceMap on) into a temp folder, once. */
@@ -60,6 +61,7 @@ function assertTypeScriptPlaces(top: LeakFinding): void {
   assert.equal(top.className, 'Session');
   assert.equal(top.countPerCall, 1);
   assertAt(top.userCall?.original, 'registry.ts', NEW_SESSION_LINE, 'the user call');
+  assertAt(top.storedAt?.original, 'registry.ts', STORE_SESSION_LINE, 'the line that stores each Session');
   const frames = top.allocation?.frames ?? [];
   assertAt(frames.find((f) => f.functionName === 'openSession')?.original, 'registry.ts', OPEN_SESSION_LINE, 'openSession frame');
   assertAt(frames.find((f) => f.functionName === 'handle')?.original, 'app.ts', HANDLE_LINE, 'handle frame');

@@ -14,7 +14,7 @@ import { attachToWorkers, describeWorkers } from '../inspector/workers';
 import { HeapWorker } from '../worker/client';
 import { fitSlope } from './fit';
 import { runPhases } from './phaseRun';
-import { attachUserCalls } from './userCall';
+import { attachUserCalls, dropStoresOnCallLines } from './userCall';
 import { relabelCompiledFiles } from './originalFileLabels';
 import { addOriginalPositions, SourceMaps } from './sourceMaps';
 import { checkGrowth, collectionsToWatch, growthCalls } from './boundedGrowth';
@@ -347,6 +347,7 @@ async function profileIn(
     const maps = new SourceMaps(session);
     await addOriginalPositions(maps, findings.leaks, scripts);
     await relabelCompiledFiles(maps, findings.leaks, scripts);
+    dropStoresOnCallLines(findings.leaks);
     const slope = fitSlope(samples);
     const { verdict, confirmed } = decideVerdict(findings.leaks, slope);
     const usedScripts = pickScripts(findings.leaks, scripts);

@@ -210,7 +210,9 @@ export async function attachUserCalls(
     const write = await collectionWrite(f, sourceOf, scripts);
     if (!write) continue;
     if (!f.userCall) f.userCall = write;
-    else if (write.scriptId !== f.userCall.scriptId || write.line !== f.userCall.line) f.storedAt = write;
+    // Kept when it is another place; a bundle's one line is told apart by column, and
+    // dropStoresOnCallLines compares the lines the user wrote once source maps are read.
+    else if (write.scriptId !== f.userCall.scriptId || write.line !== f.userCall.line || write.column !== f.userCall.column) f.storedAt = write;
   }
 }
 
@@ -274,5 +276,18 @@ async function collectionWrite(f: LeakFinding, sourceOf: (id: number) => Promise
     if (/^\s*(\/\/|\*)/.test(source.slice(lineStart, at))) continue;
     found.push({ scriptId: Number(id), scriptName, line: 1 + countNewlines(source, 0, at), column: at - lineStart, callee: `${c.edgeName}.${m[1]}`, constructs: false });
   }
-  return found.length === 1 ? found[0] : undefined;
+  // A loader can run one file as two scripts (tsx's CommonJS and ESM hooks): one place still.
+  const places = new Set(found.map((w) => `${w.scriptName.replace(/^file:\/\//, '')}:${w.line}`));
+  return places.size === 1 ? found[0] : undefined;
+}
+
+/** A storing line that is the user's line itself (`map.set(k, new X())`) says nothing more. */
+export function dropStoresOnCallLines(leaks: LeakFinding[]): void {
+  for (const f of leaks) {
+    const stored = f.storedAt;
+    const call = f.userCall;
+    if (!stored || !call) continue;
+    const place = (c: UserCall) => (c.original ? `${c.original.file}:${c.original.line}` : `${c.scriptId}:${c.line}`);
+    if (place(stored) === place(call)) delete f.storedAt;
+  }
 }
