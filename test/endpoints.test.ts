@@ -63,7 +63,15 @@ function assertSessionLeak(r: ProcessOutput & { report: LeakReport | null }, fil
   assert.match(session.culprit?.text ?? '', new RegExp(`^${holder} in ${file.replace('.', '\\.')}`), 'the culprit names the Map that holds them');
   assert.ok(session.userCall, 'the report names the user\'s line');
   assert.equal(path.resolve(session.userCall.scriptName.replace(/^file:\/\//, '')), fixture(file));
-  assert.equal(session.userCall.line, leakLine(file), 'the user\'s line is the handler\'s new Session()');
+  // From the allocation stack: the handler's new Session(). A heap walk between the last
+  // response and the snapshot can make V8 drop the stacks (a busy machine); the user's line is
+  // then the one that stores each Session in the Map.
+  if ((session.allocation?.userFrames ?? 0) > 0) {
+    assert.equal(session.userCall.line, leakLine(file), 'the user\'s line is the handler\'s new Session()');
+  } else {
+    assert.equal(session.userCall.line, leakLine(file) + 1, 'without stacks, the user\'s line stores the Session');
+    assert.equal(session.userCall.callee, `${holder}.set`);
+  }
   assert.match(report.summary, new RegExp(`^${name} leaks 1 Session per request`));
 }
 

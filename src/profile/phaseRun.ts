@@ -13,7 +13,12 @@
  *
  * Boundaries come before the first call and before call N+1 (the phases), and, where a heap walk
  * is quick, before every call of the first phase (the memory series per call). The second phase
- * has none, so its objects keep their allocation stacks (see allocationTrace.ts).
+ * has none, so its objects keep their allocation stacks (see allocationTrace.ts). V8 keeps a
+ * stack only until a walk gives the object an id and a GC moves it, and the inspector's timer,
+ * overdue after a phase longer than 50 ms, walks at the first turn of the event loop. So when
+ * the function returned no promise in the first phase, the second phase is one synchronous
+ * `Runtime.callFunctionOn` with the snapshot request sent right behind it: the inspector runs
+ * queued messages one after another, and the snapshot is written before the loop turns.
  *
  * Progress and the per-call timeout come from a small state object the loop updates, read by
  * polling: the inspector answers those reads while the loop runs (through interrupts). A
@@ -39,14 +44,14 @@ const WALK_WAIT_LIMIT_MS = 60_000;
  * turn of the loop as the walk: the inspector's timer, due again at once after a long walk,
  * would otherwise walk a second time first.
  */
-const runCalls = (markClasses: string[]) => `async function (fn, thisArg, args, count, boundaries, limitMs) {
+const runCalls = (markClasses: string[]) => `async function (fn, thisArg, args, first, last, boundaries, limitMs) {
   const state = this;
   const list = args === undefined ? [] : args;
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   ${markClasses.map((c) => `class ${c} {}`).join(' ')}
   const classes = { ${markClasses.join(', ')} };
   const mark = (name) => { state.marks.push(new classes[name]()); };
-  for (let call = 1; call <= count && !state.stopped; call++) {
+  for (let call = first; call <= last + 1 && !state.stopped; call++) {
     for (const [at, before, after, pauseMs] of boundaries) {
       if (at !== call) continue;
       state.call = call - 0.5;
@@ -57,9 +62,23 @@ const runCalls = (markClasses: string[]) => `async function (fn, thisArg, args, 
       while ((probe.deref() !== undefined || Date.now() - since < pauseMs) && Date.now() - since < limitMs && !state.stopped);
       mark(after);
     }
-    if (state.stopped) return;
+    if (call > last || state.stopped) break;
     state.call = call;
-    await Reflect.apply(fn, thisArg, list);
+    const result = Reflect.apply(fn, thisArg, list);
+    if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
+      state.async = true;
+      await result;
+    }
+  }
+  return state.async === true;
+}`;
+
+/** The second phase of a function that returned no promise: its calls, in one go. */
+const SYNC_CALLS = `function (fn, thisArg, args, first, last) {
+  const list = args === undefined ? [] : args;
+  for (let call = first; call <= last; call++) {
+    this.call = call;
+    Reflect.apply(fn, thisArg, list);
   }
 }`;
 
@@ -82,12 +101,16 @@ export interface PhaseRunOptions {
   onCall?: (call: number) => void;
   /** Starts tracking heap objects; sent just before the run. */
   startTracking: () => Promise<void>;
+  /** Takes the final snapshot; called once the last call is sent (see the module comment). */
+  takeSnapshot: () => Promise<void>;
 }
 
 /**
- * Runs the 2N calls in one `Runtime.callFunctionOn`. Returns how the final snapshot finds the
- * boundaries; the caller records the heap walks (`session.recordHeapWalks`) from before
- * tracking starts until that snapshot is written and adds them.
+ * Runs the 2N calls and takes the final snapshot: the first phase with its boundaries in one
+ * `Runtime.callFunctionOn`, the second in another (synchronous when the function is). Returns
+ * how the snapshot finds the boundaries; the caller records the heap walks
+ * (`session.recordHeapWalks`) from before tracking starts until that snapshot is written and
+ * adds them.
  */
 export async function runPhases(
   session: InspectorSession,
@@ -113,15 +136,29 @@ export async function runPhases(
   // before its timer's first walk (a message sent later waits for that walk).
   const started = options.startTracking();
   started.catch(() => undefined);
-  const run = session.callOn(state.objectId as string, declaration, [
-    { objectId: fn.objectId },
-    remoteArg(thisObject),
-    remoteArg(argsObject),
-    { value: 2 * n },
-    { value: boundaries },
-    { value: WALK_WAIT_LIMIT_MS },
-  ], { label: options.name });
-  await Promise.all([started, watched(session, state, run, options)]);
+  const callArgs = [{ objectId: fn.objectId }, remoteArg(thisObject), remoteArg(argsObject)];
+  const phase = (first: number, last: number, marks: typeof boundaries) =>
+    session.callOn(state.objectId as string, declaration, [...callArgs, { value: first }, { value: last }, { value: marks }, { value: WALK_WAIT_LIMIT_MS }], { label: options.name });
+  const first = phase(1, n, boundaries);
+  let returnedPromise = true;
+  await Promise.all([started, watched(session, state, first.then((r) => ((returnedPromise = r.value !== false), r)), options)]);
+  if (options.signal?.aborted) throw new InspectorAbortError('the profile run was cancelled');
+  options.onCall?.(n + 1);
+  if (returnedPromise) {
+    await watched(session, state, phase(n + 1, 2 * n, []), options);
+    await options.takeSnapshot();
+  } else {
+    // Sent back to back: the snapshot runs right after the calls, before any heap walk.
+    const second = session.callOn(state.objectId as string, SYNC_CALLS, [...callArgs, { value: n + 1 }, { value: 2 * n }], {
+      label: options.name,
+      timeoutMs: n * options.callTimeoutMs,
+    });
+    const snapshot = options.takeSnapshot();
+    const [calls, written] = await Promise.allSettled([second, snapshot]);
+    if (calls.status === 'rejected') throw calls.reason;
+    if (written.status === 'rejected') throw written.reason;
+    options.onCall?.(2 * n);
+  }
   return {
     boundaries: boundaries.map(([call, before, after, pauseMs]) => ({ call, before, after, required: pauseMs === PHASE_PAUSE_MS })),
   };

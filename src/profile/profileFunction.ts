@@ -153,11 +153,17 @@ async function profileIn(
   const started = performance.now();
   const timings = { resolveMs: 0, callsMs: 0, snapshotMs: 0, analysisMs: 0, totalMs: 0 };
 
-  const snapshot = async (slot: string, analyze: boolean, save?: 'baseline' | 'target' | 'final') => {
-    checkCancelled();
-    const t = performance.now();
+  /** The file a saved snapshot goes to, made before the snapshot is asked for. */
+  const snapshotFile = async (save?: 'baseline' | 'target' | 'final') => {
     const out = save && saveDir && saved ? await createSnapshotFile(saveDir, `leak-lens-${stamp}-${save}`) : null;
     if (out && save && saved) saved[save] = out.file;
+    return out;
+  };
+  const snapshot = async (slot: string, analyze: boolean, save?: 'baseline' | 'target' | 'final', prepared?: Awaited<ReturnType<typeof snapshotFile>>) => {
+    checkCancelled();
+    const t = performance.now();
+    // No await before the request when the file is ready: it may have to follow a call at once.
+    const out = prepared !== undefined ? prepared : await snapshotFile(save);
     try {
       // Each chunk goes to the parser and the file at once; a write error (disk full) ends the
       // run with that error. Awaited writes on a FileHandle: no stream, no listeners per chunk.
@@ -292,9 +298,19 @@ async function profileIn(
       try {
         const startTracking = () => session.startTrackingHeapObjects(true);
         const onCall = (c: number) => progress('calls', c, 2 * n);
-        const marks = request || !fn.object
-          ? await runRequestPhases(session, { iterations: n, perCall, name: fn.name, signal, onCall, startTracking, send: callOnce })
-          : await runPhases(session, fn.object, thisObject, argsObject, {
+        const file = await snapshotFile('final');
+        let snapshotStarted = 0;
+        const takeSnapshot = async () => {
+          snapshotStarted = performance.now();
+          await snapshot('final', true, 'final', file);
+        };
+        let marks;
+        if (request || !fn.object) {
+          marks = await runRequestPhases(session, { iterations: n, perCall, name: fn.name, signal, onCall, startTracking, send: callOnce });
+          timings.callsMs += performance.now() - t;
+          await takeSnapshot();
+        } else {
+          marks = await runPhases(session, fn.object, thisObject, argsObject, {
             iterations: n,
             perCall,
             callTimeoutMs: opts.callTimeoutMs,
@@ -302,9 +318,11 @@ async function profileIn(
             signal,
             onCall,
             startTracking,
+            takeSnapshot,
           });
-        timings.callsMs += performance.now() - t;
-        await snapshot('final', true, 'final');
+          // The snapshot's own time is counted by snapshot(); the calls are what came before it.
+          timings.callsMs += (snapshotStarted || performance.now()) - t;
+        }
         progress('analysis');
         const a = performance.now();
         const result = await worker.phaseLeaks('final', { ...marks, walks: [...walks.ids] }, leakOptions).catch((e: Error) => {
