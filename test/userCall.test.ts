@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { callFromUserFrame, dependencyHint, findCallLine } from '../src/profile/userCall';
+import { callFromUserFrame, dependencyHint, findCallLine, packageOf } from '../src/profile/userCall';
 import type { AllocationSite, LeakFinding } from '../src/report/types';
 
 /** The line and name found (the column is checked on its own). */
@@ -77,4 +77,16 @@ test('a dependency holder gets a hint about the user call; the user own holder k
   assert.match(hint, /use\(\) at src\/a\.js:7/);
   assert.match(hint, /eject, unsubscribe, off/);
   assert.equal(dependencyHint(f, call, true), undefined);
+  // Named by its package, in the run's words.
+  const named = dependencyHint(f, call, false, 'express-session', 'request') ?? '';
+  assert.match(named, /^InterceptorManager\.handlers, inside express-session, keeps what use\(\) at src\/a\.js:7 adds on every request/);
+  assert.match(named, /express-session's own API/);
+});
+
+test('the package a script belongs to, scoped or not, innermost node_modules first', () => {
+  assert.equal(packageOf('/app/node_modules/express-session/session/memory.js'), 'express-session');
+  assert.equal(packageOf('/app/node_modules/@opentelemetry/api/build/src/index.js'), '@opentelemetry/api');
+  assert.equal(packageOf('/app/node_modules/a/node_modules/b/lib/x.js'), 'b');
+  assert.equal(packageOf('C:\\app\\node_modules\\lodash\\lodash.js'), 'lodash');
+  assert.equal(packageOf('/app/src/index.js'), undefined);
 });

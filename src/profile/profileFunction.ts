@@ -360,7 +360,7 @@ async function profileIn(
     timings.callsMs += performance.now() - g;
     for (const f of findings.leaks) if (f.growthCheck?.outcome === 'bounded') f.primary = false;
     // The user's line behind each leak, from its allocation stack and the script's source.
-    await attachUserCalls(session, findings.leaks, scripts);
+    await attachUserCalls(session, findings.leaks, scripts, request ? 'request' : 'call');
     // Every location also in the file the user wrote, where the script has a source map.
     const maps = new SourceMaps(session);
     await addOriginalPositions(maps, findings.leaks, scripts);

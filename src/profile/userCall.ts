@@ -163,18 +163,33 @@ function countNewlines(source: string, from: number, to: number): number {
  * When the culprit holder is in a dependency (or V8 names no user holder), the fix is at the
  * user's call: the hint says what to do there, not how to change the package.
  */
-export function dependencyHint(f: LeakFinding, call: UserCall, holderIsUsers: boolean, inside: 'a dependency' | 'Node' = 'a dependency'): string | undefined {
+export function dependencyHint(
+  f: LeakFinding,
+  call: UserCall,
+  holderIsUsers: boolean,
+  inside = 'a dependency',
+  unit: 'call' | 'request' = 'call',
+): string | undefined {
   if (holderIsUsers || call.constructs) return undefined;
   const at = `${call.callee}() at ${shortName(call.scriptName)}:${call.line}`;
   const holder = f.culprit ? `${f.culprit.where}, inside ${inside},` : inside === 'Node' ? 'Node' : 'A dependency';
+  const api = inside === 'a dependency' || inside === 'Node' ? 'the package\'s own API' : `${inside}'s own API`;
   const undo =
     f.culprit?.kind === 'listeners'
-      ? 'remove it when done with the package\'s own API (off, removeListener, unsubscribe)'
-      : 'undo it with the package\'s own API (eject, unsubscribe, off, stop, delete, close)';
+      ? `remove it when done with ${api} (off, removeListener, unsubscribe)`
+      : `undo it with ${api} (eject, unsubscribe, off, stop, delete, close)`;
   return (
-    `${holder} keeps what ${at} adds on every call. Make that call once (at start-up, not per call), or ${undo}. ` +
-    'If it is a cache, give it a bound or a time to live; if it should live for one request, create it per request, not once per process.'
+    `${holder} keeps what ${at} adds on every ${unit}. If that call registers or creates something, make it once (at start-up, not per ${unit}), or ${undo}. ` +
+    `If it fills a cache or a store, give it a bound or a time to live (a store made for production, not an in-memory default); if it should live for one ${unit}, create it per ${unit}, not once per process.`
   );
+}
+
+/** The npm package a script belongs to: "express-session", "@scope/name"; undefined outside node_modules. */
+export function packageOf(scriptName: string): string | undefined {
+  const parts = scriptName.split(/[\\/]/);
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0 || at + 1 >= parts.length - 1) return undefined;
+  return parts[at + 1].startsWith('@') && at + 2 < parts.length - 1 ? `${parts[at + 1]}/${parts[at + 2]}` : parts[at + 1];
 }
 
 /** A dependency's script: under node_modules. */
@@ -195,6 +210,7 @@ export async function attachUserCalls(
   session: InspectorSession,
   leaks: LeakFinding[],
   scripts: Record<string, string>,
+  unit: 'call' | 'request' = 'call',
 ): Promise<void> {
   const sources = new Map<number, Promise<string | undefined>>();
   const sourceOf = (id: number): Promise<string | undefined> => {
@@ -202,7 +218,7 @@ export async function attachUserCalls(
     return sources.get(id) as Promise<string | undefined>;
   };
   for (const f of leaks) {
-    await attachUserCall(f, sourceOf, scripts);
+    await attachUserCall(f, sourceOf, scripts, unit);
     // Objects the runtime or a package made (a request, a socket) have no user frame: then the
     // user's line is where their code adds to the collection that holds them. Otherwise that
     // line, when it is another, is where they are stored.
@@ -216,7 +232,12 @@ export async function attachUserCalls(
   }
 }
 
-async function attachUserCall(f: LeakFinding, sourceOf: (id: number) => Promise<string | undefined>, scripts: Record<string, string>): Promise<void> {
+async function attachUserCall(
+  f: LeakFinding,
+  sourceOf: (id: number) => Promise<string | undefined>,
+  scripts: Record<string, string>,
+  unit: 'call' | 'request',
+): Promise<void> {
   if (!f.allocation) return;
   const call = callFromUserFrame(f.allocation, f.className);
   if (!call) return;
@@ -240,7 +261,7 @@ async function attachUserCall(f: LeakFinding, sourceOf: (id: number) => Promise<
   const moduleChildren = f.culprit?.holder === 'Module' && f.culprit.edgeName === 'children';
   const inNode = holderScript?.startsWith('node:') === true && !moduleChildren;
   if ((kind === 'collection' || kind === 'property') && holderScript !== undefined && (isPackageScript(holderScript) || inNode)) {
-    const hint = dependencyHint(f, f.userCall, false, inNode ? 'Node' : 'a dependency');
+    const hint = dependencyHint(f, f.userCall, false, inNode ? 'Node' : (packageOf(holderScript) ?? 'a dependency'), unit);
     if (hint) f.fixHint = hint;
   }
 }
