@@ -98,6 +98,19 @@ test('requests kept by a middleware: the leaked IncomingMessage is Node\'s, the 
   assert.equal(top.userCall?.callee, 'inflight.set');
 });
 
+test('express-session\'s MemoryStore keeps a session per request: found inside the package, named by it; stored nothing, clean', async () => {
+  const r = await profileEndpoint('express-session-leak.js', 'GET', '/visit');
+  assert.equal(r.code, 1, r.stderr);
+  const report = r.report as LeakReport;
+  const top = report.leaks.find((l) => l.primary);
+  assert.ok(top, report.summary);
+  assert.match(top.culprit?.text ?? '', /^MemoryStore\.sessions \(Object\) → /);
+  assert.match(top.fixHint ?? '', /inside express-session, keeps what \w+\(\) at endpoints\/express-session-leak\.js:\d+ adds on every request/);
+  assert.match(top.fixHint ?? '', /a time to live/);
+  const control = await profileEndpoint('express-session-control.js', 'GET', '/visit');
+  assert.equal(control.code, 0, control.report?.summary ?? control.stderr);
+});
+
 test('the fixed twins come out clean (the express one with --body @file)', async () => {
   const plain = await profileEndpoint('http-fixed.js', 'GET', '/bots/load');
   assert.equal(plain.code, 0, plain.stderr);

@@ -45,6 +45,7 @@ const cases: Case[] = [
   { file: 'prom-client-label-leak.js', fn: 'handleRequest', kind: 'leak', className: '{labels}' },
   { file: 'node-schedule-leak.js', fn: 'acceptUpload', kind: 'leak', className: 'Job' },
   { file: 'debug-old-leak.js', fn: 'handleRequest', kind: 'leak', className: 'debug()' },
+  { file: 'ajv-compile-per-call-leak.js', fn: 'validatePayload', kind: 'leak', className: 'ValueScopeName' },
   { file: 'axios-interceptor-control.js', fn: 'fetchProfile', kind: 'control' },
   { file: 'rxjs-take-control.js', fn: 'handleRequest', kind: 'control' },
   { file: 'dataloader-per-request-control.js', fn: 'loadOrder', kind: 'control' },
@@ -54,6 +55,7 @@ const cases: Case[] = [
   { file: 'split2-pipeline-control.js', fn: 'importBatch', kind: 'control' },
   { file: 'lru-cache-bounded-control.js', fn: 'renderProduct', kind: 'control' },
   { file: 'weakmap-memo-control.js', fn: 'handleRequest', kind: 'control' },
+  { file: 'ajv-compile-once-control.js', fn: 'validatePayload', kind: 'control' },
 ];
 
 before(() => {
