@@ -471,7 +471,9 @@ export class InspectorSession {
    * even while paused, so the probe awaits a promise.
    */
   async checkResponsive(timeoutMs = 2000): Promise<void> {
-    if (this.paused) throw pausedError();
+    // A session can start paused for a moment (js-debug holds a new worker until it has set
+    // its breakpoints): give it that moment before saying so.
+    if (this.paused && !(await this.resumedWithin(timeoutMs))) throw pausedError();
     try {
       await this.call('Runtime.evaluate', { expression: RESPONSIVE_PROBE, awaitPromise: true, returnByValue: true, silent: true }, timeoutMs);
       return;
@@ -483,6 +485,18 @@ export class InspectorSession {
       `the debuggee did not run a microtask within ${timeoutMs} ms: it is busy (a long synchronous task) or stopped`,
       'NOT_RESPONDING',
     );
+  }
+
+  private resumedWithin(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const off = this.transport.on('Debugger.resumed', () => done(true));
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const done = (resumed: boolean) => {
+        clearTimeout(timer);
+        off();
+        resolve(resumed);
+      };
+    });
   }
 
   /**
