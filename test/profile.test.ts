@@ -30,6 +30,20 @@ function topLeak(report: LeakReport | null): LeakFinding {
   return primary[0];
 }
 
+/** Profiles `fn` of a leak fixture: it must exit 1 with `className` as its top leak. */
+async function topLeakOf(file: string, fn: string, className: string): Promise<LeakFinding> {
+  const r = await profile(leaks(file), fn);
+  assert.equal(r.code, 1, r.stderr);
+  const top = topLeak(r.report);
+  assert.equal(top.className, className);
+  return top;
+}
+
+/** The 1-based line of a fixture marked `// LEAK-LINE`. */
+function leakLineOf(file: string): number {
+  return fs.readFileSync(leaks(file), 'utf8').split('\n').findIndex((l) => l.includes('// LEAK-LINE')) + 1;
+}
+
 test('static registry (CommonJS, the story): Processor, 1 per call, instanceMap is the culprit, WeakRef fix', async () => {
   const r = await profile(example('leaky.js'), 'loadApp');
   assert.equal(r.code, 1, r.stderr);
@@ -80,10 +94,7 @@ test('a listener added per call to a long-lived EventEmitter', async () => {
 });
 
 test('objects kept as Map keys: the path and the culprit say key, the fix says WeakMap; the WeakMap twin is clean', async () => {
-  const r = await profile(leaks('mapKeys.js'), 'track');
-  assert.equal(r.code, 1, r.stderr);
-  const top = topLeak(r.report);
-  assert.equal(top.className, 'Connection');
+  const top = await topLeakOf('mapKeys.js', 'track', 'Connection');
   assert.match(top.culprit?.text ?? '', /^lastSeen in mapKeys\.js \(module variable, Map\) → key → Connection$/);
   assert.equal(top.culprit?.entry, 'key');
   assert.match(top.fixHint ?? '', /keyed by the leaked objects.*WeakMap/);
@@ -100,19 +111,14 @@ test('log lines pushed onto an array: the array is the culprit (a string\'s nest
   assert.equal(top.culprit?.kind, 'collection');
   assert.match(top.culprit?.text ?? '', /^logs in logBuffer\.js \(module variable, Array\) → \[i\] → /);
   assert.match(top.fixHint ?? '', /Strings cannot be held weakly: keep only the last N/);
-  const source = fs.readFileSync(leaks('logBuffer.js'), 'utf8').split('\n');
-  assert.equal(top.userCall?.line, source.findIndex((l) => l.includes('// LEAK-LINE')) + 1);
+  assert.equal(top.userCall?.line, leakLineOf('logBuffer.js'));
 });
 
 test('a module reloaded on every call: Module.children holds each copy, the user\'s require() line, a fix for reloading; the clean reload is clean', async () => {
-  const r = await profile(leaks('moduleReload.js'), 'reloadPlugin');
-  assert.equal(r.code, 1, r.stderr);
-  const top = topLeak(r.report);
-  assert.equal(top.className, 'Module');
+  const top = await topLeakOf('moduleReload.js', 'reloadPlugin', 'Module');
   assert.equal(top.countPerCall, 1);
   assert.match(top.culprit?.text ?? '', /^Module\.children \(Array\) → \[i\] → Module$/);
-  const source = fs.readFileSync(leaks('moduleReload.js'), 'utf8').split('\n');
-  assert.equal(top.userCall?.line, source.findIndex((l) => l.includes('// LEAK-LINE')) + 1);
+  assert.equal(top.userCall?.line, leakLineOf('moduleReload.js'));
   assert.equal(top.userCall?.callee, 'require');
   assert.match(top.fixHint ?? '', /require\.cache does not take it out/);
   const clean = await profile(leaks('moduleReload.js'), 'reloadPluginCleanly');
@@ -121,15 +127,11 @@ test('a module reloaded on every call: Module.children holds each copy, the user
 });
 
 test('listeners on an emitter reached through another emitter\'s listener: the culprit is the inner one\'s event', async () => {
-  const r = await profile(leaks('nestedListeners.js'), 'subscribe');
-  assert.equal(r.code, 1, r.stderr);
-  const top = topLeak(r.report);
-  assert.equal(top.className, 'deliver()');
+  const top = await topLeakOf('nestedListeners.js', 'subscribe', 'deliver()');
   assert.equal(top.culprit?.kind, 'listeners');
   assert.match(top.culprit?.text ?? '', /^EventEmitter listeners for "news" \(bus\._events\.news\) → deliver\(\)$/);
   // The user's line is the call the listener is handed to.
-  const source = fs.readFileSync(leaks('nestedListeners.js'), 'utf8').split('\n');
-  assert.equal(top.userCall?.line, source.findIndex((l) => l.includes('// LEAK-LINE')) + 1);
+  assert.equal(top.userCall?.line, leakLineOf('nestedListeners.js'));
   assert.equal(top.userCall?.callee, 'on');
   assert.equal(top.userCall?.constructs, false);
 });

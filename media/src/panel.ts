@@ -5,7 +5,7 @@
  * {type:'report'} message; shows the verdict, memory per call, the leak table, the selected
  * leak's culprit and fix, and its retainer graph. Selections are saved with setState.
  */
-import type { GrowthCheck, LeakFinding, RetainerPath, LeakReport } from '../../src/report/types';
+import type { GrowthCheck, LeakFinding, RetainerPath, LeakReport, UserCall } from '../../src/report/types';
 import { callWords, growthText } from '../../src/report/format';
 import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, type PanelUiState } from '../../src/report/panelProtocol';
 import { allocationDetails } from './allocation';
@@ -260,37 +260,29 @@ class Panel {
     parts.push(allocationDetails(finding));
     const call = finding.userCall;
     if (call) {
-      const at = placeOf(report, { scriptId: call.scriptId, line: call.line - 1, column: 0, original: call.original });
       const what = call.constructs ? `new ${call.callee}()` : `calls ${call.callee}()`;
-      parts.push(
-        el(
-          'p',
-          { class: 'll-holds', 'data-testid': 'user-call' },
-          el('span', { class: 'll-label' }, 'Your line'),
-          at ? this.placeButton(at, `Open ${at.title}`) : `line ${call.line}`,
-          ` ${what} on every ${w.one}`,
-        ),
-      );
+      parts.push(this.sourceLine(report, call, 'Your line', 'user-call', ` ${what} on every ${w.one}`));
     }
     const stored = finding.storedAt;
-    if (stored) {
-      const at = placeOf(report, { scriptId: stored.scriptId, line: stored.line - 1, column: 0, original: stored.original });
-      parts.push(
-        el(
-          'p',
-          { class: 'll-holds', 'data-testid': 'stored-at' },
-          el('span', { class: 'll-label' }, 'Stored at'),
-          at ? this.placeButton(at, `Open ${at.title}`) : `line ${stored.line}`,
-          ` ${stored.callee}() on every ${w.one}, never removed`,
-        ),
-      );
-    }
+    if (stored) parts.push(this.sourceLine(report, stored, 'Stored at', 'stored-at', ` ${stored.callee}() on every ${w.one}, never removed`));
     if (finding.growthCheck && finding.growthCheck.outcome !== 'unchecked') {
       parts.push(el('p', { class: 'll-holds', 'data-testid': 'growth-check' }, el('span', { class: 'll-label' }, 'Growth check'), growthText(finding.growthCheck, w)));
     }
     const path = finding.paths?.[0];
     if (path) parts.push(pathDetails(finding, path, finding.paths.reduce((s, p) => s + p.count, 0)));
     return el('div', { class: 'll-details', 'aria-live': 'polite' }, ...parts);
+  }
+
+  /** "Your line leaky.js:35 new Processor() on every call": a user's line with a button that opens it. */
+  private sourceLine(report: LeakReport, call: UserCall, label: string, testId: string, text: string): HTMLElement {
+    const at = placeOf(report, { scriptId: call.scriptId, line: call.line - 1, column: 0, original: call.original });
+    return el(
+      'p',
+      { class: 'll-holds', 'data-testid': testId },
+      el('span', { class: 'll-label' }, label),
+      at ? this.placeButton(at, `Open ${at.title}`) : `line ${call.line}`,
+      text,
+    );
   }
 
   private placeButton(place: Place, label: string): HTMLElement {
