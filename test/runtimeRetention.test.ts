@@ -63,7 +63,10 @@ test('a real leak beside runtime-held objects is the only leak reported', async 
   const held = new Map((report.runtimeHeld ?? []).map((h) => [h.className, h.reason]));
   assert.equal(held.get('RequestSummary'), 'console');
   assert.equal(held.get('{title, links}'), 'jit');
-  for (const l of report.leaks) assert.ok(!held.has(l.className), `${l.className} is not also a leak`);
+  // Not also reported as a leak. A non-primary class of the same name can sit in both lists:
+  // the Arrays each Visit holds (listed under Visit) and, on some runs, the boilerplates of the
+  // page literals' link arrays that V8's feedback holds.
+  for (const l of report.leaks.filter((f) => f.primary)) assert.ok(!held.has(l.className), `${l.className} is not also a leak`);
 });
 
 test('a chain (replaceThing): the culprit is the captured variable that links each object to the previous one', async () => {
