@@ -5,6 +5,8 @@
  * worker is profiled in that worker, and one found nowhere is never reported as "no leak".
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot, runCli, startDebuggee } from './support/fixtures';
@@ -95,6 +97,48 @@ test('a function only in cluster workers is profiled in one of them, found by th
   assert.notEqual(none.code, 0, none.stdout + none.stderr);
   assert.doesNotMatch(none.stdout + none.stderr, /No leak/);
   assert.match(errorLine(none.stderr), /also looked for in the program's 2 child processes with an inspector \(cluster workers or forks, at 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\), and none has it/);
+});
+
+/** A port whose next `count` ports are free too: a cluster's workers take the primary's plus one, plus two. */
+async function freePortRun(count: number): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = net.createServer().once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (let tries = 0; tries < 50; tries++) {
+    const start = 20000 + Math.floor(Math.random() * 30000);
+    const all = await Promise.all(Array.from({ length: count }, (_, i) => free(start + i)));
+    if (all.every(Boolean)) return start;
+  }
+  throw new Error('no run of free ports');
+}
+
+test('attach to a cluster primary: a function only in its workers is profiled in one, found on the next ports', async () => {
+  const port = await freePortRun(4);
+  const primary = spawn(process.execPath, [`--inspect=127.0.0.1:${port}`, fixture('cluster-leak.cjs')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the cluster did not start:\n${stderr}`)), 15_000);
+      primary.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        // The primary's inspector and one for each of the two workers.
+        if ((stderr.match(/Debugger listening on/g) ?? []).length >= 3) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const r = await runCli(['attach', `127.0.0.1:${port}`, '--function', 'handleRequest']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /handleRequest leaks 1 \{[^}]*body\} per call/);
+    assert.match(r.stdout, new RegExp(`the process at 127\\.0\\.0\\.1:(${port + 1}|${port + 2}), next to the inspector at 127\\.0\\.0\\.1:${port}`));
+    const none = await runCli(['attach', `127.0.0.1:${port}`, '--function', 'notAnywhere']);
+    assert.match(errorLine(none.stderr), new RegExp(`looked for in the 2 processes whose inspectors listen on the next ports \\(where a cluster's workers listen: 127\\.0\\.0\\.1:${port + 1}, 127\\.0\\.0\\.1:${port + 2}\\)`));
+  } finally {
+    primary.kill();
+  }
 });
 
 test('on attach, the worker is profiled and left as found: it keeps running and can be profiled again', async () => {

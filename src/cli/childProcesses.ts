@@ -1,7 +1,8 @@
 /**
  * A function not in the launched process may run in one of its child processes: cluster
  * workers get an inspector of their own (the primary's port plus one, plus two, …), as do
- * forks that inherit --inspect. `profile` looks there before it gives up.
+ * forks that inherit --inspect. `profile` looks there before it gives up; `attach` looks at the
+ * inspectors on the ports after the one it was given, where a cluster primary's workers listen.
  */
 import { connectInspector } from '../inspector/connect';
 import { isNotFound, ProfileError, profileFunction, type EndpointSpec, type FunctionSpec, type ProfileHooks } from '../profile/profileFunction';
@@ -26,6 +27,7 @@ export async function profileInChildProcesses(
   options: Partial<ProfileOptions>,
   hooks: ProfileHooks,
   notInMain: ProfileError,
+  found: 'children' | 'next ports' = 'children',
 ): Promise<LeakReport> {
   for (const url of urls) {
     const session = await connectInspector(url).catch(() => undefined);
@@ -34,7 +36,9 @@ export async function profileInChildProcesses(
       return await profileFunction(session, spec, options, {
         ...hooks,
         resolveRetryMs: 2000,
-        targetDescription: `${hooks.targetDescription ?? 'the program'}, in its child process at ${inspectorAddress(url)}`,
+        targetDescription: found === 'children'
+          ? `${hooks.targetDescription ?? 'the program'}, in its child process at ${inspectorAddress(url)}`
+          : `the process at ${inspectorAddress(url)}, next to the ${hooks.targetDescription ?? 'inspector given'}`,
       });
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -43,8 +47,10 @@ export async function profileInChildProcesses(
     }
   }
   const where = urls.map(inspectorAddress).join(', ');
+  const plural = urls.length === 1 ? '' : 'es';
   throw new ProfileError(
-    `${notInMain.message.replace(/([^.])$/, '$1.')} It was also looked for in the program's ${urls.length} child process` +
-      `${urls.length === 1 ? '' : 'es'} with an inspector (cluster workers or forks, at ${where}), and none has it.`,
+    found === 'children'
+      ? `${notInMain.message.replace(/([^.])$/, '$1.')} It was also looked for in the program's ${urls.length} child process${plural} with an inspector (cluster workers or forks, at ${where}), and none has it.`
+      : `${notInMain.message.replace(/([^.])$/, '$1.')} It was also looked for in the ${urls.length} process${plural} whose inspectors listen on the next ports (where a cluster's workers listen: ${where}), and none has it.`,
   );
 }

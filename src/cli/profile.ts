@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { connectInspector } from '../inspector/connect';
+import { connectInspector, inspectorsAfter } from '../inspector/connect';
 import type { InspectorSession } from '../inspector/session';
 import { isNotFound, prepareSnapshotFolder, ProfileError, profileFunction, waitUntilStarted, type EndpointSpec, type FunctionSpec } from '../profile/profileFunction';
 import { parseRequest } from '../profile/httpRequest';
@@ -254,11 +254,19 @@ export async function attachCommand(argv: string[], out: NodeJS.WritableStream, 
   const session = await connectInspector(target, { allowRemote: args.options.has('allow-remote') });
   const progress = new ProgressLine(err);
   try {
-    const report = await profileFunction(session, spec, profileOptions(args), {
-      targetKind: 'attach',
+    const options = profileOptions(args);
+    const hooks = {
+      targetKind: 'attach' as const,
       targetDescription: `inspector at ${target}`,
       onProgress: progress.update,
       saveSnapshotsDir: saveDir(args),
+    };
+    const report = await profileFunction(session, spec, options, hooks).catch(async (e: unknown) => {
+      // A cluster primary: its workers' inspectors listen on the next ports.
+      const at = isNotFound(e) ? hostAndPort(target) : undefined;
+      const next = at ? await inspectorsAfter(at.host, at.port) : [];
+      if (next.length === 0) throw e;
+      return profileInChildProcesses(next, spec, options, hooks, e as ProfileError, 'next ports');
     });
     progress.endLine();
     return emit(report, args, out, previous);
@@ -296,5 +304,16 @@ export async function diffCommand(argv: string[], out: NodeJS.WritableStream, er
   } catch (e) {
     if (e instanceof SnapshotFileError) throw new UsageError(e.message);
     throw e;
+  }
+}
+
+/** The host and port of an inspector address (`host:port` or a ws:// URL); undefined otherwise. */
+function hostAndPort(target: string): { host: string; port: number } | undefined {
+  try {
+    const url = new URL(/^wss?:\/\//.test(target) ? target : `ws://${target}`);
+    const port = Number(url.port);
+    return port > 0 ? { host: url.hostname, port } : undefined;
+  } catch {
+    return undefined;
   }
 }

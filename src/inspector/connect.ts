@@ -166,6 +166,17 @@ function assertAllowedHost(host: string, allowRemote: boolean, what = host): voi
   );
 }
 
+/**
+ * Node inspectors listening on the `count` ports after `port` on the same host: where Node puts
+ * a cluster's workers (the primary's port plus one, plus two, …). Their WebSocket URLs, by port;
+ * a port that answers nothing, or not as an inspector, is left out.
+ */
+export async function inspectorsAfter(host: string, port: number, count = 8, timeoutMs = 500): Promise<string[]> {
+  const ports = Array.from({ length: count }, (_, i) => port + 1 + i).filter((p) => p < 65536);
+  const found = await Promise.all(ports.map((p) => webSocketUrlFromList(host, p, timeoutMs).catch(() => undefined)));
+  return found.filter((url): url is string => url !== undefined);
+}
+
 interface ListEntry {
   type?: string;
   webSocketDebuggerUrl?: string;
