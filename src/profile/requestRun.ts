@@ -13,7 +13,11 @@
  *
  * The mark classes are made once, before tracking starts, so a boundary allocates nothing that
  * lives on but its two marks. As for functions, the second phase has no boundary: its objects
- * keep their allocation stacks, so its requests go out back to back.
+ * keep their allocation stacks until a heap walk gives them ids (and a GC then moves them). The
+ * inspector walks every 50 ms whenever the server's loop turns, and the last boundary ends right
+ * after a walk, so the second phase's requests go out together: they are done, and the snapshot
+ * asked for, well within the next 50 ms even on a busy machine, where one after another they
+ * were not.
  */
 import { randomBytes } from 'node:crypto';
 import { InspectorAbortError, type InspectorSession, type RemoteObject } from '../inspector/session';
@@ -66,22 +70,25 @@ export async function runRequestPhases(session: InspectorSession, options: Reque
   }
   const state: RemoteObject = await session.evaluate(NEW_STATE(boundaries.flatMap(([, before, after]) => [before, after])));
   await options.startTracking();
-  for (let call = 1; call <= 2 * n; call++) {
+  for (let call = 1; call <= n + 1; call++) {
     if (options.signal?.aborted) throw new InspectorAbortError('the profile run was cancelled');
     const boundary = boundaries.find(([at]) => at === call);
     if (boundary) {
       const [, before, after, pauseMs] = boundary;
-      const r = await session.callOn(state.objectId as string, BOUNDARY, [
+      await session.callOn(state.objectId as string, BOUNDARY, [
         { value: before },
         { value: after },
         { value: pauseMs },
         { value: WALK_WAIT_LIMIT_MS },
       ], { label: `the boundary before request ${call}`, timeoutMs: WALK_WAIT_LIMIT_MS + 30_000 });
-      if (r.objectId) await session.call('Runtime.releaseObject', { objectId: r.objectId });
     }
+    if (call > n) break;
     options.onCall?.(call);
     await options.send();
   }
+  options.onCall?.(n + 1);
+  await Promise.all(Array.from({ length: n }, () => options.send()));
+  options.onCall?.(2 * n);
   return {
     boundaries: boundaries.map(([call, before, after, pauseMs]) => ({ call, before, after, required: pauseMs === PHASE_PAUSE_MS })),
   };

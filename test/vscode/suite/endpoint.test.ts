@@ -30,6 +30,15 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The handler's `new Session(` line, from the allocation stack. A heap walk between the last
+ * response and the snapshot can make V8 drop the stacks on a busy machine: the user's line is
+ * then the next one, which stores each Session in the Map.
+ */
+function expectedUserLine(leak: { allocation?: { userFrames: number } }, leakLine: number): number {
+  return (leak.allocation?.userFrames ?? 0) > 0 ? leakLine : leakLine + 1;
+}
+
 suite('Leak Lens profiles an endpoint', () => {
   let api: LeakLensApi;
 
@@ -58,7 +67,7 @@ suite('Leak Lens profiles an endpoint', () => {
     assert.strictEqual(top.countPerCall, 1);
     assert.match(top.culprit?.text ?? '', /^sessions in http-leak\.js/);
     const leakLine = fs.readFileSync(server, 'utf8').split('\n').findIndex((l) => l.includes('// LEAK-LINE')) + 1;
-    assert.strictEqual(top.userCall?.line, leakLine, 'the handler\'s line');
+    assert.strictEqual(top.userCall?.line, expectedUserLine(top, leakLine), 'the handler\'s line');
   });
 
   test('Profile endpoint leaks on a debugged express app: a POST with a JSON body finds the Session; the fixed twin is clean', async function () {
@@ -77,7 +86,7 @@ suite('Leak Lens profiles an endpoint', () => {
         assert.strictEqual(top?.className, 'Session');
         assert.match(top?.culprit?.text ?? '', /^sessionsByRequest in express-leak\.js/);
         const leakLine = fs.readFileSync(fixture(file), 'utf8').split('\n').findIndex((l) => l.includes('// LEAK-LINE')) + 1;
-        assert.strictEqual(top?.userCall?.line, leakLine, "the handler's line");
+        assert.strictEqual(top?.userCall?.line, top && expectedUserLine(top, leakLine), "the handler's line");
       }
       await vscode.debug.stopDebugging();
     }
