@@ -46,6 +46,7 @@ const cases: Case[] = [
   { file: 'node-schedule-leak.js', fn: 'acceptUpload', kind: 'leak', className: 'Job' },
   { file: 'debug-old-leak.js', fn: 'handleRequest', kind: 'leak', className: 'debug()' },
   { file: 'ajv-compile-per-call-leak.js', fn: 'validatePayload', kind: 'leak', className: 'ValueScopeName' },
+  { file: 'lodash-memoize-leak.js', fn: 'quote', kind: 'leak', className: '{key, history}' },
   { file: 'axios-interceptor-control.js', fn: 'fetchProfile', kind: 'control' },
   { file: 'rxjs-take-control.js', fn: 'handleRequest', kind: 'control' },
   { file: 'dataloader-per-request-control.js', fn: 'loadOrder', kind: 'control' },
@@ -56,6 +57,7 @@ const cases: Case[] = [
   { file: 'lru-cache-bounded-control.js', fn: 'renderProduct', kind: 'control' },
   { file: 'weakmap-memo-control.js', fn: 'handleRequest', kind: 'control' },
   { file: 'ajv-compile-once-control.js', fn: 'validatePayload', kind: 'control' },
+  { file: 'lodash-memoize-bounded-control.js', fn: 'quote', kind: 'control' },
 ];
 
 before(() => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { callFromUserFrame, dependencyHint, findCallLine, packageOf } from '../src/profile/userCall';
+import { callFromUserFrame, dependencyHint, findCallLine, findLiteralLine, packageOf } from '../src/profile/userCall';
 import type { AllocationSite, LeakFinding } from '../src/report/types';
 
 /** The line and name found (the column is checked on its own). */
@@ -81,6 +81,28 @@ test('a dependency holder gets a hint about the user call; the user own holder k
   const named = dependencyHint(f, call, false, 'express-session', 'request') ?? '';
   assert.match(named, /^InterceptorManager\.handlers, inside express-session, keeps what use\(\) at src\/a\.js:7 adds on every request/);
   assert.match(named, /express-session's own API/);
+});
+
+test('an object the user makes and a package keeps: the hint names it and where it is made', () => {
+  const f = { className: '{key, history}', culprit: { where: 'Hash.__data__', kind: 'collection' } } as unknown as LeakFinding;
+  const made = { scriptId: 1, scriptName: '/app/src/prices.js', line: 14, callee: '{key, history}', constructs: true };
+  const hint = dependencyHint(f, made, false, 'lodash') ?? '';
+  assert.match(hint, /^Hash\.__data__, inside lodash, keeps the \{key, history\} made at src\/prices\.js:14 on every call\./);
+  assert.match(hint, /a bound or a time to live, or clear it/);
+});
+
+test('an object literal is found by the properties its shape names, past nested values', () => {
+  const source = [
+    'const priceFor = memoize((key) => ({ key, price: key.length * 3, history: new Array(20).fill({ old: 1 }) }));',
+    'function other() {',
+    '  const a = { key: 1 };',
+    '  return { note: "{ key, history }", key: 2, history: [], ...rest };',
+    '}',
+  ].join('\n');
+  assert.equal(findLiteralLine(source, 1, 27, '{key, history}')?.line, 1);
+  // Inside a string it does not count; the literal two lines down has both keys.
+  assert.equal(findLiteralLine(source, 2, 1, '{key, history}')?.line, 4);
+  assert.equal(findLiteralLine(source, 2, 1, '{key, missing}'), undefined);
 });
 
 test('the package a script belongs to, scoped or not, innermost node_modules first', () => {

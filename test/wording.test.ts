@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { LeakFinding, LeakReport, RetainerPath } from '../src/report/types';
 import { validateReport } from '../src/report/validate';
-import { byteSeriesFormat, formatBytes, groupedHolds } from '../src/report/format';
+import { byteSeriesFormat, callWords, formatBytes, groupedHolds, growthText, userCallText } from '../src/report/format';
 import { pathLines } from '../src/report/pathText';
 import { renderReport } from '../src/cli/renderReport';
 import { MarkedLines } from '../src/cli/programOutput';
@@ -158,6 +158,16 @@ test('a bound listener per call is one "bound handle()" per call; the program\'s
   assert.match(text.stdout, /each holds: .*1 Handler.*10 bound functions \(/);
   assert.ok(!text.stdout.includes('subscribed'), 'the program\'s lines stay out of the report');
   assert.match(text.stderr, /^\[boundListener\.js\] subscribed 14$/m);
+});
+
+test('growth check and user line wording: a cache already full stayed, one that filled grew; literals are made, classes new, functions called', () => {
+  const full = growthText({ outcome: 'bounded', sizes: [{ call: 15, size: 10 }, { call: 30, size: 10 }] });
+  assert.equal(full, 'stayed at 10 from call 15 to call 30: bounded, not a leak');
+  const filled = growthText({ outcome: 'bounded', sizes: [{ call: 15, size: 15 }, { call: 120, size: 100 }, { call: 215, size: 100 }] }, callWords({ function: { name: 'GET /x', request: { method: 'GET', url: 'http://127.0.0.1:1/x' } } }));
+  assert.equal(filled, 'grew from 15 to 100 by request 120, then flat for 95 requests: bounded, not a leak');
+  assert.equal(userCallText({ callee: '{key, history}', constructs: true }), 'makes a {key, history}');
+  assert.equal(userCallText({ callee: 'Processor', constructs: true }), 'new Processor()');
+  assert.equal(userCallText({ callee: 'use', constructs: false }), 'calls use()');
 });
 
 test('memory chart rows: one unit, fine enough to tell 3.1 MB samples apart', () => {

@@ -6,7 +6,7 @@
  * leak's culprit and fix, and its retainer graph. Selections are saved with setState.
  */
 import type { GrowthCheck, LeakFinding, RetainerPath, LeakReport, UserCall } from '../../src/report/types';
-import { callWords, growthText } from '../../src/report/format';
+import { callWords, growthText, userCallText } from '../../src/report/format';
 import { EMPTY_UI_STATE, looksLikeReport, REPORT_ELEMENT_ID, type PanelState, type PanelUiState } from '../../src/report/panelProtocol';
 import { allocationDetails } from './allocation';
 import { drawChart, slopeText } from './chart';
@@ -260,7 +260,7 @@ class Panel {
     parts.push(allocationDetails(finding));
     const call = finding.userCall;
     if (call) {
-      const what = call.constructs ? `new ${call.callee}()` : `calls ${call.callee}()`;
+      const what = userCallText(call);
       parts.push(this.sourceLine(report, call, 'Your line', 'user-call', ` ${what} on every ${w.one}`));
     }
     const stored = finding.storedAt;

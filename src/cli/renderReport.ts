@@ -1,7 +1,7 @@
 /** The text form of a LeakReport: what a person needs to act on, in reading order. */
 import * as path from 'node:path';
 import type { AllocationFrame, GrowthCheck, LeakFinding, LeakReport, OriginalPosition, SourceLocation } from '../report/types';
-import { byteSeriesFormat, callWords, formatBytes, shownHolds, growthText, printable, refsText, signedBytes } from '../report/format';
+import { byteSeriesFormat, callWords, formatBytes, shownHolds, userCallText, growthText, printable, refsText, signedBytes } from '../report/format';
 import { hasLabels, pathLines } from '../report/pathText';
 import { comparisonLines } from './renderComparison';
 
@@ -83,7 +83,7 @@ function renderLeak(r: LeakReport, l: LeakFinding, options: RenderOptions): stri
     out.push(`  Culprit: ${printable(l.culprit.text)}${loc}`);
   }
   if (l.userCall) {
-    const what = l.userCall.constructs ? `new ${printable(l.userCall.callee)}()` : `calls ${printable(l.userCall.callee)}()`;
+    const what = printable(userCallText(l.userCall));
     const at = l.userCall.original ? originalText(l.userCall.original) : `${printable(l.userCall.scriptName)}:${l.userCall.line}`;
     out.push(`  Your line: ${at}  (${what} on every ${w.one})`);
   }

@@ -44,6 +44,41 @@ export function findCallLine(source: string, line: number, column: number, calle
 }
 
 /**
+ * The 1-based line of the first object literal in the function at `line`:`column` that has
+ * every property the class shape names (`{key, history}`: `{ key, price: 1, history: [] }`),
+ * or undefined. Strings and comments are blanked first, as for calls.
+ */
+export function findLiteralLine(source: string, line: number, column: number, shape: string): { line: number; column: number; name: string } | undefined {
+  const names = shape.replace(/^\{|\}$/g, '').split(',').map((n) => n.trim()).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+  if (names.length === 0) return undefined;
+  const lines = source.split('\n');
+  if (line < 1 || line > lines.length) return undefined;
+  let offset = 0;
+  for (let i = 0; i < line - 1; i++) offset += lines[i].length + 1;
+  offset += Math.max(0, column - 1);
+  const body = functionText(source, offset);
+  for (let open = body.text.indexOf('{'); open >= 0; open = body.text.indexOf('{', open + 1)) {
+    // The literal's own level: nested braces are skipped, not searched.
+    let depth = 0;
+    let own = '';
+    for (let i = open + 1; i < body.text.length && i < open + 2000; i++) {
+      const c = body.text[i];
+      if (c === '{' || c === '[' || c === '(') depth++;
+      else if (c === '}' || c === ']' || c === ')') {
+        if (depth === 0) break;
+        depth--;
+      } else if (depth === 0) own += c;
+    }
+    const keys = new Set([...own.matchAll(/(?:^|,)\s*(?:\.\.\.)?([A-Za-z_$][\w$]*)\s*(?=[:,]|$)/g)].map((m) => m[1]));
+    if (names.every((n) => keys.has(n))) {
+      const at = body.start + open;
+      return { line: line + countNewlines(source, offset, at), column: at - (source.lastIndexOf('\n', at - 1) + 1), name: shape };
+    }
+  }
+  return undefined;
+}
+
+/**
  * A public method often only forwards to the function V8 records (\`inc\` to
  * \`incWithoutExemplar\`, \`emit\` to \`_emit\`): the first call whose name, at least three
  * characters long, the recorded name starts with once leading underscores are dropped.
@@ -170,10 +205,18 @@ export function dependencyHint(
   inside = 'a dependency',
   unit: 'call' | 'request' = 'call',
 ): string | undefined {
-  if (holderIsUsers || call.constructs) return undefined;
+  if (holderIsUsers) return undefined;
   const at = `${call.callee}() at ${shortName(call.scriptName)}:${call.line}`;
   const holder = f.culprit ? `${f.culprit.where}, inside ${inside},` : inside === 'Node' ? 'Node' : 'A dependency';
   const api = inside === 'a dependency' || inside === 'Node' ? 'the package\'s own API' : `${inside}'s own API`;
+  if (call.constructs) {
+    // The user's own object, given to the package (a memoized function's result, a value put in its cache).
+    return (
+      `${holder} keeps the ${f.className} made at ${shortName(call.scriptName)}:${call.line} on every ${unit}. ` +
+      `If it is a cache or a store, give it a bound or a time to live, or clear it when done; if the package registers what it is given, undo that with ${api}; ` +
+      `if it should live for one ${unit}, create the holder per ${unit}, not once per process.`
+    );
+  }
   const undo =
     f.culprit?.kind === 'listeners'
       ? `remove it when done with ${api} (off, removeListener, unsubscribe)`
@@ -251,7 +294,10 @@ async function attachUserCall(
     f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: passed.line, column: passed.column, callee: passed.name, constructs: false };
     return;
   }
-  const found = findCallLine(source, call.frame.line, call.frame.column, call.callee, call.constructs);
+  // An object literal ({key, history}) made in the user's function: the line that writes it.
+  const found = call.constructs && f.className.startsWith('{')
+    ? findLiteralLine(source, call.frame.line, call.frame.column, f.className)
+    : findCallLine(source, call.frame.line, call.frame.column, call.callee, call.constructs);
   if (found === undefined) return;
   f.userCall = { scriptId: id, scriptName: call.frame.scriptName, line: found.line, column: found.column, callee: found.name, constructs: call.constructs };
   // A package's holder (timers and listeners keep their own hints: the fix is clear/off).

@@ -1,5 +1,5 @@
 /** Text formatting for the CLI's human-readable output. */
-import type { GrowthCheck, LeakReport } from './types';
+import type { GrowthCheck, LeakReport, UserCall } from './types';
 
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
@@ -129,8 +129,16 @@ export function growthText(c: GrowthCheck, words: CallWords = callWords(undefine
   const last = c.sizes[c.sizes.length - 1];
   if (c.outcome === 'bounded') {
     const prev = c.sizes[c.sizes.length - 2];
+    // Already full when the watch began (a cache the phases filled): no growth to tell of.
+    if (first.size === last.size) return `stayed at ${last.size} from ${words.one} ${first.call} to ${words.one} ${last.call}: bounded, not a leak`;
     return `grew from ${first.size} to ${prev.size} by ${words.one} ${prev.call}, then flat for ${last.call - prev.call} ${words.many}: bounded, not a leak`;
   }
   if (c.outcome === 'grows') return `kept growing in every batch: ${c.sizes.map((s) => `${s.size} at ${words.one} ${s.call}`).join(', ')}`;
   return 'not checked further';
+}
+
+/** What the user's line does: "new Processor()", "makes a {key, history}", "calls use()". */
+export function userCallText(call: Pick<UserCall, 'callee' | 'constructs'>): string {
+  if (call.constructs && call.callee.startsWith('{')) return `makes a ${call.callee}`;
+  return call.constructs ? `new ${call.callee}()` : `calls ${call.callee}()`;
 }
