@@ -22,16 +22,22 @@ export function callFromUserFrame(site: AllocationSite, className: string): { ca
   return { callee: name, constructs: /^[A-Z]/.test(name) && name === className, frame };
 }
 
+/** The offset of a 1-based line and column in `source`; undefined past its end. */
+function offsetOf(source: string, line: number, column: number): number | undefined {
+  const lines = source.split('\n');
+  if (line < 1 || line > lines.length) return undefined;
+  let offset = 0;
+  for (let i = 0; i < line - 1; i++) offset += lines[i].length + 1;
+  return offset + Math.max(0, column - 1);
+}
+
 /**
  * The 1-based line of the first call of `callee` (or `new callee`) in the function that starts
  * at `line`:`column` (1-based, V8's position of the function), or undefined.
  */
 export function findCallLine(source: string, line: number, column: number, callee: string, constructs: boolean): { line: number; column: number; name: string } | undefined {
-  const lines = source.split('\n');
-  if (line < 1 || line > lines.length) return undefined;
-  let offset = 0;
-  for (let i = 0; i < line - 1; i++) offset += lines[i].length + 1;
-  offset += Math.max(0, column - 1);
+  const offset = offsetOf(source, line, column);
+  if (offset === undefined) return undefined;
   const body = functionText(source, offset);
   const name = callee.replace(/[$]/g, '\\$');
   const pattern = constructs ? new RegExp(`\\bnew\\s+(?:[\\w$]+\\.)*${name}\\b`) : new RegExp(`(?:\\.|\\b)${name}\\s*(?:\\?\\.)?\\(`);
@@ -50,12 +56,8 @@ export function findCallLine(source: string, line: number, column: number, calle
  */
 export function findLiteralLine(source: string, line: number, column: number, shape: string): { line: number; column: number; name: string } | undefined {
   const names = shape.replace(/^\{|\}$/g, '').split(',').map((n) => n.trim()).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
-  if (names.length === 0) return undefined;
-  const lines = source.split('\n');
-  if (line < 1 || line > lines.length) return undefined;
-  let offset = 0;
-  for (let i = 0; i < line - 1; i++) offset += lines[i].length + 1;
-  offset += Math.max(0, column - 1);
+  const offset = offsetOf(source, line, column);
+  if (names.length === 0 || offset === undefined) return undefined;
   const body = functionText(source, offset);
   for (let open = body.text.indexOf('{'); open >= 0; open = body.text.indexOf('{', open + 1)) {
     // The literal's own level: nested braces are skipped, not searched.
