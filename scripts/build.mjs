@@ -13,6 +13,11 @@ const common = {
   logLevel: 'warning',
 };
 
+/** A webview page: a minified browser script with nothing outside it. */
+function page(entry, outfile) {
+  return { entryPoints: [entry], outfile, platform: 'browser', format: 'iife', target: 'es2020', minify: true, sourcemap: false, legalComments: 'none' };
+}
+
 const entries = [
   { entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
@@ -22,27 +27,9 @@ const entries = [
   { entryPoints: ['src/worker/dominatorThread.ts'], outfile: 'dist/dominatorThread.js' },
   { entryPoints: ['src/worker/analyzeFile.ts'], outfile: 'dist/heapApi.js' },
   // The report page (webview and standalone --html): one self-contained browser script, no eval.
-  {
-    entryPoints: ['media/src/panel.ts'],
-    outfile: 'dist/panel.js',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-  },
+  page('media/src/panel.ts', 'dist/panel.js'),
   // The heap snapshot editor's page: the same rules as the report page.
-  {
-    entryPoints: ['media/src/snapshot/main.ts'],
-    outfile: 'dist/snapshotEditor.js',
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2020',
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-  },
+  page('media/src/snapshot/main.ts', 'dist/snapshotEditor.js'),
 ];
 
 const started = Date.now();

@@ -10,9 +10,8 @@ import { suite, suiteSetup, teardown, test } from 'mocha';
 import { connectInspector } from '../../../src/inspector/connect';
 import type { LeakLensApi } from '../../../src/vscode/extension';
 import { requestCdpProxy } from '../../../src/vscode/sessions';
-import { startSession } from './debugSessions';
+import { activateLeakLens, startSession } from './debugSessions';
 
-const EXTENSION_ID = 'leak-lens.leak-lens';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -29,9 +28,7 @@ suite('Leak Lens cancels a run', () => {
   let api: LeakLensApi;
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<LeakLensApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activateLeakLens();
   });
 
   teardown(async () => {

@@ -13,9 +13,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import type { LeakLensApi } from '../../../src/vscode/extension';
-import { startSession } from './debugSessions';
+import { activateLeakLens, startSession } from './debugSessions';
 
-const EXTENSION_ID = 'leak-lens.leak-lens';
 const fixture = (name: string) => path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'endpoints', name);
 const server = fixture('http-leak.js');
 
@@ -43,9 +42,7 @@ suite('Leak Lens profiles an endpoint', () => {
   let api: LeakLensApi;
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<LeakLensApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activateLeakLens();
   });
 
   teardown(async () => {

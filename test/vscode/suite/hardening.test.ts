@@ -15,9 +15,8 @@ import * as vscode from 'vscode';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import type { LeakLensApi } from '../../../src/vscode/extension';
 import { DEFAULT_PROFILE_OPTIONS, type LeakReport } from '../../../src/report/types';
-import { startSession } from './debugSessions';
+import { activateLeakLens, startSession } from './debugSessions';
 
-const EXTENSION_ID = 'leak-lens.leak-lens';
 /** out/test/vscode/suite → the repo's fixtures. */
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'hardening');
 
@@ -62,9 +61,7 @@ suite('Leak Lens hardening: heap paths and workspace settings', () => {
   const config = () => vscode.workspace.getConfiguration('leakLens');
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<LeakLensApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activateLeakLens();
   });
 
   teardown(async () => {

@@ -10,9 +10,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, suiteTeardown, teardown, test } from 'mocha';
 import type { LeakLensApi } from '../../../src/vscode/extension';
-import { startSession } from './debugSessions';
+import { activateLeakLens, lensesFor, startSession, waitFor } from './debugSessions';
 
-const EXTENSION_ID = 'leak-lens.leak-lens';
 
 function exampleText(name: string): string {
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
@@ -22,28 +21,12 @@ function exampleText(name: string): string {
   return fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'examples', 'registry', name), 'utf8');
 }
 
-async function lensesFor(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
-  return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 suite('Leak Lens re-runs after a fix', () => {
   let api: LeakLensApi;
   let dir = '';
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<LeakLensApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activateLeakLens();
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'a workspace folder');
     dir = fs.mkdtempSync(path.join(folder.uri.fsPath, 'rerun-'));

@@ -11,24 +11,9 @@ import { pathToFileURL } from 'url';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import type { LeakLensApi } from '../../../src/vscode/extension';
-import { startSession } from './debugSessions';
+import { activateLeakLens, lensesFor, startSession, waitFor } from './debugSessions';
 
-const EXTENSION_ID = 'leak-lens.leak-lens';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-
-async function lensesFor(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
-  return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function lineOf(file: string, text: string): number {
   const i = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
@@ -40,9 +25,7 @@ suite('Leak Lens on a TypeScript program', () => {
   let api: LeakLensApi;
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<LeakLensApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activateLeakLens();
   });
 
   teardown(async () => {

@@ -7,18 +7,15 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import type { LeakLensApi } from '../../../src/vscode/extension';
-import { startSession } from './debugSessions';
+import { activateLeakLens, startSession } from './debugSessions';
 
-const EXTENSION_ID = 'leak-lens.leak-lens';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
 suite('Leak Lens in a worker thread', () => {
   let api: LeakLensApi;
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<LeakLensApi>(EXTENSION_ID);
-    assert.ok(ext);
-    api = await ext.activate();
+    api = await activateLeakLens();
   });
 
   teardown(async () => {
